@@ -1,0 +1,63 @@
+"""Forms for sign-in and the import upload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+IMPORT_SUFFIXES = (".xlsx", ".csv")
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        # One message for a wrong name and a wrong password: it never reveals who exists.
+        "invalid_login": _("登录名或密码不正确。"),
+        "inactive": _("登录名或密码不正确。"),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("登录名")
+        self.fields["password"].label = _("密码")
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class ImportForm(forms.Form):
+    upload = MultipleFileField(
+        label=_("导入文件"),
+        help_text=_("一个 .xlsx 文件（“组织”和“人员”两个工作表），或组织、人员各一个 .csv 文件。"),
+        widget=MultipleFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_upload(self) -> list[UploadedFile]:
+        files: list[UploadedFile] = self.cleaned_data["upload"]
+        for upload in files:
+            name = (upload.name or "").lower()
+            if not name.endswith(IMPORT_SUFFIXES):
+                raise forms.ValidationError(gettext("%(name)s 不是 .xlsx 或 .csv 文件。") % {"name": upload.name})
+            if upload.size is not None and upload.size > settings.IMPORT_MAX_BYTES:
+                raise forms.ValidationError(
+                    gettext("%(name)s 超过 %(mb)s MB 的上限。")
+                    % {"name": upload.name, "mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+                )
+        return files

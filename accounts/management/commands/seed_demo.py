@@ -1,0 +1,46 @@
+"""`manage.py seed_demo [--if-empty]`: the demo county, its people and the five demo logins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+
+from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_users
+from accounts.models import Organization
+
+
+class Command(BaseCommand):
+    help = "生成演示数据（青山县的党组织、人员和演示账号）；重复运行不会重复创建，并重置演示账号的密码。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="已有任何党组织时什么也不做（用于每次启动时自动运行）",
+        )
+
+    def handle(self, *args: Any, if_empty: bool = False, **options: Any) -> None:
+        if if_empty and Organization.objects.exists():
+            self.stdout.write(_("已有党组织数据，未生成演示数据。"))
+            self._print_logins(existing_only=True)
+            return
+        summary = demo_build()
+        self.stdout.write(self.style.SUCCESS(str(summary)))
+        for note in summary.skipped:
+            self.stdout.write(self.style.WARNING(note))
+        self._print_logins(existing_only=False)
+
+    def _print_logins(self, *, existing_only: bool) -> None:
+        descriptions = dict(DEMO_LOGINS)
+        users = demo_users()
+        if existing_only:
+            if not users:
+                return
+            header = _("演示账号（初始密码为 %(password)s，可运行 manage.py seed_demo 重置）：")
+        else:
+            header = _("演示账号（密码均为 %(password)s）：")
+        self.stdout.write(header % {"password": DEMO_PASSWORD})
+        for user in users:
+            self.stdout.write(f"  {user.username:<15} {user.full_name}  {descriptions[user.username]}")

@@ -1,0 +1,132 @@
+"""Sign-in, the home page, the organization tree and the import page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts import selectors
+from accounts.forms import ImportForm, SignInForm
+from accounts.importing import ImportRejected, organizations_import
+from accounts.permissions import Action, can, get_organization_for, require_administrator, scope_for
+
+CHILDREN_PER_PAGE = 50
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        messages.success(self.request, _("密码已修改。"))
+        return super().form_valid(form)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """我的工作: the person's positions and what waits for them."""
+    positions = selectors.positions_for_person(request.user)
+    return render(
+        request,
+        "accounts/home.html",
+        {"positions": positions, "scope": scope_for(request.user)},
+    )
+
+
+@login_required
+def organization_tree(request: HttpRequest) -> HttpResponse:
+    """The top of the user's subtree, or search results within it."""
+    query = request.GET.get("q", "").strip()
+    if query:
+        organizations = list(selectors.organization_search(request.user, query))
+    else:
+        organizations = list(selectors.scope_root_organizations(request.user))
+    return render(
+        request,
+        "accounts/organization_tree.html",
+        {"organizations": organizations, "query": query, "search_limit": selectors.SEARCH_LIMIT},
+    )
+
+
+@login_required
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An organization: where it sits, its people, its children with counts per kind."""
+    organization = get_organization_for(request.user, pk, Action.VIEW)
+    page = Paginator(selectors.children_of(organization), CHILDREN_PER_PAGE).get_page(request.GET.get("page"))
+    counts_by_child = selectors.subtree_counts_by_child(organization) if page.object_list else {}
+    kinds = [value for value, _label in organization.Kind.choices]
+    children = [
+        {
+            "organization": child,
+            "counts": [counts_by_child.get(child.path, {}).get(kind, 0) for kind in kinds],
+        }
+        for child in page.object_list
+    ]
+    return render(
+        request,
+        "accounts/organization_detail.html",
+        {
+            "organization": organization,
+            "ancestors": selectors.ancestors_of(organization),
+            "positions": selectors.positions_of(organization),
+            "kind_counts": selectors.subtree_kind_counts(organization),
+            "kind_labels": [label for _value, label in organization.Kind.choices],
+            "children": children,
+            "page": page,
+            "may_supervise": can(request.user, Action.SUPERVISE, organization),
+            "may_manage": can(request.user, Action.MANAGE, organization),
+        },
+    )
+
+
+@login_required
+def organization_import(request: HttpRequest) -> HttpResponse:
+    """Administrators upload the tree and people from .xlsx or .csv; all or nothing."""
+    require_administrator(request.user)
+    errors = []
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                result = organizations_import(
+                    files=[(upload.name, upload.read()) for upload in form.cleaned_data["upload"]],
+                    by=request.user,
+                )
+            except ImportRejected as rejected:
+                errors = rejected.errors
+                messages.error(request, str(rejected))
+            else:
+                messages.success(request, result.summary())
+                return redirect("organization_import")
+    else:
+        form = ImportForm()
+    return render(
+        request,
+        "accounts/organization_import.html",
+        {"form": form, "errors": errors, "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)},
+    )
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and compose: answers 200 when the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,1 @@
+"""Inspections, findings and rectification tasks (督查 / 整改)."""

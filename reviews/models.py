@@ -1,0 +1,1 @@
+"""The annual duty-report review (述职评议考核)."""

@@ -1,0 +1,80 @@
+"""Settings come from the environment: local defaults, and a production mode that refuses unsafe starts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = "import django; django.setup(); from django.conf import settings; print({probe})"
+GOOD_KEY = "k" * 50
+
+
+def load_settings(probe: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
+    environment.update(variables, DJANGO_SETTINGS_MODULE="config.settings")
+    return subprocess.run(
+        [sys.executable, "-c", PROBE.format(probe=probe)],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_nothing_set_means_sqlite_in_process_tasks_and_debug() -> None:
+    result = load_settings(
+        "settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER, settings.DEBUG, "
+        "settings.LANGUAGE_CODE, settings.TIME_ZONE",
+        DJANGO_ENV="",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.sqlite3 True True zh-hans Asia/Shanghai"
+
+
+def test_database_url_and_redis_url_switch_to_postgresql_and_a_real_broker() -> None:
+    result = load_settings(
+        "settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER, settings.CELERY_BROKER_URL",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/example",
+        REDIS_URL="redis://127.0.0.1:6379/3",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.postgresql False redis://127.0.0.1:6379/3"
+
+
+@pytest.mark.parametrize(
+    ("variables", "complaint"),
+    [
+        ({}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"SECRET_KEY": GOOD_KEY, "DEBUG": "true", "ALLOWED_HOSTS": "dj.example.org"}, "DEBUG"),
+        ({"SECRET_KEY": GOOD_KEY}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_production_refuses_to_start_unsafe(variables: dict[str, str], complaint: str) -> None:
+    result = load_settings("settings.DEBUG", DJANGO_ENV="production", **variables)
+    assert result.returncode != 0
+    assert complaint in result.stderr
+
+
+def test_production_starts_with_a_key_and_hosts_and_debug_off() -> None:
+    result = load_settings(
+        "settings.DEBUG, settings.SESSION_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS > 0",
+        DJANGO_ENV="production",
+        SECRET_KEY=GOOD_KEY,
+        ALLOWED_HOSTS="dj.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False True True"
+
+
+def test_a_wrong_number_is_named_in_the_error() -> None:
+    result = load_settings("settings.IMPORT_MAX_BYTES", IMPORT_MAX_BYTES="ten")
+    assert result.returncode != 0
+    assert "IMPORT_MAX_BYTES" in result.stderr
