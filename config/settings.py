@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,14 @@ def env_int(name: str, default: int) -> int:
         return int(value) if value else default
     except ValueError as wrong:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from wrong
+
+
+def env_float(name: str, default: float) -> float:
+    value = env(name)
+    try:
+        return float(value) if value else default
+    except ValueError as wrong:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from wrong
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -176,6 +185,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task for another
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Time moves warnings from green to yellow to red even when nobody writes: beat
+# recomputes the day's stale items shortly after midnight.
+CELERY_BEAT_SCHEDULE = {
+    "responsibility-refresh-warnings": {
+        "task": "responsibility.refresh_warnings",
+        "schedule": crontab(hour=0, minute=20),
+    },
+}
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
@@ -191,6 +208,16 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 # The largest import file an administrator may upload (bytes).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+
+# Evidence files on duty records: the largest accepted file (bytes), and how many a record may carry.
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10)
+# Warning colours: an unmet period turns yellow, then red, when the share of its time
+# used exceeds the share of its target done by this much (0 < yellow < red <= 1).
+RESPONSIBILITY_YELLOW_GAP = env_float("RESPONSIBILITY_YELLOW_GAP", 0.5)
+RESPONSIBILITY_RED_GAP = env_float("RESPONSIBILITY_RED_GAP", 0.8)
+if not 0 < RESPONSIBILITY_YELLOW_GAP < RESPONSIBILITY_RED_GAP <= 1:
+    raise ImproperlyConfigured("Need 0 < RESPONSIBILITY_YELLOW_GAP < RESPONSIBILITY_RED_GAP <= 1.")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

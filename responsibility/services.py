@@ -1,0 +1,697 @@
+"""Every write to work points, lists, records, commitments and contact points.
+
+Views check who may act (accounts.permissions); these functions hold the business
+rules and refuse with a DomainError whose message is shown to the person. Each runs
+in one transaction: a refused action leaves nothing half-saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import filetype
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization, Position, User
+from accounts.services import DomainError
+from responsibility import progress
+from responsibility.models import (
+    Category,
+    ContactPoint,
+    ContactVisit,
+    DutyRecord,
+    DutyType,
+    Evidence,
+    ListItem,
+    ListTemplate,
+    ListVersion,
+    Period,
+    PublicCommitment,
+    ResponsibilityList,
+    TemplateItem,
+    WorkPlan,
+    WorkPoint,
+)
+
+ListStatus = ResponsibilityList.Status
+RecordStatus = DutyRecord.Status
+
+# The one place that says which list and record transitions are allowed.
+LIST_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "submit": (frozenset({ListStatus.DRAFT, ListStatus.RETURNED}), ListStatus.SUBMITTED),
+    "approve": (frozenset({ListStatus.SUBMITTED}), ListStatus.APPROVED),
+    "return": (frozenset({ListStatus.SUBMITTED}), ListStatus.RETURNED),
+    "revise": (frozenset({ListStatus.APPROVED}), ListStatus.DRAFT),
+}
+RECORD_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "accept": (frozenset({RecordStatus.SUBMITTED}), RecordStatus.ACCEPTED),
+    "return": (frozenset({RecordStatus.SUBMITTED, RecordStatus.ACCEPTED}), RecordStatus.RETURNED),
+    "resubmit": (frozenset({RecordStatus.RETURNED}), RecordStatus.SUBMITTED),
+}
+
+# What evidence may be: the type sniffed from the content, and the names it may carry.
+EVIDENCE_TYPES: dict[str, frozenset[str]] = {
+    "image/jpeg": frozenset({".jpg", ".jpeg"}),
+    "image/png": frozenset({".png"}),
+    "image/gif": frozenset({".gif"}),
+    "image/webp": frozenset({".webp"}),
+    "application/pdf": frozenset({".pdf"}),
+    "application/msword": frozenset({".doc"}),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": frozenset({".docx"}),
+    "application/vnd.ms-excel": frozenset({".xls"}),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": frozenset({".xlsx"}),
+}
+
+
+def _transition(table: dict[str, tuple[frozenset[str], str]], action: str, current: str, label: str) -> str:
+    allowed_from, target = table[action]
+    if current not in allowed_from:
+        raise DomainError(_("当前状态为“%(status)s”，不能执行此操作。") % {"status": label})
+    return target
+
+
+def _clean_text(value: str, *, field: str, max_length: int | None = None) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(_("请填写%(field)s。") % {"field": field})
+    if max_length is not None and len(value) > max_length:
+        raise DomainError(_("%(field)s不能超过 %(max)s 个字。") % {"field": field, "max": max_length})
+    return value
+
+
+def _check_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise DomainError(_("年度 %(year)s 无效。") % {"year": year})
+
+
+def _check_target(*, year: int, period: str, count: Any, due_date: date | None) -> int:
+    """A target is a positive whole count per period, or one due date inside the year."""
+    if period not in Period.values:
+        raise DomainError(_("请选择有效的周期。"))
+    try:
+        count = int(count)
+    except (TypeError, ValueError):
+        count = 0
+    if count < 1:
+        raise DomainError(_("目标次数必须是正整数。"))
+    if count > 366:
+        raise DomainError(_("目标次数不能超过 366。"))
+    if period == Period.ONCE:
+        if due_date is None:
+            raise DomainError(_("限期完成的条目须填写完成期限。"))
+        if due_date.year != year:
+            raise DomainError(_("完成期限须在 %(year)s 年内。") % {"year": year})
+    return count
+
+
+# 年度工作要点 ---------------------------------------------------------------
+
+
+@transaction.atomic
+def work_plan_create(*, organization: Organization, year: int, title: str, by: User) -> WorkPlan:
+    """Starts a committee's work points for a year."""
+    _check_year(year)
+    if not organization.is_committee:
+        raise DomainError(_("只有党委、党工委、党总支可以制定年度工作要点。"))
+    if WorkPlan.objects.filter(organization=organization, year=year).exists():
+        raise DomainError(_("%(year)s 年度工作要点已存在。") % {"year": year})
+    return WorkPlan.objects.create(
+        organization=organization, year=year, title=_clean_text(title, field=_("标题"), max_length=128)
+    )
+
+
+@transaction.atomic
+def work_point_add(*, plan: WorkPlan, category: Category, text: str, by: User) -> WorkPoint:
+    """Adds a point; points may still be added after publication."""
+    order = (plan.points.aggregate(last=Max("order"))["last"] or 0) + 1
+    return WorkPoint.objects.create(
+        plan=plan, category=category, text=_clean_text(text, field=_("内容"), max_length=500), order=order
+    )
+
+
+@transaction.atomic
+def work_point_remove(*, point: WorkPoint, by: User) -> None:
+    """Removes a point no list has broken down yet."""
+    if point.list_items.exists():
+        raise DomainError(_("已有下级清单落实该要点，不能删除。"))
+    point.delete()
+
+
+@transaction.atomic
+def work_plan_publish(*, plan: WorkPlan, by: User) -> WorkPlan:
+    """Publishes the points to the whole subtree."""
+    if plan.is_published:
+        raise DomainError(_("该工作要点已发布。"))
+    if not plan.points.exists():
+        raise DomainError(_("请先添加至少一条工作要点。"))
+    plan.published_at = timezone.now()
+    plan.save(update_fields=["published_at"])
+    return plan
+
+
+# 清单模板 --------------------------------------------------------------------
+
+
+@transaction.atomic
+def template_create(*, organization: Organization, name: str, sector: str, by: User) -> ListTemplate:
+    if not organization.is_committee:
+        raise DomainError(_("只有党委、党工委、党总支可以发布清单模板。"))
+    if sector and sector not in Organization.Sector.values:
+        raise DomainError(_("请选择有效的领域。"))
+    return ListTemplate.objects.create(
+        organization=organization, name=_clean_text(name, field=_("名称"), max_length=128), sector=sector
+    )
+
+
+@transaction.atomic
+def template_item_add(
+    *,
+    template: ListTemplate,
+    category: Category,
+    duty_type: str,
+    content: str,
+    target_period: str,
+    target_count: Any,
+    by: User,
+) -> TemplateItem:
+    if duty_type not in DutyType.values:
+        raise DomainError(_("请选择有效的责任类型。"))
+    if target_period == Period.ONCE:
+        raise DomainError(_("模板条目请用周期性目标；限期事项在各自清单中设定期限。"))
+    count = _check_target(year=timezone.localdate().year, period=target_period, count=target_count, due_date=None)
+    order = (template.items.aggregate(last=Max("order"))["last"] or 0) + 1
+    return TemplateItem.objects.create(
+        template=template,
+        category=category,
+        duty_type=duty_type,
+        content=_clean_text(content, field=_("内容"), max_length=500),
+        target_period=target_period,
+        target_count=count,
+        order=order,
+    )
+
+
+@transaction.atomic
+def template_publish(*, template: ListTemplate, by: User) -> ListTemplate:
+    if not template.items.exists():
+        raise DomainError(_("请先添加至少一个模板条目。"))
+    template.is_published = True
+    template.save(update_fields=["is_published"])
+    return template
+
+
+# 责任清单 --------------------------------------------------------------------
+
+
+def _default_responsible(organization: Organization, duty_type: str) -> Position | None:
+    """The secretary answers for 第一责任人 items, the deputy for 直接责任人; others are chosen."""
+    role = {DutyType.FIRST: Position.Role.SECRETARY, DutyType.DIRECT: Position.Role.DEPUTY}.get(DutyType(duty_type))
+    if role is None:
+        return None
+    return Position.objects.current().filter(organization=organization, role=role).order_by("id").first()
+
+
+@transaction.atomic
+def list_start(
+    *, organization: Organization, year: int, by: User, template: ListTemplate | None = None
+) -> ResponsibilityList:
+    """Opens the organization's list for a year, from a published template if one is given."""
+    _check_year(year)
+    if ResponsibilityList.objects.filter(organization=organization, year=year).exists():
+        raise DomainError(_("%(year)s 年度责任清单已存在。") % {"year": year})
+    if template is not None:
+        if not template.is_published:
+            raise DomainError(_("该模板尚未发布。"))
+        if not organization.path.startswith(template.organization.path):
+            raise DomainError(_("只能使用上级组织发布的模板。"))
+    responsibility_list = ResponsibilityList.objects.create(organization=organization, year=year, template=template)
+    if template is not None:
+        defaults = {duty: _default_responsible(organization, duty) for duty in (DutyType.FIRST, DutyType.DIRECT)}
+        ListItem.objects.bulk_create(
+            ListItem(
+                list=responsibility_list,
+                category_id=source.category_id,
+                duty_type=source.duty_type,
+                content=source.content,
+                target_period=source.target_period,
+                target_count=source.target_count,
+                responsible=defaults.get(DutyType(source.duty_type)),
+                order=source.order,
+            )
+            for source in template.items.all()
+        )
+        progress.refresh_items(responsibility_list.items.all())
+    return responsibility_list
+
+
+def _check_editable(responsibility_list: ResponsibilityList) -> None:
+    if responsibility_list.is_closed:
+        raise DomainError(_("该年度清单已关闭，不能修改。"))
+    if responsibility_list.status == ListStatus.SUBMITTED:
+        raise DomainError(_("清单已提交审核，审核前不能修改。"))
+    if responsibility_list.status == ListStatus.APPROVED:
+        raise DomainError(_("清单已审定锁定。如需调整，请先发起修订（生成新版本，需重新审核）。"))
+
+
+def _check_item_links(
+    responsibility_list: ResponsibilityList, responsible: Position | None, work_point: WorkPoint | None
+) -> None:
+    if responsible is not None and (
+        responsible.organization_id != responsibility_list.organization_id or not responsible.is_current
+    ):
+        raise DomainError(_("责任人须是本组织的现任人员。"))
+    if work_point is not None:
+        plan = work_point.plan
+        if (
+            plan.year != responsibility_list.year
+            or not plan.is_published
+            or not responsibility_list.organization.path.startswith(plan.organization.path)
+        ):
+            raise DomainError(_("只能落实本组织或上级组织已发布的当年工作要点。"))
+
+
+@transaction.atomic
+def list_item_add(
+    *,
+    responsibility_list: ResponsibilityList,
+    category: Category,
+    duty_type: str,
+    content: str,
+    target_period: str,
+    target_count: Any,
+    due_date: date | None = None,
+    work_point: WorkPoint | None = None,
+    responsible: Position | None = None,
+    by: User,
+) -> ListItem:
+    """Adds an item to a draft or returned list."""
+    _check_editable(responsibility_list)
+    if duty_type not in DutyType.values:
+        raise DomainError(_("请选择有效的责任类型。"))
+    count = _check_target(year=responsibility_list.year, period=target_period, count=target_count, due_date=due_date)
+    _check_item_links(responsibility_list, responsible, work_point)
+    if responsible is None:
+        responsible = _default_responsible(responsibility_list.organization, duty_type)
+    order = (responsibility_list.items.aggregate(last=Max("order"))["last"] or 0) + 1
+    item = ListItem.objects.create(
+        list=responsibility_list,
+        category=category,
+        duty_type=duty_type,
+        content=_clean_text(content, field=_("内容"), max_length=500),
+        target_period=target_period,
+        target_count=count,
+        due_date=due_date if target_period == Period.ONCE else None,
+        work_point=work_point,
+        responsible=responsible,
+        order=order,
+    )
+    progress.refresh_items([item.id])
+    return item
+
+
+@transaction.atomic
+def list_item_update(
+    *,
+    item: ListItem,
+    category: Category,
+    duty_type: str,
+    content: str,
+    target_period: str,
+    target_count: Any,
+    due_date: date | None = None,
+    work_point: WorkPoint | None = None,
+    responsible: Position | None = None,
+    by: User,
+) -> ListItem:
+    """Changes an item of a draft or returned list; its records stay with it."""
+    responsibility_list = item.list
+    _check_editable(responsibility_list)
+    if duty_type not in DutyType.values:
+        raise DomainError(_("请选择有效的责任类型。"))
+    count = _check_target(year=responsibility_list.year, period=target_period, count=target_count, due_date=due_date)
+    _check_item_links(responsibility_list, responsible, work_point)
+    item.category = category
+    item.duty_type = duty_type
+    item.content = _clean_text(content, field=_("内容"), max_length=500)
+    item.target_period = target_period
+    item.target_count = count
+    item.due_date = due_date if target_period == Period.ONCE else None
+    item.work_point = work_point
+    item.responsible = responsible
+    item.save()
+    progress.refresh_items([item.id])
+    return item
+
+
+@transaction.atomic
+def list_item_remove(*, item: ListItem, by: User) -> None:
+    """Removes an item that has no records; recorded work is never thrown away."""
+    responsibility_list = item.list
+    _check_editable(responsibility_list)
+    if item.records.exists():
+        raise DomainError(_("该条目已有履责记实，不能删除。"))
+    item.delete()
+    progress.refresh_lists([responsibility_list.id])
+
+
+def _locked_list(responsibility_list: ResponsibilityList) -> ResponsibilityList:
+    """Re-reads the list under a row lock so two reviewers cannot both act on one state."""
+    return ResponsibilityList.objects.select_for_update().select_related("organization").get(pk=responsibility_list.pk)
+
+
+@transaction.atomic
+def list_submit(*, responsibility_list: ResponsibilityList, by: User) -> ResponsibilityList:
+    """Sends the list to the committee one level up."""
+    locked = _locked_list(responsibility_list)
+    if locked.is_closed:
+        raise DomainError(_("该年度清单已关闭。"))
+    target = _transition(LIST_TRANSITIONS, "submit", locked.status, locked.get_status_display())
+    if locked.organization.depth == 1:
+        raise DomainError(_("本组织没有上级党组织，清单无需提交审核。"))
+    items = list(locked.items.all())
+    if not items:
+        raise DomainError(_("清单还没有条目，不能提交。"))
+    unassigned = [item for item in items if item.duty_type != DutyType.ORGANIZATION and item.responsible_id is None]
+    if unassigned:
+        raise DomainError(
+            _("有 %(count)s 个条目尚未指定责任人（如“%(content)s”）。")
+            % {"count": len(unassigned), "content": unassigned[0].content[:30]}
+        )
+    locked.status = target
+    locked.submitted_at = timezone.now()
+    locked.save(update_fields=["status", "submitted_at"])
+    return locked
+
+
+def _snapshot(responsibility_list: ResponsibilityList) -> list[dict[str, Any]]:
+    items = responsibility_list.items.select_related("category", "work_point", "responsible__person")
+    return [
+        {
+            "category": item.category.name,
+            "duty_type": item.duty_type,
+            "duty_type_label": item.get_duty_type_display(),
+            "content": item.content,
+            "target": item.target_label(),
+            "work_point": item.work_point.text if item.work_point else "",
+            "responsible": str(item.responsible.person) if item.responsible else "",
+        }
+        for item in items
+    ]
+
+
+@transaction.atomic
+def list_approve(*, responsibility_list: ResponsibilityList, by: User, comment: str = "") -> ResponsibilityList:
+    """Approves and locks the list, keeping a frozen copy of this version."""
+    locked = _locked_list(responsibility_list)
+    target = _transition(LIST_TRANSITIONS, "approve", locked.status, locked.get_status_display())
+    now = timezone.now()
+    locked.status = target
+    locked.reviewed_at = now
+    locked.reviewed_by = by
+    locked.review_comment = (comment or "").strip()
+    locked.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_comment"])
+    ListVersion.objects.create(
+        list=locked,
+        number=locked.version,
+        items=_snapshot(locked),
+        approved_at=now,
+        approved_by=by,
+        comment=locked.review_comment,
+    )
+    return locked
+
+
+@transaction.atomic
+def list_return(*, responsibility_list: ResponsibilityList, by: User, comment: str) -> ResponsibilityList:
+    """Returns the list with comments the organization must answer."""
+    comment = _clean_text(comment, field=_("退回意见"), max_length=2000)
+    locked = _locked_list(responsibility_list)
+    target = _transition(LIST_TRANSITIONS, "return", locked.status, locked.get_status_display())
+    locked.status = target
+    locked.reviewed_at = timezone.now()
+    locked.reviewed_by = by
+    locked.review_comment = comment
+    locked.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_comment"])
+    return locked
+
+
+@transaction.atomic
+def list_revise(*, responsibility_list: ResponsibilityList, by: User) -> ResponsibilityList:
+    """Opens an approved list for change as a new version; the approved one stays readable."""
+    locked = _locked_list(responsibility_list)
+    if locked.is_closed:
+        raise DomainError(_("该年度清单已关闭，不能修订。"))
+    target = _transition(LIST_TRANSITIONS, "revise", locked.status, locked.get_status_display())
+    locked.status = target
+    locked.version += 1
+    locked.review_comment = ""
+    locked.save(update_fields=["status", "version", "review_comment"])
+    return locked
+
+
+@transaction.atomic
+def list_close(*, responsibility_list: ResponsibilityList, by: User) -> ResponsibilityList:
+    """Closes the year: no more records or changes. Done by the committee after the assessment."""
+    locked = _locked_list(responsibility_list)
+    if locked.is_closed:
+        raise DomainError(_("该年度清单已关闭。"))
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["closed_at"])
+    return locked
+
+
+# 履责记实 --------------------------------------------------------------------
+
+
+def evidence_check(upload: UploadedFile) -> str:
+    """The file's real type, sniffed from its content; refuses what is too big or not allowed."""
+    name = upload.name or ""
+    if upload.size is not None and upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise DomainError(
+            _("文件“%(name)s”超过 %(limit)s MB 的大小限制。")
+            % {"name": name, "limit": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}
+        )
+    if not upload.size:
+        raise DomainError(_("文件“%(name)s”是空文件。") % {"name": name})
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    mime = kind.mime if kind is not None else ""
+    if mime not in EVIDENCE_TYPES:
+        raise DomainError(_("文件“%(name)s”的内容不是允许的类型（图片、PDF、Word、Excel）。") % {"name": name})
+    if suffix not in EVIDENCE_TYPES[mime]:
+        raise DomainError(_("文件“%(name)s”的扩展名与其内容不符。") % {"name": name})
+    return mime
+
+
+def _check_record_fields(item: ListItem, *, occurred_on: date, content: str, personal_action: str, today: date) -> str:
+    responsibility_list = item.list
+    if responsibility_list.is_closed:
+        raise DomainError(_("%(year)s 年度已关闭（锁定），不能再记实。") % {"year": responsibility_list.year})
+    if occurred_on.year != responsibility_list.year:
+        raise DomainError(
+            _("履责日期 %(date)s 不在 %(year)s 年度内。")
+            % {"date": date_format(occurred_on), "year": responsibility_list.year}
+        )
+    if occurred_on > today:
+        raise DomainError(_("履责日期不能晚于今天。"))
+    if personal_action and personal_action not in DutyRecord.PersonalAction.values:
+        raise DomainError(_("请选择有效的亲自履责方式。"))
+    if personal_action and item.duty_type != DutyType.FIRST:
+        raise DomainError(_("“亲自部署/过问/协调/督办”只用于书记第一责任人条目。"))
+    return _clean_text(content, field=_("履责内容"), max_length=5000)
+
+
+def _attach(record: DutyRecord, files: Sequence[UploadedFile], by: User) -> None:
+    existing = record.evidence.count() if record.pk else 0
+    if existing + len(files) > settings.EVIDENCE_MAX_FILES:
+        raise DomainError(_("每条记实最多 %(max)s 个佐证文件。") % {"max": settings.EVIDENCE_MAX_FILES})
+    checked = [(upload, evidence_check(upload)) for upload in files]
+    for upload, mime in checked:
+        Evidence.objects.create(
+            record=record,
+            file=upload,
+            original_name=(upload.name or "")[:200],
+            content_type=mime,
+            size=upload.size or 0,
+            uploaded_by=by,
+        )
+
+
+@transaction.atomic
+def record_add(
+    *,
+    item: ListItem,
+    occurred_on: date,
+    content: str,
+    done_by: User,
+    by: User,
+    personal_action: str = "",
+    files: Sequence[UploadedFile] = (),
+) -> DutyRecord:
+    """Records work done against an item, with its evidence; the item's colour follows."""
+    today = timezone.localdate()
+    content = _check_record_fields(
+        item, occurred_on=occurred_on, content=content, personal_action=personal_action, today=today
+    )
+    # Check every file before anything is written, so a bad file leaves no trace.
+    for upload in files:
+        evidence_check(upload)
+    record = DutyRecord.objects.create(
+        item=item,
+        organization_id=item.list.organization_id,
+        occurred_on=occurred_on,
+        content=content,
+        done_by=done_by,
+        personal_action=personal_action,
+        created_by=by,
+        submitted_at=timezone.now(),
+    )
+    _attach(record, files, by)
+    progress.refresh_items([item.id])
+    return record
+
+
+def _locked_record(record: DutyRecord) -> DutyRecord:
+    return DutyRecord.objects.select_for_update().select_related("item__list").get(pk=record.pk)
+
+
+@transaction.atomic
+def record_update(
+    *,
+    record: DutyRecord,
+    occurred_on: date,
+    content: str,
+    personal_action: str = "",
+    files: Sequence[UploadedFile] = (),
+    by: User,
+) -> DutyRecord:
+    """The author corrects a record; a returned one goes back for review and counts again."""
+    locked = _locked_record(record)
+    if locked.status == RecordStatus.ACCEPTED:
+        raise DomainError(_("已认可的记实不能修改。"))
+    content = _check_record_fields(
+        locked.item,
+        occurred_on=occurred_on,
+        content=content,
+        personal_action=personal_action,
+        today=timezone.localdate(),
+    )
+    for upload in files:
+        evidence_check(upload)
+    locked.occurred_on = occurred_on
+    locked.content = content
+    locked.personal_action = personal_action
+    if locked.status == RecordStatus.RETURNED:
+        locked.status = _transition(RECORD_TRANSITIONS, "resubmit", locked.status, locked.get_status_display())
+        locked.submitted_at = timezone.now()
+    locked.save()
+    _attach(locked, files, by)
+    progress.refresh_items([locked.item_id])
+    return locked
+
+
+@transaction.atomic
+def record_accept(*, record: DutyRecord, by: User) -> DutyRecord:
+    """The committee accepts the record as sufficient."""
+    locked = _locked_record(record)
+    locked.status = _transition(RECORD_TRANSITIONS, "accept", locked.status, locked.get_status_display())
+    locked.reviewed_by = by
+    locked.reviewed_at = timezone.now()
+    locked.review_reason = ""
+    locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+    return locked
+
+
+@transaction.atomic
+def record_return(*, record: DutyRecord, by: User, reason: str) -> DutyRecord:
+    """驳回: the record is too thin; it stops counting and the author sees why."""
+    reason = _clean_text(reason, field=_("驳回理由"), max_length=2000)
+    locked = _locked_record(record)
+    if locked.item.list.is_closed:
+        raise DomainError(_("该年度已关闭。"))
+    locked.status = _transition(RECORD_TRANSITIONS, "return", locked.status, locked.get_status_display())
+    locked.reviewed_by = by
+    locked.reviewed_at = timezone.now()
+    locked.review_reason = reason
+    locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+    progress.refresh_items([locked.item_id])
+    return locked
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, by: User) -> None:
+    """Removes a file from a record that is not yet accepted."""
+    record = evidence.record
+    if record.status == RecordStatus.ACCEPTED:
+        raise DomainError(_("已认可的记实不能修改。"))
+    if record.item.list.is_closed:
+        raise DomainError(_("该年度已关闭。"))
+    storage, name = evidence.file.storage, evidence.file.name or ""
+    evidence.delete()
+    # Delete the file only once the row's removal is committed.
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+# 公开承诺 --------------------------------------------------------------------
+
+
+@transaction.atomic
+def commitment_save(*, organization: Organization, year: int, text: str, publish: bool, by: User) -> PublicCommitment:
+    """Saves the secretary's public commitment; publishing shows it on the public page."""
+    _check_year(year)
+    text = _clean_text(text, field=_("承诺内容"), max_length=5000)
+    commitment, _created = PublicCommitment.objects.get_or_create(
+        organization=organization, year=year, defaults={"text": text, "secretary": by}
+    )
+    commitment.text = text
+    commitment.secretary = by
+    if publish and commitment.published_at is None:
+        commitment.published_at = timezone.now()
+    elif not publish:
+        commitment.published_at = None
+    commitment.save()
+    return commitment
+
+
+# 书记联系点 ------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_point_designate(
+    *, member: User, organization: Organization, year: int, reason: str, by: User
+) -> ContactPoint:
+    """A committee member takes a weak subordinate organization as a contact point."""
+    _check_year(year)
+    reason = _clean_text(reason, field=_("确定原因"), max_length=500)
+    if ContactPoint.objects.filter(member=member, organization=organization, year=year).exists():
+        raise DomainError(_("%(org)s 已是您 %(year)s 年的联系点。") % {"org": organization.name, "year": year})
+    return ContactPoint.objects.create(member=member, organization=organization, year=year, reason=reason)
+
+
+@transaction.atomic
+def contact_visit_add(
+    *, contact_point: ContactPoint, visited_on: date, summary: str, problems: str = "", by: User
+) -> ContactVisit:
+    """Records a visit to a contact point."""
+    if visited_on > timezone.localdate():
+        raise DomainError(_("走访日期不能晚于今天。"))
+    if visited_on.year != contact_point.year:
+        raise DomainError(_("走访日期须在 %(year)s 年内。") % {"year": contact_point.year})
+    return ContactVisit.objects.create(
+        contact_point=contact_point,
+        visited_on=visited_on,
+        summary=_clean_text(summary, field=_("指导内容"), max_length=5000),
+        problems=(problems or "").strip()[:5000],
+        created_by=by,
+    )

@@ -1,0 +1,1 @@
+"""Pages of the responsibility app, one module per group: lists, records, progress."""
