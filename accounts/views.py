@@ -13,6 +13,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -20,6 +21,7 @@ from accounts import selectors
 from accounts.forms import ImportForm, SignInForm
 from accounts.importing import ImportRejected, organizations_import
 from accounts.permissions import Action, can, get_organization_for, require_administrator, scope_for
+from responsibility import selectors as responsibility_selectors
 
 CHILDREN_PER_PAGE = 50
 
@@ -41,12 +43,27 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """我的工作: the person's positions and what waits for them."""
-    positions = selectors.positions_for_person(request.user)
+    """我的工作: the person's positions and what waits for them: this year's lists, returned records, reviews."""
+    positions = list(selectors.positions_for_person(request.user))
+    year = timezone.localdate().year
+    led = [
+        position.organization
+        for position in positions
+        if position.is_leading_role and can(request.user, Action.MANAGE, position.organization)
+    ]
+    waiting = responsibility_selectors.home_waiting(request.user, led, year)
+    cards = [(position, waiting.lists.get(position.organization_id)) for position in positions]
     return render(
         request,
         "accounts/home.html",
-        {"positions": positions, "scope": scope_for(request.user)},
+        {
+            "positions": positions,
+            "cards": cards,
+            "leads_any": bool(led),
+            "waiting": waiting,
+            "year": year,
+            "scope": scope_for(request.user),
+        },
     )
 
 

@@ -56,6 +56,26 @@ def periods_of(year: int, period: str, due_date: date | None = None) -> list[Spa
     return spans
 
 
+def submitted_by_period(
+    spans: Sequence[Span], *, year: int, period: str, records: Iterable[tuple[date, date]]
+) -> list[list[date]]:
+    """The submission dates of the counting records that fall in each span, sorted."""
+    by_period: list[list[date]] = [[] for _ in spans]
+    for occurred_on, submitted_on in records:
+        if period == Period.ONCE:
+            # A one-off done after its due date still completes it, late.
+            if occurred_on.year == year:
+                by_period[0].append(submitted_on)
+            continue
+        for index, span in enumerate(spans):
+            if occurred_on in span:
+                by_period[index].append(submitted_on)
+                break
+    for dates in by_period:
+        dates.sort()
+    return by_period
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """When an unmet period turns yellow or red: the share of its time used beyond the share of work done."""
@@ -92,12 +112,7 @@ def item_state(
 ) -> ItemState:
     """The item's state on `today` from its counting records, each as (occurred_on, submitted_on)."""
     spans = periods_of(year, period, due_date)
-    by_period: list[list[date]] = [[] for _ in spans]
-    for occurred_on, submitted_on in records:
-        for index, span in enumerate(spans):
-            if occurred_on in span:
-                by_period[index].append(submitted_on)
-                break
+    by_period = submitted_by_period(spans, year=year, period=period, records=records)
 
     done_total = late = missed = 0
     current: int | None = None
@@ -115,6 +130,9 @@ def item_state(
     # Before the year starts, the first period is "current"; after it ends, none is.
     period_required = period_done = 0
     next_due: date | None = None
+    if current is not None:
+        # The current period's figures show even on an item already red from a missed one.
+        period_required, period_done = target, len(by_period[current])
     if missed:
         warning = Light.RED
         next_due = next(span.end for index, span in enumerate(spans) if len(by_period[index]) < target)
@@ -122,7 +140,6 @@ def item_state(
         warning = Light.GREEN
     else:
         span = spans[current]
-        period_required, period_done = target, len(by_period[current])
         if period_done >= target:
             warning = Light.GREEN
             following = next((later for later in spans[current + 1 :]), None)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -314,6 +315,7 @@ def list_item_add(
         order=order,
     )
     progress.refresh_items([item.id])
+    item.refresh_from_db(fields=progress.STATE_FIELDS)
     return item
 
 
@@ -348,6 +350,7 @@ def list_item_update(
     item.responsible = responsible
     item.save()
     progress.refresh_items([item.id])
+    item.refresh_from_db(fields=progress.STATE_FIELDS)
     return item
 
 
@@ -476,8 +479,8 @@ def evidence_check(upload: UploadedFile) -> str:
     name = upload.name or ""
     if upload.size is not None and upload.size > settings.EVIDENCE_MAX_BYTES:
         raise DomainError(
-            _("文件“%(name)s”超过 %(limit)s MB 的大小限制。")
-            % {"name": name, "limit": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}
+            _("文件“%(name)s”超过 %(limit)s 的大小限制。")
+            % {"name": name, "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
         )
     if not upload.size:
         raise DomainError(_("文件“%(name)s”是空文件。") % {"name": name})
@@ -605,6 +608,8 @@ def record_update(
 def record_accept(*, record: DutyRecord, by: User) -> DutyRecord:
     """The committee accepts the record as sufficient."""
     locked = _locked_record(record)
+    if locked.item.list.is_closed:
+        raise DomainError(_("该年度已关闭。"))
     locked.status = _transition(RECORD_TRANSITIONS, "accept", locked.status, locked.get_status_display())
     locked.reviewed_by = by
     locked.reviewed_at = timezone.now()
@@ -651,11 +656,16 @@ def commitment_save(*, organization: Organization, year: int, text: str, publish
     """Saves the secretary's public commitment; publishing shows it on the public page."""
     _check_year(year)
     text = _clean_text(text, field=_("承诺内容"), max_length=5000)
+    # The commitment is the secretary's own, whoever of the leading roles types it in.
+    secretary_position = (
+        Position.objects.current().filter(organization=organization, role=Position.Role.SECRETARY).first()
+    )
+    secretary = secretary_position.person if secretary_position is not None else by
     commitment, _created = PublicCommitment.objects.get_or_create(
-        organization=organization, year=year, defaults={"text": text, "secretary": by}
+        organization=organization, year=year, defaults={"text": text, "secretary": secretary}
     )
     commitment.text = text
-    commitment.secretary = by
+    commitment.secretary = secretary
     if publish and commitment.published_at is None:
         commitment.published_at = timezone.now()
     elif not publish:

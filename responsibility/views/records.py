@@ -1,22 +1,305 @@
-"""(placeholder routes until this group's views are written; the owner replaces this file)"""
+"""履责记实 pages: 我的清单, an item's progress and records, adding and correcting records, evidence, review."""
 
-from typing import Any
+from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.permissions import Action, can, require, scope_for
+from accounts.services import DomainError
+from responsibility import selectors, services
+from responsibility.models import DutyRecord, Evidence, ListItem
+from responsibility.record_forms import RecordEditForm, RecordForm, ReviewForm
+
+RECORDS_PER_PAGE = 25
+# Shown in the browser rather than downloaded: types a browser renders without running anything.
+INLINE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf")
 
 
-def _pending(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    return HttpResponse(status=501)
+def _user(request: HttpRequest) -> User:
+    # Every view here requires sign-in, so the user is a real account.
+    return cast(User, request.user)
+
+
+def _year(value: str | None) -> int:
+    try:
+        year = int(value or "")
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+def _item_for(user: User, pk: int) -> ListItem:
+    """The item if the user may see its list's organization: 404 otherwise."""
+    try:
+        item = ListItem.objects.select_related(
+            "list__organization", "category", "work_point", "responsible__person"
+        ).get(pk=pk)
+    except ListItem.DoesNotExist as missing:
+        raise Http404 from missing
+    require(user, Action.VIEW, item.list.organization)
+    return item
+
+
+def _may_record(user: User, item: ListItem) -> bool:
+    """Those who keep the organization's work, and the item's responsible person, record against it."""
+    is_responsible = item.responsible is not None and item.responsible.person_id == user.pk
+    return is_responsible or can(user, Action.MANAGE, item.list.organization)
+
+
+def _may_edit(user: User, record: DutyRecord) -> bool:
+    """The record's author, or those who keep the organization's work."""
+    return record.created_by_id == user.pk or can(user, Action.MANAGE, record.organization)
+
+
+@login_required
+def my_list(request: HttpRequest) -> HttpResponse:
+    """我的清单: the year's items of every organization the person leads, their own and the most urgent first."""
+    user = _user(request)
+    year = _year(request.GET.get("year"))
+    scope = scope_for(user)
+    return render(
+        request,
+        "responsibility/records/my_list.html",
+        {
+            "year": year,
+            "duties": selectors.my_duties(user, year),
+            "is_member_only": not scope.manage_paths and bool(scope.single_paths),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An item: its target, its progress period by period, and its records with evidence."""
+    user = _user(request)
+    item = _item_for(user, pk)
+    records = list(selectors.item_records(item))
+    today = timezone.localdate()
+    return render(
+        request,
+        "responsibility/records/item_detail.html",
+        {
+            "item": item,
+            "responsibility_list": item.list,
+            "organization": item.list.organization,
+            "periods": selectors.item_periods(item, records, today=today),
+            "records": records,
+            "may_record": _may_record(user, item) and not item.list.is_closed,
+        },
+    )
+
+
+@login_required
+def record_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """履责记实: a dated record with evidence; a refused one saves nothing and keeps what was typed."""
+    user = _user(request)
+    item = _item_for(user, pk)
+    if not _may_record(user, item):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = RecordForm(request.POST, request.FILES, item=item, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.record_add(
+                    item=item,
+                    occurred_on=data["occurred_on"],
+                    content=data["content"],
+                    done_by=data["done_by"],
+                    personal_action=data.get("personal_action") or "",
+                    files=data["files"],
+                    by=user,
+                )
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("履责记实已保存，等待上级审阅。"))
+                return redirect("item_detail", item.pk)
+    else:
+        form = RecordForm(item=item, user=user)
+    return render(
+        request,
+        "responsibility/records/record_form.html",
+        {"form": form, "item": item, "organization": item.list.organization, "record": None},
+    )
+
+
+@login_required
+def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A record: what was done, its evidence, its review; the committee accepts or returns it here."""
+    user = _user(request)
+    record = selectors.record_with_context(user, pk)
+    return render(
+        request,
+        "responsibility/records/record_detail.html",
+        {
+            "record": record,
+            "item": record.item,
+            "organization": record.organization,
+            "may_edit": _may_edit(user, record)
+            and record.status != DutyRecord.Status.ACCEPTED
+            and not record.item.list.is_closed,
+            "may_review": can(user, Action.SUPERVISE, record.organization)
+            and record.status == DutyRecord.Status.SUBMITTED,
+            "may_return": can(user, Action.SUPERVISE, record.organization)
+            and record.status == DutyRecord.Status.ACCEPTED
+            and not record.item.list.is_closed,
+            "review_form": ReviewForm(),
+        },
+    )
+
+
+@login_required
+def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author corrects a record; a returned one is submitted again for review."""
+    user = _user(request)
+    record = selectors.record_with_context(user, pk)
+    if not _may_edit(user, record):
+        raise PermissionDenied
+    if record.status == DutyRecord.Status.ACCEPTED:
+        messages.error(request, _("已认可的记实不能修改。"))
+        return redirect("record_detail", record.pk)
+    if request.method == "POST":
+        form = RecordEditForm(request.POST, request.FILES, record=record)
+        if form.is_valid():
+            data = form.cleaned_data
+            was_returned = record.status == DutyRecord.Status.RETURNED
+            try:
+                services.record_update(
+                    record=record,
+                    occurred_on=data["occurred_on"],
+                    content=data["content"],
+                    personal_action=data.get("personal_action") or "",
+                    files=data["files"],
+                    by=user,
+                )
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                if was_returned:
+                    messages.success(request, _("记实已修改并重新提交审阅。"))
+                else:
+                    messages.success(request, _("记实已修改。"))
+                return redirect("record_detail", record.pk)
+    else:
+        form = RecordEditForm(record=record)
+    return render(
+        request,
+        "responsibility/records/record_form.html",
+        {"form": form, "item": record.item, "organization": record.organization, "record": record},
+    )
+
+
+@login_required
+@require_POST
+def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Removes one file from a record that is not yet accepted."""
+    user = _user(request)
+    evidence = _evidence_for(user, pk)
+    record = evidence.record
+    if not _may_edit(user, record):
+        raise PermissionDenied
+    try:
+        services.evidence_remove(evidence=evidence, by=user)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("record_detail", record.pk)
+    messages.success(request, _("已删除佐证材料“%(name)s”。") % {"name": evidence.original_name})
+    return redirect("record_edit", record.pk)
+
+
+def _evidence_for(user: User, pk: int) -> Evidence:
+    """The file if the user may see its record's organization: 404 otherwise, so nothing about it leaks."""
+    try:
+        evidence = Evidence.objects.select_related("record__organization", "record__item__list").get(pk=pk)
+    except Evidence.DoesNotExist as missing:
+        raise Http404 from missing
+    require(user, Action.VIEW, evidence.record.organization)
+    return evidence
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Serves an evidence file from storage, never from a public URL, with the type sniffed at upload."""
+    evidence = _evidence_for(_user(request), pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    response = FileResponse(
+        handle,
+        as_attachment=evidence.content_type not in INLINE_TYPES,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@login_required
+def record_review_queue(request: HttpRequest) -> HttpResponse:
+    """Records waiting for the committee's review across what it supervises, newest first."""
+    user = _user(request)
+    if not scope_for(user).is_committee:
+        raise PermissionDenied
+    query = request.GET.get("q", "").strip()[:100]
+    page = Paginator(selectors.records_awaiting_review(user, query), RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "responsibility/records/review_queue.html",
+        {"page": page, "records": page.object_list, "query": query},
+    )
+
+
+@login_required
+@require_POST
+def record_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """认可 or 驳回 a record; a return needs a reason, which the author then sees."""
+    user = _user(request)
+    record = selectors.record_with_context(user, pk, Action.SUPERVISE)
+    form = ReviewForm(request.POST)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("record_detail", args=[record.pk])
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+        return redirect("record_detail", record.pk)
+    try:
+        if form.cleaned_data["decision"] == "accept":
+            services.record_accept(record=record, by=user)
+            messages.success(request, _("已认可该记实。"))
+        else:
+            services.record_return(record=record, by=user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("已驳回该记实，记实人会看到驳回理由。"))
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("record_detail", record.pk)
+    return redirect(next_url)
 
 
 urlpatterns = [
-    path("duties/", _pending, name="my_list"),
-    path("items/<int:pk>/", _pending, name="item_detail"),
-    path("items/<int:pk>/records/add/", _pending, name="record_add"),
-    path("records/<int:pk>/", _pending, name="record_detail"),
-    path("records/<int:pk>/edit/", _pending, name="record_edit"),
-    path("records/<int:pk>/review/", _pending, name="record_review"),
-    path("records/review/", _pending, name="record_review_queue"),
-    path("evidence/<int:pk>/", _pending, name="evidence_download"),
+    path("duties/", my_list, name="my_list"),
+    path("items/<int:pk>/", item_detail, name="item_detail"),
+    path("items/<int:pk>/records/add/", record_add, name="record_add"),
+    path("records/review/", record_review_queue, name="record_review_queue"),
+    path("records/<int:pk>/", record_detail, name="record_detail"),
+    path("records/<int:pk>/edit/", record_edit, name="record_edit"),
+    path("records/<int:pk>/review/", record_review, name="record_review"),
+    path("evidence/<int:pk>/", evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/remove/", evidence_remove, name="evidence_remove"),
 ]

@@ -40,7 +40,7 @@ def test_admin_adds_an_organization_under_a_parent_named_by_code(
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     created = Organization.objects.get(code="C-T1-B4")
-    assert created.get_parent() == tree.township
+    assert created.parent_path() == tree.township.path
     assert not Organization.objects.find_problems()[0]
 
 

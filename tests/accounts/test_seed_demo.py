@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth import authenticate
@@ -36,6 +38,13 @@ def counts() -> dict[str, int]:
 
 def current(login: str, role: str) -> Position:
     return Position.objects.current().select_related("organization").get(person__username=login, role=role)
+
+
+@pytest.fixture(autouse=True)
+def media(settings: Any, tmp_path: Path) -> Path:
+    """The demo's evidence files go to a temporary MEDIA_ROOT, not var/media."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo [--if-empty]`: the demo county, its people and the five demo logins."""
+"""`manage.py seed_demo [--if-empty]`: the demo county, its people, the five demo logins and this year's lists."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from django.utils.translation import gettext as _
 
 from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_users
 from accounts.models import Organization
+from responsibility.demo import responsibility_demo_build
 
 
 class Command(BaseCommand):
-    help = "生成演示数据（青山县的党组织、人员和演示账号）；重复运行不会重复创建，并重置演示账号的密码。"
+    help = (
+        "生成演示数据（青山县的党组织、人员、演示账号和本年度的责任清单、履责记实）；"
+        "重复运行不会重复创建，并重置演示账号的密码。"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -30,6 +34,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(str(summary)))
         for note in summary.skipped:
             self.stdout.write(self.style.WARNING(note))
+        self.stdout.write(self.style.SUCCESS(str(responsibility_demo_build())))
         self._print_logins(existing_only=False)
 
     def _print_logins(self, *, existing_only: bool) -> None:

@@ -1,0 +1,192 @@
+"""Excel exports: one list, and a committee's progress table.
+
+Every text cell passes through `text_cell`, which keeps a spreadsheet from reading a
+person's words as a formula (CSV/formula injection: `=HYPERLINK(...)`, `+cmd|...`).
+Workbooks are written in openpyxl's write-only mode row by row, so a province's
+progress table is read with one chunked query and never held in memory as cells.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from accounts.models import Organization
+from responsibility import selectors
+from responsibility.models import Light, ResponsibilityList
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_CHUNK = 2000
+# Above this a temporary file on disk holds the workbook instead of memory.
+SPOOL_BYTES = 8 * 1024 * 1024
+
+
+def neutralize(value: str) -> str:
+    """Text a spreadsheet shows as written: a leading formula character gets an apostrophe."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def text(value: Any) -> str:
+    """A body cell's text; once neutralized it cannot start with "=", so openpyxl stores it as a string."""
+    return neutralize("" if value is None else str(value))
+
+
+def text_cell(sheet: WriteOnlyWorksheet, value: Any, *, bold: bool = False) -> WriteOnlyCell:
+    """A styled text cell, always stored as a string and never as a formula."""
+    cell = WriteOnlyCell(sheet, value=text(value))
+    cell.data_type = "s"
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def _sheet(workbook: Workbook, title: str, widths: Sequence[int]) -> WriteOnlyWorksheet:
+    sheet = workbook.create_sheet(title=title)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    return sheet
+
+
+def _save(workbook: Workbook) -> IO[bytes]:
+    output = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - the response closes it
+    workbook.save(output)
+    output.seek(0)
+    return output
+
+
+def _header_rows(sheet: WriteOnlyWorksheet, facts: Iterable[tuple[str, Any]]) -> None:
+    for label, value in facts:
+        sheet.append([text_cell(sheet, label, bold=True), text_cell(sheet, value)])
+    sheet.append([])
+
+
+LIST_COLUMNS: list[tuple[str, int]] = [
+    (gettext_noop("类别"), 12),
+    (gettext_noop("责任类型"), 12),
+    (gettext_noop("内容"), 48),
+    (gettext_noop("目标"), 20),
+    (gettext_noop("落实工作要点"), 36),
+    (gettext_noop("责任人"), 12),
+    (gettext_noop("预警"), 8),
+    (gettext_noop("全年进度"), 12),
+    (gettext_noop("曾逾期"), 8),
+]
+
+
+def list_workbook(responsibility_list: ResponsibilityList) -> IO[bytes]:
+    """The list as one sheet: what it is, then its items."""
+    workbook = Workbook(write_only=True)
+    sheet = _sheet(workbook, _("责任清单"), [width for _label, width in LIST_COLUMNS])
+    _header_rows(
+        sheet,
+        [
+            (_("党组织"), responsibility_list.organization.name),
+            (_("年度"), responsibility_list.year),
+            (_("状态"), responsibility_list.get_status_display()),
+            (_("版本"), responsibility_list.version),
+            (_("完成率"), f"{responsibility_list.completion_rate}%"),
+            (_("导出时间"), date_format(timezone.localtime(), "Y-m-d H:i")),
+        ],
+    )
+    sheet.append([text_cell(sheet, _(label), bold=True) for label, _width in LIST_COLUMNS])
+    for item in selectors.list_items_for_export(responsibility_list):
+        sheet.append(
+            [
+                text(item.category.name),
+                text(item.get_duty_type_display()),
+                text(item.content),
+                text(item.target_label()),
+                text(item.work_point.text if item.work_point else ""),
+                text(item.responsible.person.get_full_name() if item.responsible else ""),
+                text(item.get_warning_display()),
+                text(f"{item.done_total}/{item.required_total}"),
+                text(_("是") if item.was_overdue else ""),
+            ]
+        )
+    return _save(workbook)
+
+
+PROGRESS_COLUMNS: list[tuple[str, int]] = [
+    (gettext_noop("党组织"), 32),
+    (gettext_noop("组织代码"), 16),
+    (gettext_noop("类别"), 10),
+    (gettext_noop("领域"), 12),
+    (gettext_noop("清单状态"), 10),
+    (gettext_noop("预警"), 8),
+    (gettext_noop("红灯条目"), 10),
+    (gettext_noop("黄灯条目"), 10),
+    (gettext_noop("绿灯条目"), 10),
+    (gettext_noop("曾逾期条目"), 12),
+    (gettext_noop("应完成次数"), 12),
+    (gettext_noop("已完成次数"), 12),
+    (gettext_noop("完成率(%)"), 10),
+]
+
+
+def _labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
+
+
+def progress_workbook(
+    roots: Sequence[Organization], filters: selectors.ProgressFilters, *, filter_labels: Sequence[str] = ()
+) -> IO[bytes]:
+    """Every matching organization of the committee's progress table, read in chunks from one query."""
+    workbook = Workbook(write_only=True)
+    sheet = _sheet(workbook, _("责任落实进度"), [width for _label, width in PROGRESS_COLUMNS])
+    _header_rows(
+        sheet,
+        [
+            (_("范围"), "、".join(root.name for root in roots)),
+            (_("年度"), filters.year),
+            (_("筛选"), "；".join(filter_labels) or _("全部")),
+            (_("导出时间"), date_format(timezone.localtime(), "Y-m-d H:i")),
+        ],
+    )
+    sheet.append([text_cell(sheet, _(label), bold=True) for label, _width in PROGRESS_COLUMNS])
+    # Labels translated once, not once a row.
+    kinds = _labels(Organization.Kind.choices)
+    sectors = _labels(Organization.Sector.choices)
+    statuses = _labels(ResponsibilityList.Status.choices)
+    lights = _labels(Light.choices)
+    not_started = _("未建立")
+    rows = selectors.progress_table(roots, filters).values_list(
+        "name",
+        "code",
+        "kind",
+        "sector",
+        "list_id",
+        "list_status",
+        "list_warning",
+        "list_red",
+        "list_yellow",
+        "list_green",
+        "list_late",
+        "list_required",
+        "list_done",
+    )
+    for name, code, kind, sector, list_id, status, warning, red, yellow, green, late, required, done in rows.iterator(
+        chunk_size=EXPORT_CHUNK
+    ):
+        described = [text(name), text(code), text(kinds.get(kind, kind)), text(sectors.get(sector, sector))]
+        if list_id is None:
+            sheet.append([*described, not_started])
+            continue
+        figures = [red, yellow, green, late, required, done, selectors.completion_rate(done, required)]
+        sheet.append([*described, text(statuses.get(status, status)), text(lights.get(warning, warning)), *figures])
+    return _save(workbook)
