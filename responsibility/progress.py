@@ -17,10 +17,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Field, Model, Q, QuerySet, Sum
 from django.utils import timezone
 
 from responsibility.models import DutyRecord, Light, ListItem, Period, ResponsibilityList
@@ -184,9 +185,9 @@ def _local_date(moment: datetime) -> date:
 
 
 def refresh_items(items: QuerySet[ListItem] | Sequence[int], *, today: date | None = None) -> int:
-    """Recomputes and stores the state of these items and of their lists; returns how many items changed.
+    """Recomputes and stores the state of these items and of their lists; returns how many items were refreshed.
 
-    Costs four queries a chunk of 2,000 items, whatever the number of records.
+    A chunk of 2,000 items costs two reads and four writes, whatever the number of records.
     """
     today = today or timezone.localdate()
     thresholds = Thresholds.from_settings()
@@ -196,67 +197,121 @@ def refresh_items(items: QuerySet[ListItem] | Sequence[int], *, today: date | No
     list_ids: set[int] = set()
     for start in range(0, len(item_ids), REFRESH_CHUNK):
         chunk = item_ids[start : start + REFRESH_CHUNK]
-        rows = list(ListItem.objects.filter(id__in=chunk).select_related("list").only(*STATE_FIELDS, *_INPUTS))
+        inputs = ListItem.objects.filter(id__in=chunk).values_list(
+            "id", "list_id", "list__year", "target_period", "target_count", "due_date"
+        )
         records: dict[int, list[tuple[date, date]]] = defaultdict(list)
         counting = DutyRecord.objects.filter(item_id__in=chunk).exclude(status=DutyRecord.Status.RETURNED)
         for item_id, occurred_on, submitted_at in counting.values_list("item_id", "occurred_on", "submitted_at"):
             records[item_id].append((occurred_on, _local_date(submitted_at)))
-        for item in rows:
+        rows = []
+        for item_id, list_id, year, period, target, due_date in inputs:
             state = item_state(
-                year=item.list.year,
-                period=item.target_period,
-                target=item.target_count,
-                due_date=item.due_date,
-                records=records.get(item.id, ()),
+                year=year,
+                period=period,
+                target=target,
+                due_date=due_date,
+                records=records.get(item_id, ()),
                 today=today,
                 thresholds=thresholds,
             )
-            for field, value in state.__dict__.items():
-                setattr(item, field, value)
-            item.state_date = today
-            list_ids.add(item.list_id)
-        ListItem.objects.bulk_update(rows, STATE_FIELDS)
+            rows.append((item_id, *(getattr(state, field) for field in STATE_FIELDS[:-1]), today))
+            list_ids.add(list_id)
+        _write_rows(ListItem, STATE_FIELDS, rows)
     refresh_lists(list_ids)
     return len(item_ids)
 
 
-_INPUTS = ["list__year", "target_period", "target_count", "due_date", "list_id"]
+LIST_TOTAL_FIELDS = [
+    "warning",
+    "red_items",
+    "yellow_items",
+    "green_items",
+    "late_items",
+    "required_total",
+    "done_total",
+]
 
 
 def refresh_lists(list_ids: Iterable[int]) -> None:
-    """Stores each list's colour and totals from its items (two queries a call)."""
-    list_ids = list(list_ids)
-    if not list_ids:
-        return
-    totals = (
-        ListItem.objects.filter(list_id__in=list_ids)
-        .order_by()
-        .values("list_id")
-        .annotate(
-            red=Count("id", filter=Q(warning=Light.RED)),
-            yellow=Count("id", filter=Q(warning=Light.YELLOW)),
-            green=Count("id", filter=Q(warning=Light.GREEN)),
-            late=Count("id", filter=Q(late_periods__gt=0) | Q(missed_periods__gt=0)),
-            required=Sum("required_total"),
-            done=Sum("done_total"),
+    """Stores each list's colour and totals from its items (two queries a chunk of 2,000 lists)."""
+    ordered = sorted(set(list_ids))
+    for start in range(0, len(ordered), REFRESH_CHUNK):
+        chunk = ordered[start : start + REFRESH_CHUNK]
+        totals = (
+            ListItem.objects.filter(list_id__in=chunk)
+            .order_by()
+            .values("list_id")
+            .annotate(
+                red=Count("id", filter=Q(warning=Light.RED)),
+                yellow=Count("id", filter=Q(warning=Light.YELLOW)),
+                green=Count("id", filter=Q(warning=Light.GREEN)),
+                late=Count("id", filter=Q(late_periods__gt=0) | Q(missed_periods__gt=0)),
+                required=Sum("required_total"),
+                done=Sum("done_total"),
+            )
         )
-    )
-    by_list: dict[int, dict[str, Any]] = {row["list_id"]: dict(row) for row in totals}
-    lists = list(ResponsibilityList.objects.filter(id__in=list_ids).only("id"))
-    for responsibility_list in lists:
-        row: dict[str, Any] = by_list.get(responsibility_list.id, {})
-        red, yellow = row.get("red", 0), row.get("yellow", 0)
-        responsibility_list.red_items = red
-        responsibility_list.yellow_items = yellow
-        responsibility_list.green_items = row.get("green", 0)
-        responsibility_list.late_items = row.get("late", 0)
-        responsibility_list.required_total = row.get("required") or 0
-        responsibility_list.done_total = row.get("done") or 0
-        responsibility_list.warning = Light.RED if red else Light.YELLOW if yellow else Light.GREEN
-    ResponsibilityList.objects.bulk_update(
-        lists,
-        ["red_items", "yellow_items", "green_items", "late_items", "required_total", "done_total", "warning"],
-    )
+        by_list: dict[int, dict[str, Any]] = {row["list_id"]: dict(row) for row in totals}
+        rows = []
+        for list_id in chunk:
+            row = by_list.get(list_id, {})
+            red, yellow = row.get("red", 0), row.get("yellow", 0)
+            warning = Light.RED if red else Light.YELLOW if yellow else Light.GREEN
+            rows.append(
+                (
+                    list_id,
+                    warning,
+                    red,
+                    yellow,
+                    row.get("green", 0),
+                    row.get("late", 0),
+                    row.get("required") or 0,
+                    row.get("done") or 0,
+                )
+            )
+        _write_rows(ResponsibilityList, LIST_TOTAL_FIELDS, rows)
+
+
+WRITE_BATCH = 500
+
+
+def _write_rows(model: type[Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Writes (id, *values) rows with one UPDATE … FROM (VALUES …) a batch of 500.
+
+    Django's bulk_update builds a CASE expression per row and field, which costs
+    about a millisecond and a half a row; a night's refresh of a province would take
+    hours. PostgreSQL and SQLite (3.33+) both take this statement.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = [cast(Field, meta.get_field(name)) for name in columns]
+    typed = connection.vendor == "postgresql"
+
+    def value_of(field: Field) -> str:
+        column = f"v.{quote(str(field.column))}"
+        # VALUES of parameters have no column types on PostgreSQL; say them.
+        return f"CAST({column} AS {field.db_type(connection)})" if typed else column
+
+    names = ", ".join(quote(name) for name in ["id", *(str(field.column) for field in fields)])
+    assignments = ", ".join(f"{quote(str(field.column))} = {value_of(field)}" for field in fields)
+    table = quote(meta.db_table)
+    row_placeholder = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), WRITE_BATCH):
+            batch = rows[start : start + WRITE_BATCH]
+            params: list[Any] = []
+            for row in batch:
+                params.append(row[0])
+                params.extend(
+                    field.get_db_prep_save(value, connection) for field, value in zip(fields, row[1:], strict=True)
+                )
+            cursor.execute(
+                f"WITH v ({names}) AS (VALUES {', '.join([row_placeholder] * len(batch))}) "
+                f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{quote('id')} = v.{quote('id')}",
+                params,
+            )
 
 
 def refresh_stale(*, today: date | None = None) -> int:

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,16 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Organization, Position, User  # noqa: E402
-from responsibility.models import Category, DutyType, Light, ListItem, Period, ResponsibilityList  # noqa: E402
+from responsibility import progress  # noqa: E402
+from responsibility.models import (  # noqa: E402
+    Category,
+    DutyRecord,
+    DutyType,
+    Light,
+    ListItem,
+    Period,
+    ResponsibilityList,
+)
 
 ALPHABET = Organization.alphabet
 BRANCHES_PER_TOWNSHIP = 100
@@ -160,6 +170,34 @@ def measure(call: Callable[[], Any], runs: int = 3) -> tuple[float, int, Any]:
     return statistics.median(timings), queries, result
 
 
+def nightly_refresh(secretary: User, year: int) -> tuple[str, float, int, str]:
+    """Gives every item 0-3 records this year, then times the nightly recomputation of every light."""
+    rng = random.Random(11)
+    today = timezone.localdate()
+    days_so_far = (today - date(year, 1, 1)).days
+    items = ListItem.objects.values_list("id", "list__organization_id")
+    records = [
+        DutyRecord(
+            item_id=item_id,
+            organization_id=organization_id,
+            occurred_on=date(year, 1, 1) + timedelta(days=rng.randint(0, days_so_far)),
+            content="基准记实",
+            done_by=secretary,
+            created_by=secretary,
+            submitted_at=timezone.now(),
+        )
+        for item_id, organization_id in items
+        for _record in range(rng.randint(0, 3))
+    ]
+    DutyRecord.objects.bulk_create(records, batch_size=BATCH)
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        refreshed = progress.refresh_stale(today=today)
+        milliseconds = (time.perf_counter() - started) * 1000
+    note = f"{refreshed} 个条目，{len(records)} 条记实"
+    return ("refresh_warnings（夜间全量重算）", milliseconds, len(captured), note)
+
+
 def bench(total: int) -> list[tuple[str, float, int, str]]:
     year = timezone.localdate().year
     started = time.perf_counter()
@@ -191,6 +229,7 @@ def bench(total: int) -> list[tuple[str, float, int, str]]:
         rows.append((label, milliseconds, queries, f"{shown} 个组织匹配"))
     milliseconds, queries, size = measure(download, runs=1)
     rows.append(("progress_export（全县）", milliseconds, queries, f"{total} 行，{size // 1024} KB"))
+    rows.append(nightly_refresh(secretary, year))
     print(f"  built {total} organizations in {built:.1f} s", file=sys.stderr)
     return rows
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -422,10 +423,10 @@ def test_refresh_costs_the_same_queries_for_5_and_50_items(
 
     with CaptureQueriesContext(connection) as small_queries:
         progress.refresh_items(small.items.all(), today=today)
-    # Items id list, items, records, one bulk update; then the list totals, the lists, their update.
+    # Items id list, items, records, one UPDATE … FROM VALUES; then the list totals and their UPDATE.
     with django_assert_num_queries(len(small_queries)):
         progress.refresh_items(large.items.all(), today=today)
-    assert len(small_queries) == 7
+    assert len(small_queries) == 6
     with django_assert_num_queries(len(small_queries)):
         progress.refresh_items(ListItem.objects.filter(list__in=[small, large]), today=today)
 
@@ -443,3 +444,36 @@ def test_refresh_stale_skips_fresh_items_and_closed_lists(branch_list: Responsib
     branch_list.closed_at = timezone.now()
     branch_list.save(update_fields=["closed_at"])
     assert progress.refresh_stale(today=today + timedelta(days=1)) == 0
+
+
+def test_refresh_writes_every_item_across_batches_and_chunks(
+    tree: Tree, people: SimpleNamespace, category: Category, year: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small batches and chunks so that a few dozen items cross both boundaries.
+    monkeypatch.setattr(progress, "WRITE_BATCH", 7)
+    monkeypatch.setattr(progress, "REFRESH_CHUNK", 20)
+    lists = [_list_with_items(organization, year, 30, category) for organization in (tree.branch, tree.branch_sibling)]
+    today = date(year, 3, 1)
+
+    assert progress.refresh_items(ListItem.objects.filter(list__in=lists), today=today) == 60
+
+    assert not ListItem.objects.filter(list__in=lists).exclude(state_date=today).exists()
+    for responsibility_list in lists:
+        responsibility_list.refresh_from_db()
+        items = list(responsibility_list.items.all())
+        expected = [
+            progress.item_state(
+                year=year,
+                period=item.target_period,
+                target=item.target_count,
+                due_date=item.due_date,
+                records=[(r.occurred_on, timezone.localtime(r.submitted_at).date()) for r in item.records.all()],
+                today=today,
+            )
+            for item in items
+        ]
+        assert [item.warning for item in items] == [state.warning for state in expected]
+        assert [item.done_total for item in items] == [state.done_total for state in expected]
+        assert [item.next_due for item in items] == [state.next_due for state in expected]
+        assert responsibility_list.red_items == sum(state.warning == Light.RED for state in expected)
+        assert responsibility_list.required_total == sum(state.required_total for state in expected)
