@@ -68,6 +68,8 @@ def test_secretary_records_with_evidence_and_sees_why_the_township_returned_anot
     assert row.get_attribute("data-light") in {"green", "yellow", "red"}
     assert row.locator("td.num").first.inner_text().strip() == "0/1"
     assert fits_the_phone(secretary)
+    # On a phone each item is a card as wide as the screen, not a squeezed table column.
+    assert row.locator("td").first.bounding_box()["width"] > 250
     shoot(secretary, "duties-my-list-375.png")
 
     row.get_by_role("link", name=JOURNEY_ITEM, exact=True).click()
