@@ -6,6 +6,7 @@ from accounts import views as account_views
 urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("responsibility.urls")),
+    path("", include("reviews.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", account_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
