@@ -22,6 +22,7 @@ from accounts.forms import ImportForm, SignInForm
 from accounts.importing import ImportRejected, organizations_import
 from accounts.permissions import Action, can, get_organization_for, require_administrator, scope_for
 from responsibility import selectors as responsibility_selectors
+from reviews import selectors as review_selectors
 
 CHILDREN_PER_PAGE = 50
 
@@ -61,6 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "cards": cards,
             "leads_any": bool(led),
             "waiting": waiting,
+            "reviews": review_selectors.home_reviews(request.user, led),
             "year": year,
             "scope": scope_for(request.user),
         },

@@ -185,6 +185,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task for another
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One cache shared by every web process when Redis is there (the ballot pages' limit on
+# wrong codes counts per client across processes); otherwise each process keeps its own.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "pb"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 # Time moves warnings from green to yellow to red even when nobody writes: beat
 # recomputes the day's stale items shortly after midnight.
 CELERY_BEAT_SCHEDULE = {

@@ -21,6 +21,7 @@ from reviews.models import Classification, IndicatorKind, Rating
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 TENTH = Decimal("0.1")
+SHARE_PRECISION = Decimal("0.001")
 TRIM_FROM = 5
 
 
@@ -105,7 +106,9 @@ def grade(score: Decimal, bands: Bands, *, vetoed: bool, poor: int, valid: int) 
     """The grade by bands, overridden to 差 by a veto hit or by more than the set share of 差 ballots."""
     if vetoed:
         return Grade(Rating.POOR, "veto")
-    if valid and Decimal(poor) / valid > bands.poor_share:
+    # The share is compared at the setting's precision (0.1 %), so the default 0.333 means
+    # "more than a third": 3 差 of 9 ballots is exactly a third and does not trigger it.
+    if valid and (Decimal(poor) / valid).quantize(SHARE_PRECISION, rounding=ROUND_HALF_UP) > bands.poor_share:
         return Grade(Rating.POOR, "poor_ballots")
     if score >= bands.good:
         return Grade(Rating.GOOD)

@@ -2,10 +2,965 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils.translation import gettext_lazy
+
+from accounts import permissions
+from accounts.models import (
+    Organization,
+    OrganizationGroupObjectPermission,
+    OrganizationUserObjectPermission,
+    Position,
+    User,
+)
+from accounts.permissions import Action, can, scope_for
+from responsibility.models import DutyRecord, ListItem, ResponsibilityList
+from reviews import scoring, services
+from reviews.models import (
+    Ballot,
+    BallotCode,
+    Classification,
+    Cycle,
+    DutyReport,
+    Indicator,
+    IndicatorKind,
+    Problem,
+    Rating,
+    ReportVersion,
+    Result,
+    ReviewerAssignment,
+    RubricTemplate,
+    Score,
+    SelfAssessment,
+)
+
 # --- reports: my reports, the report with its facts, results -----------------------
+
+EVIDENCE_SHOWN = 50
+"""The self-assessment page lists the latest records of the year; a text filter reaches the rest."""
+LATE_ITEMS_SHOWN = 10
+
+
+def _with_cycle_size(reports: QuerySet[DutyReport]) -> QuerySet[DutyReport]:
+    """Adds `cycle_size`, the number of reports in the report's cycle ("rank 3 of N"), in the same query."""
+    size = (
+        DutyReport.objects.filter(cycle=OuterRef("cycle"))
+        .order_by()
+        .values("cycle")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return reports.annotate(cycle_size=Subquery(size))
+
+
+def my_reports(user: Any) -> list[DutyReport]:
+    """The reports of the organizations the user keeps, in started cycles, newest cycle first (one query)."""
+    paths = sorted(scope_for(user).manage_paths)
+    if not paths:
+        return []
+    reports = (
+        DutyReport.objects.filter(organization__path__in=paths)
+        .exclude(cycle__status=Cycle.Status.DRAFT)
+        .select_related("cycle", "cycle__organization", "organization", "result")
+        .order_by("-cycle__year", "-cycle__id", "organization__path")
+    )
+    return list(_with_cycle_size(reports))
+
+
+def report_for(pk: Any) -> DutyReport:
+    """The report with its cycle and organizations, or 404; callers check permissions next."""
+    try:
+        return _with_cycle_size(
+            DutyReport.objects.select_related("cycle", "cycle__organization", "organization", "result")
+        ).get(pk=pk)
+    except (DutyReport.DoesNotExist, ValueError, TypeError) as missing:
+        raise Http404 from missing
+
+
+def is_assigned_reviewer(user: Any, report: DutyReport) -> bool:
+    return ReviewerAssignment.objects.filter(report=report, reviewer_id=user.pk).exists()
+
+
+def may_read_report(user: Any, report: DutyReport) -> bool:
+    """Its leaders always; once submitted, those who supervise the organization and its assigned reviewers."""
+    if can(user, Action.MANAGE, report.organization):
+        return True
+    if report.submitted_at is None:
+        return False
+    return can(user, Action.SUPERVISE, report.organization) or is_assigned_reviewer(user, report)
+
+
+def readable_report(user: Any, pk: Any) -> DutyReport:
+    """The report if the user may read it: 404 when its organization is out of sight, 403 when seen but not allowed."""
+    report = report_for(pk)
+    if may_read_report(user, report):
+        return report
+    if not can(user, Action.VIEW, report.organization):
+        raise Http404
+    raise permissions.PermissionDenied
+
+
+def kept_report(user: Any, pk: Any) -> DutyReport:
+    """The report if the user keeps its organization (its leading roles write and submit it)."""
+    report = report_for(pk)
+    permissions.require(user, Action.MANAGE, report.organization)
+    return report
+
+
+def rectification_summary(organization: Organization, year: int) -> dict[str, Any] | None:
+    """Last year's rectification status of the organization; None until the rectification app exists.
+
+    The seam the report page and its PDF read: once rectification lands, return its figures here as
+    {label: value} (e.g. {_("整改任务"): 5, _("已销号"): 4, _("逾期"): 1}) and the facts panel lists them.
+    """
+    return None
+
+
+@dataclass
+class ReportFacts:
+    """What the system knows beside the report, read-only: the year's list and last year's rectification."""
+
+    year: int
+    responsibility_list: ResponsibilityList | None
+    late_items: list[ListItem] = field(default_factory=list)
+    rectification: dict[str, Any] | None = None
+
+    @property
+    def rectification_year(self) -> int:
+        return self.year - 1
+
+
+def report_facts(report: DutyReport) -> ReportFacts:
+    """The responsibility list of the report's year and last year's rectification (two queries)."""
+    year = report.cycle.year
+    responsibility_list = ResponsibilityList.objects.filter(organization=report.organization_id, year=year).first()
+    late_items: list[ListItem] = []
+    if responsibility_list is not None and (responsibility_list.late_items or responsibility_list.red_items):
+        late_items = list(
+            responsibility_list.items.filter(Q(late_periods__gt=0) | Q(missed_periods__gt=0))
+            .select_related("category")
+            .order_by("-missed_periods", "-late_periods", "order", "id")[:LATE_ITEMS_SHOWN]
+        )
+    return ReportFacts(
+        year=year,
+        responsibility_list=responsibility_list,
+        late_items=late_items,
+        rectification=rectification_summary(report.organization, year - 1),
+    )
+
+
+def report_versions(report: DutyReport) -> list[ReportVersion]:
+    return list(report.versions.select_related("submitted_by", "on_behalf_of").order_by("-number"))
+
+
+def report_version(report: DutyReport, number: int) -> ReportVersion:
+    try:
+        return report.versions.select_related("submitted_by", "on_behalf_of").get(number=number)
+    except ReportVersion.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+@dataclass
+class AssessmentLine:
+    """One indicator of the rubric with the organization's own score (if any)."""
+
+    indicator: Indicator
+    assessment: SelfAssessment | None
+
+    @property
+    def record_ids(self) -> list[int]:
+        return [record.pk for record in self.assessment.records.all()] if self.assessment else []
+
+
+def self_assessment_lines(report: DutyReport) -> list[AssessmentLine]:
+    """Every indicator a report assesses itself on (not the veto items), with its score and evidence (three queries)."""
+    indicators = list(report.cycle.indicators.exclude(kind=IndicatorKind.VETO).order_by("order", "id"))
+    assessments = {
+        assessment.indicator_id: assessment
+        for assessment in report.self_assessments.prefetch_related(
+            Prefetch("records", queryset=DutyRecord.objects.select_related("item").order_by("-occurred_on", "-id"))
+        )
+    }
+    return [AssessmentLine(indicator, assessments.get(indicator.pk)) for indicator in indicators]
+
+
+def is_secretary(user: Any, organization: Organization) -> bool:
+    """Whether the user is the organization's current 书记 (others submitting are recorded as acting for them)."""
+    return organization.positions.current().filter(person_id=user.pk, role=Position.Role.SECRETARY).exists()
+
+
+@dataclass
+class HomeReviews:
+    """What of 述职评议 waits for the person on the home page."""
+
+    reports: list[DutyReport]
+    """Reports of the organizations they lead, in open cycles."""
+    to_score: int
+    """Submitted reports assigned to them and not yet scored."""
+    cycles: list[Cycle]
+    """Open cycles run by the committees they lead."""
+
+
+def home_reviews(user: Any, led: Iterable[Organization]) -> HomeReviews:
+    """At most three queries whatever the number of reports, assignments and cycles."""
+    led_ids = [organization.pk for organization in led]
+    reports: list[DutyReport] = []
+    if led_ids:
+        reports = list(
+            DutyReport.objects.filter(organization_id__in=led_ids, cycle__status=Cycle.Status.OPEN)
+            .select_related("cycle", "organization")
+            .order_by("cycle__report_due", "organization__path")
+        )
+    scope = scope_for(user)
+    to_score = 0
+    cycles: list[Cycle] = []
+    if scope.is_committee and not scope.is_admin:
+        to_score = ReviewerAssignment.objects.filter(
+            reviewer_id=user.pk,
+            submitted_at__isnull=True,
+            report__status=DutyReport.Status.SUBMITTED,
+            report__cycle__status=Cycle.Status.OPEN,
+        ).count()
+        if scope.manage_paths:
+            cycles = list(
+                Cycle.objects.filter(status=Cycle.Status.OPEN, organization__path__in=sorted(scope.manage_paths))
+                .select_related("organization")
+                .order_by("report_due", "id")
+            )
+    return HomeReviews(reports=reports, to_score=to_score, cycles=cycles)
+
+
+def evidence_choices(report: DutyReport, *, query: str = "", keep: list[int] | None = None) -> list[DutyRecord]:
+    """The organization's records of the report's year offered as evidence: the latest (by text) and those kept."""
+    records = DutyRecord.objects.filter(organization=report.organization_id, occurred_on__year=report.cycle.year)
+    shown = records
+    if query:
+        shown = shown.filter(Q(content__icontains=query) | Q(item__content__icontains=query))
+    latest = list(shown.select_related("item").order_by("-occurred_on", "-id")[:EVIDENCE_SHOWN])
+    missing = set(keep or ()) - {record.pk for record in latest}
+    if missing:
+        latest += list(records.filter(pk__in=missing).select_related("item"))
+    return sorted(latest, key=lambda record: (record.item.order, record.item_id, -record.occurred_on.toordinal()))
+
 
 # --- scoring: reviewer queue, scoring page, committee assessment ----------------------
 
+
+def assignments_for_reviewer(user: User) -> QuerySet[ReviewerAssignment]:
+    """The reports assigned to the user in open cycles, the latest scoring deadline first (one query a page)."""
+    return (
+        ReviewerAssignment.objects.filter(reviewer=user, report__cycle__status=Cycle.Status.OPEN)
+        .select_related("report__organization", "report__cycle__organization")
+        .annotate(scored_count=Count("scores"))
+        .order_by("-report__cycle__scoring_due", "-report__cycle_id", "report__organization__path", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class RecordLink:
+    pk: int
+    label: str
+
+
+@dataclass(frozen=True)
+class SelfAssessmentRow:
+    indicator_id: int | None
+    indicator: str
+    points: str
+    note: str
+    records: tuple[RecordLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportBody:
+    """What a reader sees of a report: its submitted text, or the last submitted version while it is revised."""
+
+    sections: list[tuple[str, str]]
+    self_assessment: list[SelfAssessmentRow]
+    version: int | None = None
+    """Set when the report is not in its submitted state and the last submitted version is shown instead."""
+
+    @property
+    def is_available(self) -> bool:
+        return bool(self.sections)
+
+
+def report_body(report: DutyReport) -> ReportBody:
+    """The submitted sections (sanitized HTML) and self-assessment; at most two queries."""
+    titles = report.cycle.section_titles()
+    if report.status == DutyReport.Status.SUBMITTED:
+        assessments = (
+            SelfAssessment.objects.filter(report=report)
+            .select_related("indicator")
+            .prefetch_related(Prefetch("records", queryset=DutyRecord.objects.order_by("occurred_on", "pk")))
+            .order_by("indicator__order", "indicator_id")
+        )
+        return ReportBody(
+            sections=[(title, report.sections.get(title, "")) for title in titles],
+            self_assessment=[
+                SelfAssessmentRow(
+                    indicator_id=assessment.indicator_id,
+                    indicator=assessment.indicator.name,
+                    points="" if assessment.points is None else str(assessment.points),
+                    note=assessment.note,
+                    records=tuple(
+                        RecordLink(record.pk, f"{record.occurred_on:%Y-%m-%d} {record.content[:30]}")
+                        for record in assessment.records.all()
+                    ),
+                )
+                for assessment in assessments
+            ],
+        )
+    version = ReportVersion.objects.filter(report=report).order_by("-number").first()
+    if version is None:
+        return ReportBody(sections=[], self_assessment=[])
+    stored = version.sections or {}
+    ordered = [title for title in titles if title in stored] + [title for title in stored if title not in titles]
+    return ReportBody(
+        sections=[(title, stored[title]) for title in ordered],
+        self_assessment=[
+            SelfAssessmentRow(
+                indicator_id=None,
+                indicator=str(row.get("indicator", "")),
+                points=str(row.get("points", "")),
+                note=str(row.get("note", "")),
+                records=tuple(RecordLink(pk, f"#{pk}") for pk in row.get("records", [])),
+            )
+            for row in version.self_assessment or []
+        ],
+        version=version.number,
+    )
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    own: Score | None = None
+    mean: Decimal | None = None
+    """The mean of submitted reviewers (trimmed by the cycle's rule); shown only once this reviewer has submitted."""
+    veto_hits: int = 0
+    self_points: str = ""
+
+
+@dataclass
+class IndicatorGroup:
+    title: str
+    kind: str
+    rows: list[IndicatorRow] = field(default_factory=list)
+
+
+SCORING_KIND_ORDER: dict[str, int] = {
+    IndicatorKind.STANDARD: 0,
+    IndicatorKind.BONUS: 1,
+    IndicatorKind.DEDUCTION: 2,
+    IndicatorKind.VETO: 3,
+}
+
+
+def scoring_groups(rows: list[IndicatorRow]) -> list[IndicatorGroup]:
+    """Standard indicators by category in rubric order, then the bonus, deduction and veto entries."""
+    groups: dict[tuple[str, str], IndicatorGroup] = {}
+    for row in rows:
+        kind = row.indicator.kind
+        if kind == IndicatorKind.STANDARD:
+            key, title = (kind, row.indicator.category), row.indicator.category
+        else:
+            key, title = (kind, ""), str(IndicatorKind(kind).label)
+        groups.setdefault(key, IndicatorGroup(title=title, kind=kind)).rows.append(row)
+    return sorted(groups.values(), key=lambda group: SCORING_KIND_ORDER.get(group.kind, 9))
+
+
+def _submitted_points(report: DutyReport) -> list[tuple[int, int, Decimal, bool]]:
+    """(assignment, indicator, points, vetoed) of every reviewer who has submitted: one query."""
+    return list(
+        Score.objects.filter(assignment__report=report, assignment__submitted_at__isnull=False).values_list(
+            "assignment_id", "indicator_id", "points", "vetoed"
+        )
+    )
+
+
+@dataclass
+class ScoringPage:
+    assignment: ReviewerAssignment
+    body: ReportBody
+    groups: list[IndicatorGroup]
+    scores: dict[int, Score]
+    reviewers_submitted: int
+    """How many reviewers have submitted; 0 until this reviewer has submitted, so nothing of the others shows."""
+
+    @property
+    def may_score(self) -> bool:
+        report = self.assignment.report
+        return (
+            report.cycle.status == Cycle.Status.OPEN
+            and report.status == DutyReport.Status.SUBMITTED
+            and self.assignment.submitted_at is None
+        )
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        return [row.indicator for group in self.groups for row in group.rows]
+
+
+def scoring_page(assignment: ReviewerAssignment) -> ScoringPage:
+    """The reviewer's page: the report, the rubric with their own scores and, after they submit, the means."""
+    report = assignment.report
+    cycle = report.cycle
+    indicators = list(cycle.indicators.all())
+    scores = {score.indicator_id: score for score in Score.objects.filter(assignment=assignment)}
+    body = report_body(report)
+    self_points = {row.indicator_id: row.points for row in body.self_assessment if row.indicator_id}
+    points: dict[int, list[Decimal]] = defaultdict(list)
+    hits: Counter[int] = Counter()
+    reviewers: set[int] = set()
+    if assignment.submitted_at is not None:
+        for assignment_id, indicator_id, value, vetoed in _submitted_points(report):
+            reviewers.add(assignment_id)
+            points[indicator_id].append(value)
+            hits[indicator_id] += vetoed
+    rows = [
+        IndicatorRow(
+            indicator=indicator,
+            own=scores.get(indicator.pk),
+            mean=(
+                scoring.rounded(scoring.reviewers_mean(points[indicator.pk], trim=cycle.trim_extremes))
+                if reviewers and indicator.kind != IndicatorKind.VETO
+                else None
+            ),
+            veto_hits=hits[indicator.pk],
+            self_points=self_points.get(indicator.pk, ""),
+        )
+        for indicator in indicators
+    ]
+    return ScoringPage(
+        assignment=assignment,
+        body=body,
+        groups=scoring_groups(rows),
+        scores=scores,
+        reviewers_submitted=len(reviewers),
+    )
+
+
+def indicator_specs(indicators: list[Indicator]) -> list[scoring.IndicatorSpec]:
+    return [scoring.IndicatorSpec(id=item.pk, kind=item.kind, max_points=item.max_points) for item in indicators]
+
+
+@dataclass
+class ReviewerScores:
+    assignment: ReviewerAssignment
+    points: list[Decimal | bool | None]
+    """Per indicator in rubric order: the points, None where left empty; for a veto indicator whether it was hit."""
+    vetoed: bool
+    total: Decimal
+    """This reviewer's own 述职评议 score on 0..100."""
+
+
+@dataclass
+class Assessment:
+    report: DutyReport
+    body: ReportBody
+    indicators: list[Indicator]
+    reviewers: list[ReviewerScores]
+    pending: list[ReviewerAssignment]
+    means: list[Decimal | None]
+    review_score: Decimal
+    vetoed: bool
+    ballot_counts: list[tuple[str, str, int]]
+    ballots_valid: int
+    ballot_score: Decimal
+    responsibility_list: ResponsibilityList | None
+    problems: list[Problem]
+
+    @property
+    def completion_rate(self) -> int:
+        return self.responsibility_list.completion_rate if self.responsibility_list else 0
+
+    @property
+    def daily_score(self) -> Decimal:
+        """The daily component: the committee's score when it set one, otherwise the list's completion rate."""
+        if self.report.daily_score is not None:
+            return self.report.daily_score
+        return Decimal(self.completion_rate)
+
+    @property
+    def indicator_rows(self) -> list[tuple[Indicator, list[Decimal | bool | None], Decimal | None]]:
+        """Per indicator: each submitted reviewer's points (in reviewer order) and the mean."""
+        return [
+            (indicator, [reviewer.points[index] for reviewer in self.reviewers], self.means[index])
+            for index, indicator in enumerate(self.indicators)
+        ]
+
+    @property
+    def ballots_poor(self) -> int:
+        return next((count for rating, _label, count in self.ballot_counts if rating == Rating.POOR), 0)
+
+
+def report_assessment(report: DutyReport) -> Assessment:
+    """Everything the committee weighs for one report, in a fixed number of queries."""
+    cycle = report.cycle
+    indicators = list(cycle.indicators.all())
+    assignments = list(
+        ReviewerAssignment.objects.filter(report=report).select_related("reviewer").order_by("submitted_at", "pk")
+    )
+    per_reviewer: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    vetoes: set[tuple[int, int]] = set()
+    for assignment_id, indicator_id, value, hit in _submitted_points(report):
+        per_reviewer[assignment_id][indicator_id] = value
+        if hit:
+            vetoes.add((assignment_id, indicator_id))
+    specs = indicator_specs(indicators)
+    reviewers = [
+        ReviewerScores(
+            assignment=assignment,
+            points=[
+                (assignment.pk, indicator.pk) in vetoes
+                if indicator.kind == IndicatorKind.VETO
+                else per_reviewer[assignment.pk].get(indicator.pk)
+                for indicator in indicators
+            ],
+            vetoed=any(assignment_id == assignment.pk for assignment_id, _indicator in vetoes),
+            total=scoring.review_score(
+                specs, {key: [value] for key, value in per_reviewer[assignment.pk].items()}, trim=False
+            ),
+        )
+        for assignment in assignments
+        if assignment.submitted_at is not None
+    ]
+    pooled: dict[int, list[Decimal]] = defaultdict(list)
+    for scores in per_reviewer.values():
+        for indicator_id, value in scores.items():
+            pooled[indicator_id].append(value)
+    means: list[Decimal | None] = [
+        scoring.rounded(scoring.reviewers_mean(pooled[indicator.pk], trim=cycle.trim_extremes))
+        if reviewers and indicator.kind != IndicatorKind.VETO
+        else None
+        for indicator in indicators
+    ]
+    tally = Counter(
+        dict(
+            Ballot.objects.filter(cycle=cycle, organization=report.organization)
+            .order_by()
+            .values_list("rating")
+            .annotate(count=Count("pk"))
+            .values_list("rating", "count")
+        )
+    )
+    return Assessment(
+        report=report,
+        body=report_body(report),
+        indicators=indicators,
+        reviewers=reviewers,
+        pending=[assignment for assignment in assignments if assignment.submitted_at is None],
+        means=means,
+        review_score=scoring.review_score(specs, pooled, trim=cycle.trim_extremes),
+        vetoed=bool(vetoes),
+        ballot_counts=[(rating, str(label), tally.get(rating, 0)) for rating, label in Rating.choices],
+        ballots_valid=sum(tally.values()),
+        ballot_score=scoring.ballot_score(tally, services.cycle_points(cycle)),
+        responsibility_list=ResponsibilityList.objects.filter(
+            organization=report.organization, year=cycle.year
+        ).first(),
+        problems=list(Problem.objects.filter(report=report).select_related("created_by")),
+    )
+
+
 # --- cycles: progress, ranking, exports, rubric templates --------------------------------
 
+GRADE_REASONS = {
+    "veto": gettext_lazy("触发一票否决"),
+    "poor_ballots": gettext_lazy("“差”票超过规定比例"),
+    "not_submitted": gettext_lazy("未提交述职报告"),
+}
+
+
+def may_follow_cycle(user: Any, cycle: Cycle) -> bool:
+    """The cycle's committee (MANAGE, or an administrator) and those granted supervision over it follow a cycle."""
+    path = cycle.organization.path
+    return can(user, Action.MANAGE, cycle.organization) or any(
+        path.startswith(root) for root in scope_for(user).grant_roots
+    )
+
+
+def cycle_is_visible(user: Any, cycle: Cycle) -> bool:
+    """Whether the user may know the cycle exists: sees its committee or takes part in it (403, not 404)."""
+    if can(user, Action.VIEW, cycle.organization):
+        return True
+    return cycle.reports.filter(permissions.visible_q(user, "organization__")).exists()
+
+
+def cycles_q(user: Any) -> Q:
+    """The cycles a user follows (see may_follow_cycle), as a filter."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    condition = Q(organization__path__in=sorted(scope.manage_paths))
+    for root in scope.grant_roots:
+        condition |= Q(organization__path__startswith=root)
+    return condition
+
+
+def cycles_for(user: Any) -> QuerySet[Cycle]:
+    """The cycles the user follows, newest first, with their report counts."""
+    return (
+        Cycle.objects.filter(cycles_q(user))
+        .select_related("organization")
+        .annotate(
+            report_count=Count("reports", distinct=True),
+            submitted_count=Count("reports", filter=Q(reports__status=DutyReport.Status.SUBMITTED), distinct=True),
+        )
+        .order_by("-year", "-id")
+    )
+
+
+def cycle_committees(user: Any) -> QuerySet[Organization]:
+    """Committees for which the user may start a cycle and keep rubric templates (all of them for an administrator)."""
+    committees = Organization.objects.filter(is_active=True).exclude(kind=Organization.Kind.BRANCH)
+    scope = scope_for(user)
+    if not scope.is_admin:
+        committees = committees.filter(path__in=sorted(scope.manage_paths))
+    return committees.order_by("path")
+
+
+def rubric_templates_for(user: Any) -> QuerySet[RubricTemplate]:
+    """Templates of the user's committees and of the organizations above them, with their indicator counts."""
+    templates = RubricTemplate.objects.select_related("organization").annotate(indicator_count=Count("indicators"))
+    if not scope_for(user).is_admin:
+        step = Organization.steplen
+        paths: set[str] = set()
+        for path in cycle_committees(user).values_list("path", flat=True):
+            paths.update(path[:end] for end in range(step, len(path) + 1, step))
+        templates = templates.filter(organization__path__in=sorted(paths))
+    return templates.order_by("organization__path", "name", "id")
+
+
+def _count(rows: QuerySet[Any], key: str) -> Coalesce:
+    """A correlated COUNT subquery: counts several relations side by side without multiplying rows."""
+    counted = rows.order_by().values(key).annotate(total=Count("pk")).values("total")
+    return Coalesce(Subquery(counted), 0)
+
+
+def cycle_progress(cycle: Cycle, *, status: str = "") -> QuerySet[DutyReport]:
+    """Each participating organization's report with its reviewers, ballots and problems counted, in one query."""
+    reports = cycle.reports.select_related("organization")
+    if status:
+        reports = reports.filter(status=status)
+    same_report = {"report": OuterRef("pk")}
+    same_organization = {"cycle": OuterRef("cycle"), "organization": OuterRef("organization")}
+    return reports.annotate(
+        reviewers_assigned=_count(ReviewerAssignment.objects.filter(**same_report), "report"),
+        reviewers_submitted=_count(
+            ReviewerAssignment.objects.filter(**same_report, submitted_at__isnull=False), "report"
+        ),
+        problem_count=_count(Problem.objects.filter(**same_report), "report"),
+        ballots_cast=_count(Ballot.objects.filter(**same_organization), "organization"),
+        codes_issued=_count(BallotCode.objects.filter(**same_organization), "organization"),
+    ).order_by("organization__path")
+
+
+@dataclass
+class CycleSummary:
+    """The head of the progress page: how far the whole cycle has come."""
+
+    reports: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    assignments: int = 0
+    assignments_submitted: int = 0
+    codes: int = 0
+    codes_used: int = 0
+    ballots: int = 0
+    problems: int = 0
+
+    def status_count(self, status: str) -> int:
+        return self.by_status.get(status, 0)
+
+    @property
+    def draft(self) -> int:
+        return self.status_count(DutyReport.Status.DRAFT)
+
+    @property
+    def submitted(self) -> int:
+        return self.status_count(DutyReport.Status.SUBMITTED)
+
+    @property
+    def returned(self) -> int:
+        return self.status_count(DutyReport.Status.RETURNED)
+
+
+def cycle_summary(cycle: Cycle) -> CycleSummary:
+    """Counts over the whole cycle (four queries, whatever its size)."""
+    by_status = dict(cycle.reports.order_by().values_list("status").annotate(total=Count("pk")))
+    assignments = ReviewerAssignment.objects.filter(report__cycle=cycle).aggregate(
+        total=Count("pk"), submitted=Count("pk", filter=Q(submitted_at__isnull=False))
+    )
+    codes = BallotCode.objects.filter(cycle=cycle).aggregate(
+        total=Count("pk"), used=Count("pk", filter=Q(is_used=True))
+    )
+    # The ballots and the problems in one more query, as subqueries on the cycle row.
+    others = (
+        Cycle.objects.filter(pk=cycle.pk)
+        .annotate(
+            ballot_total=_count(Ballot.objects.filter(cycle=OuterRef("pk")), "cycle"),
+            problem_total=_count(Problem.objects.filter(report__cycle=OuterRef("pk")), "report__cycle"),
+        )
+        .values("ballot_total", "problem_total")
+        .get()
+    )
+    return CycleSummary(
+        reports=sum(by_status.values()),
+        by_status=by_status,
+        assignments=assignments["total"],
+        assignments_submitted=assignments["submitted"],
+        codes=codes["total"],
+        codes_used=codes["used"],
+        ballots=others["ballot_total"],
+        problems=others["problem_total"],
+    )
+
+
+def reviewer_candidates(cycle: Cycle) -> QuerySet[User]:
+    """Who may review the cycle's reports: its committee's leading roles and those granted supervision over it."""
+    organization = cycle.organization
+    paths = [*organization.ancestor_paths(), organization.path]
+    leaders = (
+        Position.objects.current().filter(organization=organization).exclude(role=Position.Role.MEMBER).values("person")
+    )
+    user_grants = OrganizationUserObjectPermission.objects.filter(
+        permission__codename=permissions.SUPERVISE_CODENAME, content_object__path__in=paths
+    ).values("user")
+    group_grants = OrganizationGroupObjectPermission.objects.filter(
+        permission__codename=permissions.SUPERVISE_CODENAME, content_object__path__in=paths
+    ).values("group")
+    chosen = Q(pk__in=leaders) | Q(pk__in=user_grants) | Q(groups__in=group_grants)
+    return User.objects.filter(chosen, is_active=True).distinct().order_by("full_name", "username")
+
+
+def reviewer_table(cycle: Cycle) -> QuerySet[DutyReport]:
+    """The cycle's reports with their reviewers (two queries a page)."""
+    assignments = ReviewerAssignment.objects.select_related("reviewer").order_by("reviewer__full_name", "pk")
+    return (
+        cycle.reports.select_related("organization")
+        .prefetch_related(Prefetch("assignments", queryset=assignments))
+        .order_by("organization__path")
+    )
+
+
+def _pending_reports(cycle: Cycle, viewer: Any) -> set[int]:
+    """Reports the viewer has still to score: the others' scores stay hidden from them until they submit."""
+    if not getattr(viewer, "is_authenticated", False):
+        return set()
+    return set(
+        ReviewerAssignment.objects.filter(report__cycle=cycle, reviewer=viewer, submitted_at__isnull=True).values_list(
+            "report_id", flat=True
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    rank: int
+    report: DutyReport
+    daily_score: Decimal
+    review_score: Decimal
+    ballot_score: Decimal
+    composite: Decimal
+    grade: str
+    grade_reason: str
+    classification: str
+    ballots_valid: int
+    reviewers: int
+    hidden: bool = False
+    """The viewer still has to score this report: its review figures are not shown to them yet."""
+
+    @property
+    def organization(self) -> Organization:
+        return self.report.organization
+
+    @property
+    def grade_label(self) -> str:
+        return str(Rating(self.grade).label)
+
+    @property
+    def reason_label(self) -> str:
+        reason = GRADE_REASONS.get(self.grade_reason)
+        return str(reason) if reason else self.grade_reason
+
+    @property
+    def classification_label(self) -> str:
+        return str(Classification(self.classification).label)
+
+
+RANKING_FIGURES = (
+    "rank",
+    "daily_score",
+    "review_score",
+    "ballot_score",
+    "composite",
+    "grade",
+    "grade_reason",
+    "classification",
+    "ballots_valid",
+    "reviewers",
+)
+
+
+def cycle_ranking(cycle: Cycle, viewer: Any) -> list[RankingRow]:
+    """The ranking: a closed cycle's stored results, an open cycle's provisional figures, a draft's none."""
+    if cycle.status == Cycle.Status.CLOSED:
+        results = Result.objects.filter(report__cycle=cycle).select_related("report__organization")
+        return [
+            RankingRow(report=result.report, **{name: getattr(result, name) for name in RANKING_FIGURES})
+            for result in results.order_by("rank", "report__organization__path")
+        ]
+    if cycle.status != Cycle.Status.OPEN:
+        return []
+    pending = _pending_reports(cycle, viewer)
+    rows = [
+        RankingRow(
+            report=row["report"],
+            hidden=row["report"].pk in pending,
+            **{name: row[name] for name in RANKING_FIGURES},
+        )
+        for row in services.compute_results(cycle)
+    ]
+    return sorted(rows, key=lambda row: (row.rank, row.organization.path))
+
+
+@dataclass(frozen=True)
+class Tally:
+    value: str
+    label: str
+    count: int
+
+
+def ranking_distribution(rows: list[RankingRow]) -> tuple[list[Tally], list[Tally]]:
+    """How many reports earned each grade (好 / 较好 / 一般 / 差) and each class (先进 / 达标 / 后进)."""
+    grades = Counter(row.grade for row in rows)
+    classes = Counter(row.classification for row in rows)
+    return (
+        [Tally(value, str(label), grades.get(value, 0)) for value, label in Rating.choices],
+        [Tally(value, str(label), classes.get(value, 0)) for value, label in Classification.choices],
+    )
+
+
+def submitted_scores(cycle: Cycle, viewer: Any) -> QuerySet[Score]:
+    """Every submitted reviewer's points per indicator, except on reports the viewer has still to score."""
+    pending = ReviewerAssignment.objects.filter(
+        report__cycle=cycle, reviewer_id=getattr(viewer, "pk", None), submitted_at__isnull=True
+    ).values("report")
+    return (
+        Score.objects.filter(assignment__report__cycle=cycle, assignment__submitted_at__isnull=False)
+        .exclude(assignment__report__in=pending)
+        .select_related("assignment__reviewer", "assignment__report__organization", "indicator")
+        .order_by(
+            "assignment__report__organization__path",
+            "assignment__reviewer__full_name",
+            "assignment__reviewer_id",
+            "indicator__order",
+            "indicator_id",
+        )
+    )
+
+
 # --- ballots: codes, tally ----------------------------------------------------------
+
+
+@dataclass
+class BallotBatch:
+    """One printed batch of an organization's codes."""
+
+    number: int
+    issued: int = 0
+    used: int = 0
+
+
+@dataclass
+class BallotFigures:
+    """A participating organization's codes and ballots: counts only, since nothing ties a code to a vote."""
+
+    organization: Organization
+    issued: int = 0
+    used: int = 0
+    cast: int = 0
+    batches: list[BallotBatch] = field(default_factory=list)
+
+
+def ballot_overview(cycle: Cycle) -> list[BallotFigures]:
+    """Per participating organization: codes issued and used, ballots cast and the batches (three queries)."""
+    rows = {
+        report.organization_id: BallotFigures(report.organization)
+        for report in cycle.reports.select_related("organization").order_by("organization__path")
+    }
+    batches = (
+        BallotCode.objects.filter(cycle=cycle)
+        .values("organization_id", "batch")
+        .annotate(issued=Count("pk"), used=Count("pk", filter=Q(is_used=True)))
+        .order_by("organization_id", "batch")
+    )
+    for batch in batches:
+        row = rows.get(batch["organization_id"])
+        if row is not None:
+            row.batches.append(BallotBatch(batch["batch"], batch["issued"], batch["used"]))
+            row.issued += batch["issued"]
+            row.used += batch["used"]
+    cast = Ballot.objects.filter(cycle=cycle).values("organization_id").annotate(total=Count("pk")).order_by()
+    for ballots in cast:
+        row = rows.get(ballots["organization_id"])
+        if row is not None:
+            row.cast = ballots["total"]
+    return list(rows.values())
+
+
+def ballot_batch_codes(cycle: Cycle, organization_pk: Any, batch: int) -> list[BallotCode]:
+    """One batch of an organization's codes with the organization, for the printable sheet (one query)."""
+    return list(
+        BallotCode.objects.filter(cycle=cycle, organization_id=organization_pk, batch=batch)
+        .select_related("organization")
+        .order_by("code")
+    )
+
+
+def ballot_code_exists(code: str) -> bool:
+    return BallotCode.objects.filter(code=code).exists()
+
+
+@dataclass(frozen=True)
+class VoteSubject:
+    """What a voter sees before rating: the cycle, the organization and its secretary (the person rated)."""
+
+    code: str
+    cycle: Cycle
+    organization: Organization
+    secretary_name: str
+    is_used: bool
+
+    def is_open_on(self, day: date) -> bool:
+        return self.cycle.status == Cycle.Status.OPEN and self.cycle.ballot_opens <= day <= self.cycle.ballot_closes
+
+
+def vote_subject(code: str) -> VoteSubject | None:
+    """The ballot code's cycle, organization and secretary; None for an unknown code (two queries)."""
+    ballot_code = BallotCode.objects.select_related("cycle", "organization").filter(code=code).first()
+    if ballot_code is None:
+        return None
+    secretary = (
+        Position.objects.current()
+        .filter(organization=ballot_code.organization_id, role=Position.Role.SECRETARY)
+        .select_related("person")
+        .first()
+    )
+    return VoteSubject(
+        code=ballot_code.code,
+        cycle=ballot_code.cycle,
+        organization=ballot_code.organization,
+        secretary_name=secretary.person.get_full_name() if secretary else "",
+        is_used=ballot_code.is_used,
+    )

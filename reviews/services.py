@@ -291,6 +291,8 @@ def reviewer_assign(*, reports: Iterable[DutyReport], reviewer: User, by: User) 
 
 @transaction.atomic
 def reviewer_unassign(*, assignment: ReviewerAssignment, by: User) -> None:
+    if assignment.report.cycle.is_closed:
+        raise DomainError(_("考核已结束。"))
     if assignment.submitted_at is not None:
         raise DomainError(_("该评议人已提交评分，不能撤销。"))
     assignment.delete()
@@ -385,7 +387,12 @@ def report_submit(*, report: DutyReport, by: User) -> DutyReport:
     if locked.cycle.status != CycleStatus.OPEN:
         raise DomainError(_("考核尚未启动或已结束。"))
     target = _transition(REPORT_TRANSITIONS, "submit", locked.status, locked.get_status_display())
-    empty = [title for title in locked.cycle.section_titles() if not locked.sections.get(title, "").strip()]
+    # A section of empty tags (an editor's "<p><br></p>", spaces) is as empty as no section.
+    empty = [
+        title
+        for title in locked.cycle.section_titles()
+        if not nh3.clean(locked.sections.get(title, ""), tags=set()).replace("&nbsp;", " ").strip()
+    ]
     if empty:
         raise DomainError(_("请先填写“%(section)s”。") % {"section": empty[0]})
     now = timezone.now()
@@ -544,17 +551,19 @@ def report_comment_save(
 @transaction.atomic
 def problem_add(*, report: DutyReport, text: str, by: User) -> Problem:
     """Names one problem found in the report (each becomes a rectification finding later)."""
-    if report.cycle.is_closed:
+    # Read the cycle afresh under the lock: a closing that happened since the caller loaded it must win.
+    locked = _locked_report(report)
+    if locked.cycle.is_closed:
         raise DomainError(_("考核已结束，不能修改。"))
-    order = (report.problems.aggregate(last=Max("order"))["last"] or 0) + 1
+    order = (locked.problems.aggregate(last=Max("order"))["last"] or 0) + 1
     return Problem.objects.create(
-        report=report, text=_text(text, field=_("问题"), max_length=2000), order=order, created_by=by
+        report=locked, text=_text(text, field=_("问题"), max_length=2000), order=order, created_by=by
     )
 
 
 @transaction.atomic
 def problem_remove(*, problem: Problem, by: User) -> None:
-    if problem.report.cycle.is_closed:
+    if _locked_report(problem.report).cycle.is_closed:
         raise DomainError(_("考核已结束，不能修改。"))
     problem.delete()
 
@@ -688,8 +697,18 @@ def compute_results(cycle: Cycle) -> list[dict[str, Any]]:
         daily = (
             report.daily_score if report.daily_score is not None else Decimal(completion.get(report.organization_id, 0))
         )
+        # A reviewer who left a bonus or deduction item blank gave it 0: every submitted
+        # reviewer counts in every indicator's mean.
+        scored = points.get(report.pk, {})
+        padded = {
+            indicator.id: [
+                *scored.get(indicator.id, ()),
+                *[Decimal("0")] * (reviewers[report.pk] - len(scored.get(indicator.id, ()))),
+            ]
+            for indicator in indicators
+        }
         review = (
-            scoring.review_score(indicators, points.get(report.pk, {}), trim=cycle.trim_extremes)
+            scoring.review_score(indicators, padded, trim=cycle.trim_extremes)
             if report.status == ReportStatus.SUBMITTED
             else Decimal("0")
         )

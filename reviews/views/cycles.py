@@ -1,25 +1,383 @@
-"""(placeholder routes until this group's views are written; the owner replaces this file)"""
+"""The committee runs a review (述职评议考核): cycles, their rubric, reviewers, progress, ranking and export.
 
-from typing import Any
+A cycle is followed by its committee (MANAGE on cycle.organization, or an administrator)
+and by those granted supervision over it; only the committee changes it. Someone who
+may know of the cycle (sees its committee, or takes part in it) but not follow it gets
+403; anyone else 404. Every change is one service call; a refused one shows the
+service's message and saves nothing.
+"""
 
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
+
+import re
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from accounts.permissions import Action, can, require
+from accounts.services import DomainError
+from responsibility.exports import XLSX_CONTENT_TYPE
+from reviews import exports, selectors, services
+from reviews.cycle_forms import (
+    CycleCreateForm,
+    CycleSettingsForm,
+    IndicatorForm,
+    ProgressFilterForm,
+    ReviewerAssignForm,
+    RubricTemplateForm,
+)
+from reviews.models import Cycle, IndicatorKind, ReviewerAssignment
+
+PER_PAGE = 50
+HUNDRED = 100
+UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+Status = Cycle.Status
 
 
-def _pending(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    return HttpResponse(status=501)
+def _user(request: HttpRequest) -> User:
+    """The signed-in person (every view here is behind login_required)."""
+    return cast(User, request.user)
+
+
+def _cycle_for(user: Any, pk: int, *, manage: bool = False) -> Cycle:
+    """The cycle if the user follows it (or, with manage, keeps it); 403 if they may know of it, else 404."""
+    cycle = get_object_or_404(Cycle.objects.select_related("organization"), pk=pk)
+    allowed = can(user, Action.MANAGE, cycle.organization) if manage else selectors.may_follow_cycle(user, cycle)
+    if allowed:
+        return cycle
+    if selectors.may_follow_cycle(user, cycle) or selectors.cycle_is_visible(user, cycle):
+        raise PermissionDenied
+    raise Http404
+
+
+def _posted_pk(request: HttpRequest, name: str) -> int:
+    value = request.POST.get(name, "")
+    if not value.isdigit():
+        raise Http404
+    return int(value)
+
+
+# 考核列表与发起 ----------------------------------------------------------------
+
+
+@login_required
+def cycles(request: HttpRequest) -> HttpResponse:
+    """述职评议: the cycles the user follows; committees start new ones here."""
+    page = Paginator(selectors.cycles_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reviews/cycles/cycles.html",
+        {"page": page, "may_create": selectors.cycle_committees(request.user).exists()},
+    )
+
+
+@login_required
+def cycle_create(request: HttpRequest) -> HttpResponse:
+    """发起述职评议: a draft cycle over the committee's direct subordinates or all its branches."""
+    committees = selectors.cycle_committees(request.user)
+    own = list(committees[:2])
+    if not own:
+        raise PermissionDenied
+    initial = CycleCreateForm.new_initial()
+    if len(own) == 1:
+        initial["organization"] = own[0].pk
+    form = CycleCreateForm(
+        request.POST or None,
+        committees=committees,
+        templates=selectors.rubric_templates_for(request.user),
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        arguments, settings = form.create_arguments()
+        require(request.user, Action.MANAGE, arguments["organization"])
+        try:
+            cycle = services.cycle_create(by=_user(request), settings=settings, **arguments)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("已建立述职评议考核（筹备中）。请核对考核指标、分配评议人后启动。"))
+            return redirect("cycle_detail", cycle.pk)
+    return render(request, "reviews/cycles/cycle_create.html", {"form": form})
+
+
+# 考核详情与进度 ----------------------------------------------------------------
+
+
+@login_required
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cycle's status, settings and progress organization by organization (a fixed number of queries)."""
+    cycle = _cycle_for(request.user, pk)
+    form = ProgressFilterForm(request.GET)
+    status = form.cleaned_data.get("status", "") if form.is_valid() else ""
+    progress = selectors.cycle_progress(cycle, status=status)
+    page = Paginator(progress, PER_PAGE).get_page(request.GET.get("page"))
+    may_manage = can(request.user, Action.MANAGE, cycle.organization)
+    return render(
+        request,
+        "reviews/cycles/cycle_detail.html",
+        {
+            "cycle": cycle,
+            "summary": selectors.cycle_summary(cycle),
+            "form": form,
+            "status": status,
+            "page": page,
+            "page_query": f"status={status}" if status else "",
+            "poor_percent": (cycle.poor_ballot_share * HUNDRED).normalize(),
+            "may_manage": may_manage,
+            "may_open": may_manage and cycle.status == Status.DRAFT,
+            "may_close": may_manage and cycle.status == Status.OPEN,
+        },
+    )
+
+
+@login_required
+def cycle_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft cycle's dates, weights, grade bands and rules."""
+    cycle = _cycle_for(request.user, pk, manage=True)
+    if cycle.status != Status.DRAFT:
+        messages.error(request, _("考核已启动，设置不能再修改。"))
+        return redirect("cycle_detail", cycle.pk)
+    form = CycleSettingsForm(request.POST or None, initial=CycleSettingsForm.initial_from(cycle))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cycle_update(cycle=cycle, by=_user(request), **form.cycle_fields())
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("考核设置已保存。"))
+            return redirect("cycle_detail", cycle.pk)
+    return render(request, "reviews/cycles/cycle_settings.html", {"cycle": cycle, "form": form})
+
+
+@login_required
+def cycle_indicators(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cycle's own rubric; while the cycle is a draft its committee adds indicators."""
+    cycle = _cycle_for(request.user, pk)
+    may_edit = can(request.user, Action.MANAGE, cycle.organization) and cycle.status == Status.DRAFT
+    form = IndicatorForm()
+    if request.method == "POST":
+        if not can(request.user, Action.MANAGE, cycle.organization):
+            raise PermissionDenied
+        form = IndicatorForm(request.POST)
+        if form.is_valid():
+            try:
+                services.indicator_add(cycle=cycle, by=_user(request), **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("已添加考核指标。"))
+                return redirect("cycle_indicators", cycle.pk)
+    indicators = list(cycle.indicators.all())
+    standard_total = sum(
+        (indicator.max_points for indicator in indicators if indicator.kind == IndicatorKind.STANDARD), start=0
+    )
+    return render(
+        request,
+        "reviews/cycles/cycle_indicators.html",
+        {
+            "cycle": cycle,
+            "indicators": indicators,
+            "standard_total": standard_total,
+            "total_is_off": bool(indicators) and standard_total != HUNDRED,
+            "form": form,
+            "may_edit": may_edit,
+        },
+    )
+
+
+CYCLE_ACTIONS = ("open", "close")
+
+
+@login_required
+@require_POST
+def cycle_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """启动 (open) or 结束 (close): closing computes the results once and they never change."""
+    if action not in CYCLE_ACTIONS:
+        raise Http404
+    cycle = _cycle_for(request.user, pk, manage=True)
+    try:
+        if action == "open":
+            services.cycle_open(cycle=cycle, by=_user(request))
+            messages.success(request, _("考核已启动：各组织可以撰写述职报告，评议人可以评分。"))
+        elif request.POST.get("confirm") != "yes":
+            messages.error(request, _("请先勾选确认：结束后考核结果一次生成，不能再修改。"))
+        else:
+            services.cycle_close(cycle=cycle, by=_user(request))
+            messages.success(request, _("考核已结束，结果已生成并送达各组织。"))
+    except DomainError as error:
+        messages.error(request, str(error))
+    return redirect("cycle_detail", cycle.pk)
+
+
+# 评议人 ------------------------------------------------------------------------
+
+
+@login_required
+def cycle_reviewers(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who reviews which report: the committee assigns reviewers to all or chosen reports, and withdraws them."""
+    cycle = _cycle_for(request.user, pk)
+    may_manage = can(request.user, Action.MANAGE, cycle.organization)
+    reports = cycle.reports.select_related("cycle", "organization")
+    form = ReviewerAssignForm(reviewers=selectors.reviewer_candidates(cycle), reports=reports)
+    if request.method == "POST":
+        if not may_manage:
+            raise PermissionDenied
+        action = request.POST.get("action", "")
+        if action == "assign":
+            form = ReviewerAssignForm(request.POST, reviewers=selectors.reviewer_candidates(cycle), reports=reports)
+            if form.is_valid():
+                try:
+                    created = services.reviewer_assign(
+                        reports=form.chosen_reports(), reviewer=form.cleaned_data["reviewer"], by=_user(request)
+                    )
+                except DomainError as error:
+                    form.add_error(None, str(error))
+                else:
+                    messages.success(request, _("已新分配 %(count)s 份述职报告。") % {"count": created})
+                    return redirect("cycle_reviewers", cycle.pk)
+        elif action == "unassign":
+            assignment = get_object_or_404(
+                ReviewerAssignment.objects.select_related("report__cycle", "reviewer"),
+                pk=_posted_pk(request, "assignment"),
+                report__cycle=cycle,
+            )
+            try:
+                services.reviewer_unassign(assignment=assignment, by=_user(request))
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request, _("已撤销 %(person)s 的评议任务。") % {"person": assignment.reviewer.get_full_name()}
+                )
+            return redirect("cycle_reviewers", cycle.pk)
+        else:
+            raise Http404
+    page = Paginator(selectors.reviewer_table(cycle), PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reviews/cycles/cycle_reviewers.html",
+        {
+            "cycle": cycle,
+            "form": form,
+            "page": page,
+            "may_assign": may_manage and not cycle.is_closed,
+        },
+    )
+
+
+# 排名与导出 --------------------------------------------------------------------
+
+
+@login_required
+def cycle_ranking(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ranking with grades and classes: final once closed, provisional (暂定) while open."""
+    cycle = _cycle_for(request.user, pk)
+    rows = selectors.cycle_ranking(cycle, request.user)
+    grades, classes = selectors.ranking_distribution(rows)
+    return render(
+        request,
+        "reviews/cycles/cycle_ranking.html",
+        {
+            "cycle": cycle,
+            "rows": rows,
+            "grades": grades,
+            "classes": classes,
+            "provisional": cycle.status == Status.OPEN,
+            "any_hidden": any(row.hidden for row in rows),
+        },
+    )
+
+
+@login_required
+@require_GET
+def cycle_export(request: HttpRequest, pk: int) -> FileResponse:
+    """The ranking and every submitted reviewer's scores as Excel."""
+    cycle = _cycle_for(request.user, pk)
+    output = exports.cycle_workbook(cycle, request.user)
+    filename = UNSAFE_FILENAME.sub("_", f"{cycle.title}-{_('排名')}.xlsx")
+    # FileResponse writes filename*=utf-8''… (RFC 5987) for the Chinese name, with an ASCII fallback.
+    return FileResponse(output, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+
+
+# 考核指标模板 ------------------------------------------------------------------
+
+
+@login_required
+def rubric_templates(request: HttpRequest) -> HttpResponse:
+    """考核指标模板: the user's committees' templates and those from above; committees create them."""
+    committees = selectors.cycle_committees(request.user)
+    if not committees.exists():
+        raise PermissionDenied
+    form = RubricTemplateForm(request.POST or None, committees=committees)
+    if request.method == "POST" and form.is_valid():
+        organization = form.cleaned_data["organization"]
+        require(request.user, Action.MANAGE, organization)
+        try:
+            template = services.rubric_template_create(
+                organization=organization, name=form.cleaned_data["name"], by=_user(request)
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("已建立考核指标模板，请添加指标。"))
+            return redirect("rubric_template_detail", template.pk)
+    page = Paginator(selectors.rubric_templates_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "reviews/cycles/rubric_templates.html", {"page": page, "form": form})
+
+
+@login_required
+def rubric_template_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A template's indicators; its committee adds more (cycles already started from it keep their copy)."""
+    template = get_object_or_404(selectors.rubric_templates_for(request.user), pk=pk)
+    may_manage = can(request.user, Action.MANAGE, template.organization)
+    form = IndicatorForm()
+    if request.method == "POST":
+        if not may_manage:
+            raise PermissionDenied
+        form = IndicatorForm(request.POST)
+        if form.is_valid():
+            try:
+                services.template_indicator_add(template=template, by=_user(request), **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("已添加指标。"))
+                return redirect("rubric_template_detail", template.pk)
+    indicators = list(template.indicators.all())
+    standard_total = template.indicators.filter(kind=IndicatorKind.STANDARD).aggregate(total=Sum("max_points"))
+    return render(
+        request,
+        "reviews/cycles/rubric_template_detail.html",
+        {
+            "template": template,
+            "indicators": indicators,
+            "standard_total": standard_total["total"] or 0,
+            "form": form,
+            "may_manage": may_manage,
+        },
+    )
 
 
 urlpatterns = [
-    path("reviews/", _pending, name="cycles"),
-    path("reviews/new/", _pending, name="cycle_create"),
-    path("reviews/cycles/<int:pk>/", _pending, name="cycle_detail"),
-    path("reviews/cycles/<int:pk>/settings/", _pending, name="cycle_settings"),
-    path("reviews/cycles/<int:pk>/indicators/", _pending, name="cycle_indicators"),
-    path("reviews/cycles/<int:pk>/do/<str:action>/", _pending, name="cycle_action"),
-    path("reviews/cycles/<int:pk>/reviewers/", _pending, name="cycle_reviewers"),
-    path("reviews/cycles/<int:pk>/ranking/", _pending, name="cycle_ranking"),
-    path("reviews/cycles/<int:pk>/export.xlsx", _pending, name="cycle_export"),
-    path("reviews/rubrics/", _pending, name="rubric_templates"),
-    path("reviews/rubrics/<int:pk>/", _pending, name="rubric_template_detail"),
+    path("reviews/", cycles, name="cycles"),
+    path("reviews/new/", cycle_create, name="cycle_create"),
+    path("reviews/cycles/<int:pk>/", cycle_detail, name="cycle_detail"),
+    path("reviews/cycles/<int:pk>/settings/", cycle_settings, name="cycle_settings"),
+    path("reviews/cycles/<int:pk>/indicators/", cycle_indicators, name="cycle_indicators"),
+    path("reviews/cycles/<int:pk>/do/<str:action>/", cycle_action, name="cycle_action"),
+    path("reviews/cycles/<int:pk>/reviewers/", cycle_reviewers, name="cycle_reviewers"),
+    path("reviews/cycles/<int:pk>/ranking/", cycle_ranking, name="cycle_ranking"),
+    path("reviews/cycles/<int:pk>/export.xlsx", cycle_export, name="cycle_export"),
+    path("reviews/rubrics/", rubric_templates, name="rubric_templates"),
+    path("reviews/rubrics/<int:pk>/", rubric_template_detail, name="rubric_template_detail"),
 ]

@@ -1,19 +1,238 @@
-"""(placeholder routes until this group's views are written; the owner replaces this file)"""
+"""评分与点评: the reviewer's queue and scoring page, and the committee's assessment of one report."""
 
-from typing import Any
+from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.permissions import Action, can, require
+from accounts.services import DomainError
+from reviews import selectors, services
+from reviews.models import DutyReport, Problem, ReviewerAssignment
+from reviews.scoring_forms import ProblemForm, ReportCommentForm, ReturnForm, ScoreSheetForm
+
+ASSIGNMENTS_PER_PAGE = 25
 
 
-def _pending(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    return HttpResponse(status=501)
+def _user(request: HttpRequest) -> User:
+    # Every view here requires sign-in, so the user is a real account.
+    return cast(User, request.user)
+
+
+def may_assess(user: User, report: DutyReport) -> bool:
+    """Those who supervise the report's organization from inside the cycle's committee (or above it) assess it."""
+    cycle_organization = report.cycle.organization
+    return can(user, Action.SUPERVISE, report.organization) and (
+        can(user, Action.MANAGE, cycle_organization) or can(user, Action.SUPERVISE, cycle_organization)
+    )
+
+
+def _report_to_assess(user: User, pk: int) -> DutyReport:
+    """The report if the user may assess it: 404 when its organization is out of sight, 403 when seen only."""
+    try:
+        report = DutyReport.objects.select_related("cycle__organization", "organization").get(pk=pk)
+    except DutyReport.DoesNotExist as missing:
+        raise Http404 from missing
+    require(user, Action.VIEW, report.organization)
+    if not may_assess(user, report):
+        raise PermissionDenied
+    return report
+
+
+def _own_assignment(user: User, pk: int) -> ReviewerAssignment:
+    """The assignment if it is the user's own; anyone else's is 404, so nothing about it leaks."""
+    try:
+        return ReviewerAssignment.objects.select_related(
+            "report__cycle__organization", "report__organization", "reviewer"
+        ).get(pk=pk, reviewer=user)
+    except ReviewerAssignment.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """评分: the reports assigned to this reviewer in open cycles, the latest scoring deadline first."""
+    user = _user(request)
+    page = Paginator(selectors.assignments_for_reviewer(user), ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(assignment, may_assess(user, assignment.report)) for assignment in page.object_list]
+    return render(request, "reviews/scoring/queue.html", {"page": page, "rows": rows})
+
+
+@login_required
+def report_score(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report beside the rubric: the reviewer saves, then submits; the others' scores show only after that."""
+    user = _user(request)
+    assignment = _own_assignment(user, pk)
+    page = selectors.scoring_page(assignment)
+    if request.method == "POST":
+        if not page.may_score:
+            messages.error(request, _("当前不能评分：报告未提交、考核未进行或您已提交评分。"))
+            return redirect("report_score", assignment.pk)
+        form = ScoreSheetForm(request.POST, page=page)
+        if form.is_valid():
+            response = _save_sheet(request, assignment, form)
+            if response is not None:
+                return response
+    else:
+        form = ScoreSheetForm(page=page)
+    return render(
+        request,
+        "reviews/scoring/score.html",
+        {
+            "assignment": assignment,
+            "report": assignment.report,
+            "cycle": assignment.report.cycle,
+            "page": page,
+            "form": form,
+            "sheet": form.sheet(),
+            "may_assess": may_assess(user, assignment.report),
+        },
+    )
+
+
+def _save_sheet(request: HttpRequest, assignment: ReviewerAssignment, form: ScoreSheetForm) -> HttpResponse | None:
+    """Saves the sheet and, when asked and confirmed, submits it. None: refused, show the form as typed."""
+    user = _user(request)
+    try:
+        services.scores_save(
+            assignment=assignment, entries=form.entries(), comment=form.cleaned_data["comment"], by=user
+        )
+    except DomainError as error:
+        form.add_error(None, str(error))
+        return None
+    if request.POST.get("action") != "submit":
+        messages.success(request, _("评分已保存，可随时继续修改，确认无误后再提交。"))
+        return redirect("report_score", assignment.pk)
+    if not form.cleaned_data["confirm"]:
+        messages.error(request, _("评分已保存，但尚未提交：请勾选“我已核对全部评分”后再点“提交评分”。"))
+        return redirect("report_score", assignment.pk)
+    try:
+        services.scores_submit(assignment=assignment, by=user)
+    except DomainError as error:
+        messages.error(request, _("评分已保存，但未能提交：%(reason)s") % {"reason": error})
+        return redirect("report_score", assignment.pk)
+    messages.success(request, _("评分已提交。现在可以看到各评议人的平均分。"))
+    return redirect("report_score", assignment.pk)
+
+
+def _assess_context(user: User, report: DutyReport, **forms: Any) -> dict[str, Any]:
+    """The assessment page's context; bound forms passed in replace the empty ones, so typed input stays."""
+    assessment = selectors.report_assessment(report)
+    context: dict[str, Any] = {
+        "report": report,
+        "cycle": report.cycle,
+        "assessment": assessment,
+        "is_closed": report.cycle.is_closed,
+        "may_manage_cycle": can(user, Action.MANAGE, report.cycle.organization),
+        "comment_form": ReportCommentForm(
+            initial={
+                "comment": report.comment,
+                "daily_score": report.daily_score,
+                "daily_reason": report.daily_reason,
+            }
+        ),
+        "problem_form": ProblemForm(),
+        "return_form": ReturnForm(),
+    }
+    context.update(forms)
+    return context
+
+
+@login_required
+def report_assess(request: HttpRequest, pk: int) -> HttpResponse:
+    """The committee's page for one report: reviewers' scores, ballots, the daily component, 点评意见, problems."""
+    user = _user(request)
+    report = _report_to_assess(user, pk)
+    bound: dict[str, Any] = {}
+    if request.method == "POST":
+        kind = request.POST.get("form")
+        if kind == "comment":
+            comment_form = ReportCommentForm(request.POST)
+            bound["comment_form"] = comment_form
+            if comment_form.is_valid():
+                data = comment_form.cleaned_data
+                try:
+                    services.report_comment_save(
+                        report=report,
+                        comment=data["comment"],
+                        daily_score=data["daily_score"].strip(),
+                        daily_reason=data["daily_reason"],
+                        by=user,
+                    )
+                except DomainError as error:
+                    comment_form.add_error(None, str(error))
+                else:
+                    messages.success(request, _("点评意见已保存。"))
+                    return redirect("report_assess", report.pk)
+        elif kind == "problem":
+            problem_form = ProblemForm(request.POST)
+            bound["problem_form"] = problem_form
+            if problem_form.is_valid():
+                try:
+                    services.problem_add(report=report, text=problem_form.cleaned_data["text"], by=user)
+                except DomainError as error:
+                    problem_form.add_error(None, str(error))
+                else:
+                    messages.success(request, _("已添加一条问题。"))
+                    return redirect("report_assess", report.pk)
+        else:
+            messages.error(request, _("无法识别的操作。"))
+            return redirect("report_assess", report.pk)
+    return render(request, "reviews/scoring/assess.html", _assess_context(user, report, **bound))
+
+
+@login_required
+@require_POST
+def report_return(request: HttpRequest, pk: int) -> HttpResponse:
+    """退回修改: the report reopens for the secretary with the reason; an empty reason is refused."""
+    user = _user(request)
+    report = _report_to_assess(user, pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        bound = {"return_form": form}
+        return render(request, "reviews/scoring/assess.html", _assess_context(user, report, **bound))
+    try:
+        services.report_return(report=report, by=user, reason=form.cleaned_data["reason"])
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("report_assess", report.pk)
+    messages.success(request, _("已退回修改，书记会看到退回理由；重新提交后可继续评分。"))
+    return redirect("report_assess", report.pk)
+
+
+@login_required
+@require_POST
+def problem_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Removes one problem from the report's list."""
+    user = _user(request)
+    try:
+        problem = Problem.objects.select_related("report__cycle__organization", "report__organization").get(pk=pk)
+    except Problem.DoesNotExist as missing:
+        raise Http404 from missing
+    _report_to_assess(user, problem.report_id)
+    try:
+        services.problem_remove(problem=problem, by=user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("已删除该问题。"))
+    return redirect("report_assess", problem.report_id)
 
 
 urlpatterns = [
-    path("reviews/queue/", _pending, name="review_queue"),
-    path("reviews/assignments/<int:pk>/score/", _pending, name="report_score"),
-    path("reviews/reports/<int:pk>/assess/", _pending, name="report_assess"),
-    path("reviews/reports/<int:pk>/return/", _pending, name="report_return"),
-    path("reviews/problems/<int:pk>/remove/", _pending, name="problem_remove"),
+    path("reviews/queue/", review_queue, name="review_queue"),
+    path("reviews/assignments/<int:pk>/score/", report_score, name="report_score"),
+    path("reviews/reports/<int:pk>/assess/", report_assess, name="report_assess"),
+    path("reviews/reports/<int:pk>/return/", report_return, name="report_return"),
+    path("reviews/problems/<int:pk>/remove/", problem_remove, name="problem_remove"),
 ]

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_users
 from accounts.models import Organization
 from responsibility.demo import responsibility_demo_build
+from reviews.demo import reviews_demo_build
 
 
 class Command(BaseCommand):
     help = (
-        "生成演示数据（青山县的党组织、人员、演示账号和本年度的责任清单、履责记实）；"
+        "生成演示数据（青山县的党组织、人员、演示账号，本年度的责任清单、履责记实，上年度和本年度的述职评议）；"
         "重复运行不会重复创建，并重置演示账号的密码。"
     )
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         for note in summary.skipped:
             self.stdout.write(self.style.WARNING(note))
         self.stdout.write(self.style.SUCCESS(str(responsibility_demo_build())))
+        self.stdout.write(self.style.SUCCESS(str(reviews_demo_build())))
         self._print_logins(existing_only=False)
 
     def _print_logins(self, *, existing_only: bool) -> None:

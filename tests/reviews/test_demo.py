@@ -1,0 +1,50 @@
+"""seed_demo builds last year's closed review and this year's open one at 东湖镇."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.demo import FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
+from reviews.models import Ballot, BallotCode, Cycle, DutyReport, Rating, Result
+
+
+@pytest.fixture
+def seeded(db: None) -> None:
+    call_command("seed_demo", stdout=StringIO())
+
+
+def test_last_year_is_closed_with_a_result_for_every_report(seeded: None) -> None:
+    cycle = Cycle.objects.get(organization__code=FIRST_TOWNSHIP_CODE, year=timezone.localdate().year - 1)
+    assert cycle.status == Cycle.Status.CLOSED
+    reports = cycle.reports.count()
+    assert reports == Result.objects.filter(report__cycle=cycle).count() == 5
+    # The ranking starts at 1, and one branch is graded 差 by its members' ballots, whatever its score.
+    assert Result.objects.filter(report__cycle=cycle, rank=1).exists()
+    overridden = Result.objects.get(report__cycle=cycle, grade_reason="poor_ballots")
+    assert overridden.grade == Rating.POOR
+    assert overridden.ballots_poor * 3 > overridden.ballots_valid
+    assert all(report.comment and report.problems.exists() for report in cycle.reports.all())
+
+
+def test_this_year_is_open_and_the_demo_secretary_has_a_draft_to_finish(seeded: None) -> None:
+    cycle = Cycle.objects.get(organization__code=FIRST_TOWNSHIP_CODE, year=timezone.localdate().year)
+    assert cycle.status == Cycle.Status.OPEN
+    own = cycle.reports.get(organization__code=FIRST_VILLAGE_CODE)
+    assert own.status == DutyReport.Status.DRAFT
+    assert own.sections.get("履职情况")
+    assert own.assignments.filter(reviewer__username="demo-township").exists()
+    unused = BallotCode.objects.filter(cycle=cycle, organization=own.organization, is_used=False)
+    assert unused.count() == 20
+    assert cycle.reports.filter(status=DutyReport.Status.SUBMITTED).exists()
+    assert cycle.ballot_opens <= timezone.localdate() <= cycle.ballot_closes
+
+
+def test_seeding_again_creates_no_second_cycle(seeded: None) -> None:
+    ballots = Ballot.objects.count()
+    call_command("seed_demo", stdout=StringIO())
+    assert Cycle.objects.count() == 2
+    assert Ballot.objects.count() == ballots
