@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -48,3 +49,26 @@ def test_seeding_again_creates_no_second_cycle(seeded: None) -> None:
     call_command("seed_demo", stdout=StringIO())
     assert Cycle.objects.count() == 2
     assert Ballot.objects.count() == ballots
+
+
+def test_one_selector_gives_the_whole_report_and_its_result_only_after_closing(
+    seeded: None, django_assert_max_num_queries: Any
+) -> None:
+    from reviews.selectors import report_document
+
+    closed = DutyReport.objects.get(cycle__status=Cycle.Status.CLOSED, organization__code=FIRST_VILLAGE_CODE)
+    with django_assert_max_num_queries(12):
+        document = report_document(closed)
+    assert [title for title, _html in document.body.sections] == closed.cycle.section_titles()
+    assert document.result is not None
+    assert document.result.rank >= 1
+    assert document.comment
+    assert document.problems
+    assert document.versions
+    assert document.facts.year == closed.cycle.year
+
+    draft = DutyReport.objects.get(cycle__status=Cycle.Status.OPEN, organization__code=FIRST_VILLAGE_CODE)
+    document = report_document(draft)
+    assert document.result is None
+    assert document.comment == ""
+    assert document.problems == []
