@@ -1,0 +1,447 @@
+"""Every write of 督查 and 整改: inspections, findings, tasks and their timeline, extensions, disclosure.
+
+Views check who may act (accounts.permissions: the organization's people keep their
+tasks, only the committee above — SUPERVISE — raises findings, creates, accepts or
+returns tasks); these functions hold the rules and refuse with a DomainError whose
+message is shown to the person. Each runs in one transaction: a refusal changes nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization, User
+from accounts.services import DomainError
+from rectification import rules
+from rectification.models import (
+    ChecklistItem,
+    Disclosure,
+    ExtensionRequest,
+    Finding,
+    Inspection,
+    InspectionTarget,
+    RectificationTask,
+    TaskEvent,
+    TaskEvidence,
+)
+from responsibility.models import Category
+from responsibility.services import evidence_check
+from reviews.models import Problem
+
+TaskStatus = RectificationTask.Status
+Kind = TaskEvent.Kind
+
+# The one place that says which task transitions are allowed.
+TASK_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "plan": (frozenset({TaskStatus.AWAITING_PLAN}), TaskStatus.IN_PROGRESS),
+    "submit": (frozenset({TaskStatus.IN_PROGRESS}), TaskStatus.AWAITING_ACCEPTANCE),
+    "return": (frozenset({TaskStatus.AWAITING_ACCEPTANCE}), TaskStatus.IN_PROGRESS),
+    "accept": (frozenset({TaskStatus.AWAITING_ACCEPTANCE}), TaskStatus.ACCEPTED),
+}
+MAX_TASK_FILES = 10
+
+
+def _transition(action: str, task: RectificationTask) -> str:
+    allowed_from, target = TASK_TRANSITIONS[action]
+    if task.status == target and action == "submit":
+        raise DomainError(_("已申请销号，正在等待上级验收，无需重复提交。"))
+    if task.status not in allowed_from:
+        raise DomainError(_("当前状态为“%(status)s”，不能执行此操作。") % {"status": task.get_status_display()})
+    return target
+
+
+def _text(value: str, *, field: str, max_length: int = 5000) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(_("请填写%(field)s。") % {"field": field})
+    if len(value) > max_length:
+        raise DomainError(_("%(field)s不能超过 %(max)s 个字。") % {"field": field, "max": max_length})
+    return value
+
+
+def _event(task: RectificationTask, kind: str, by: User, text: str = "") -> TaskEvent:
+    return TaskEvent.objects.create(task=task, kind=kind, by=by, text=text)
+
+
+# 督查 ------------------------------------------------------------------------
+
+
+def _subtree(organization: Organization) -> Any:
+    return Organization.objects.filter(path__startswith=organization.path, is_active=True).exclude(pk=organization.pk)
+
+
+@transaction.atomic
+def inspection_plan(
+    *,
+    organization: Organization,
+    kind: str,
+    title: str,
+    planned_on: date,
+    by: User,
+    targets: Sequence[Organization] = (),
+    draw_size: int | None = None,
+    draw_per_sector: bool = False,
+    draw_kind: str = "",
+    seed: str = "",
+    checklist: Sequence[str] = (),
+) -> Inspection:
+    """Plans an inspection of chosen organizations, or of a random draw from the subtree recorded with its seed."""
+    if not organization.is_committee:
+        raise DomainError(_("只有党委、党工委、党总支可以组织督查。"))
+    if kind not in Inspection.Kind.values:
+        raise DomainError(_("请选择有效的督查方式。"))
+    inspection = Inspection(
+        organization=organization,
+        kind=kind,
+        title=_text(title, field=_("名称"), max_length=200),
+        year=planned_on.year,
+        planned_on=planned_on,
+        created_by=by,
+    )
+    if kind == Inspection.Kind.RANDOM:
+        if not draw_size or draw_size < 1:
+            raise DomainError(_("随机抽查须填写抽取数量（正整数）。"))
+        if draw_kind and draw_kind not in Organization.Kind.values:
+            raise DomainError(_("请选择有效的组织类别。"))
+        pool = _subtree(organization)
+        if draw_kind:
+            pool = pool.filter(kind=draw_kind)
+        candidates = [rules.Candidate(*row) for row in pool.values_list("id", "path", "sector")]
+        if not candidates:
+            raise DomainError(_("下级没有可抽取的组织。"))
+        inspection.draw_seed = (seed or "").strip()[:64] or secrets.token_hex(8)
+        inspection.draw_size = draw_size
+        inspection.draw_per_sector = draw_per_sector
+        inspection.draw_kind = draw_kind
+        inspection.draw_candidates = len(candidates)
+        chosen_ids = rules.draw(candidates, size=draw_size, seed=inspection.draw_seed, per_sector=draw_per_sector)
+        chosen = list(Organization.objects.filter(pk__in=chosen_ids).order_by("path"))
+    else:
+        chosen = list(targets)
+        outside = [org for org in chosen if not org.path.startswith(organization.path) or org.pk == organization.pk]
+        if outside:
+            raise DomainError(_("“%(name)s”不是本组织的下级组织。") % {"name": outside[0].name})
+        if not chosen:
+            raise DomainError(_("请至少选择一个被检查组织。"))
+    inspection.save()
+    InspectionTarget.objects.bulk_create(InspectionTarget(inspection=inspection, organization=org) for org in chosen)
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(inspection=inspection, text=text.strip()[:300], order=order)
+        for order, text in enumerate(checklist, start=1)
+        if text.strip()
+    )
+    return inspection
+
+
+def redraw(inspection: Inspection) -> list[int]:
+    """Re-runs a recorded random draw over today's subtree: anyone can check the organizations chosen."""
+    pool = _subtree(inspection.organization)
+    if inspection.draw_kind:
+        pool = pool.filter(kind=inspection.draw_kind)
+    candidates = [rules.Candidate(*row) for row in pool.values_list("id", "path", "sector")]
+    return rules.draw(
+        candidates, size=inspection.draw_size or 0, seed=inspection.draw_seed, per_sector=inspection.draw_per_sector
+    )
+
+
+@transaction.atomic
+def inspection_record(
+    *, target: InspectionTarget, outcome: str, notes: str, checked_on: date, by: User
+) -> InspectionTarget:
+    """Records what the inspection found at one organization."""
+    if target.inspection.status == Inspection.Status.DONE:
+        raise DomainError(_("督查已完成，不能再修改。"))
+    if outcome not in InspectionTarget.Outcome.values or outcome == InspectionTarget.Outcome.PENDING:
+        raise DomainError(_("请选择检查结果。"))
+    if checked_on > timezone.localdate():
+        raise DomainError(_("检查日期不能晚于今天。"))
+    target.outcome = outcome
+    target.notes = (notes or "").strip()[:5000]
+    target.checked_on = checked_on
+    target.save(update_fields=["outcome", "notes", "checked_on"])
+    if target.inspection.status == Inspection.Status.PLANNED:
+        Inspection.objects.filter(pk=target.inspection_id).update(status=Inspection.Status.IN_PROGRESS)
+    return target
+
+
+@transaction.atomic
+def inspection_complete(*, inspection: Inspection, by: User) -> Inspection:
+    locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    if locked.status == Inspection.Status.DONE:
+        raise DomainError(_("督查已完成。"))
+    pending = locked.targets.filter(outcome=InspectionTarget.Outcome.PENDING).count()
+    if pending:
+        raise DomainError(_("还有 %(count)s 个组织未记录检查结果。") % {"count": pending})
+    locked.status = Inspection.Status.DONE
+    locked.save(update_fields=["status"])
+    return locked
+
+
+# 问题清单 --------------------------------------------------------------------
+
+
+def earlier_same_category(organization: Organization, category: Category, year: int) -> Finding | None:
+    """The latest finding of this category for this organization in an earlier year, if any."""
+    return (
+        Finding.objects.filter(organization=organization, category=category, year__lt=year)
+        .order_by("-year", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def finding_raise(
+    *,
+    organization: Organization,
+    year: int,
+    source: str,
+    description: str,
+    category: Category,
+    by: User,
+    severity: str = Finding.Severity.MINOR,
+    inspection: Inspection | None = None,
+    problem: Problem | None = None,
+) -> Finding:
+    """Records a problem; one of a category already raised for the organization in an earlier year is recurring."""
+    if source not in Finding.Source.values:
+        raise DomainError(_("请选择问题来源。"))
+    if severity not in Finding.Severity.values:
+        raise DomainError(_("请选择严重程度。"))
+    if inspection is not None and not inspection.targets.filter(organization=organization).exists():
+        raise DomainError(_("该组织不在本次督查范围内。"))
+    return Finding.objects.create(
+        organization=organization,
+        year=year,
+        source=source,
+        description=_text(description, field=_("问题描述")),
+        category=category,
+        severity=severity,
+        inspection=inspection,
+        problem=problem,
+        recurring_of=earlier_same_category(organization, category, year),
+        created_by=by,
+    )
+
+
+@transaction.atomic
+def finding_from_problem(*, problem: Problem, category: Category, by: User, severity: str = "minor") -> Finding:
+    """Turns a problem named in a review's 点评意见 into a finding without retyping it (once)."""
+    if Finding.objects.filter(problem=problem).exists():
+        raise DomainError(_("该问题已列入问题清单。"))
+    report = problem.report
+    return finding_raise(
+        organization=report.organization,
+        year=report.cycle.year,
+        source=Finding.Source.REVIEW,
+        description=problem.text,
+        category=category,
+        severity=severity,
+        problem=problem,
+        by=by,
+    )
+
+
+# 整改任务 --------------------------------------------------------------------
+
+
+def _check_deadline(deadline: date) -> None:
+    if deadline < timezone.localdate():
+        raise DomainError(_("整改时限不能早于今天。"))
+
+
+@transaction.atomic
+def task_create(
+    *,
+    findings: Sequence[Finding],
+    title: str,
+    responsible: User,
+    deadline: date,
+    by: User,
+    leader: User | None = None,
+) -> RectificationTask:
+    """Assigns one or more findings of one organization to a responsible person with a deadline."""
+    findings = list(Finding.objects.select_for_update().filter(pk__in=[finding.pk for finding in findings]))
+    if not findings:
+        raise DomainError(_("请至少选择一个问题。"))
+    organizations = {finding.organization_id for finding in findings}
+    if len(organizations) != 1:
+        raise DomainError(_("一个整改任务只能针对同一个组织的问题。"))
+    if any(finding.task_id for finding in findings):
+        raise DomainError(_("所选问题中有已下达整改任务的。"))
+    _check_deadline(deadline)
+    organization = findings[0].organization
+    if not organization.positions.current().filter(person=responsible).exists():
+        raise DomainError(_("责任人须是%(org)s的现任人员。") % {"org": organization.name})
+    task = RectificationTask.objects.create(
+        organization=organization,
+        year=max(finding.year for finding in findings),
+        title=_text(title, field=_("整改事项"), max_length=200),
+        responsible=responsible,
+        leader=leader,
+        deadline=deadline,
+        created_by=by,
+    )
+    Finding.objects.filter(pk__in=[finding.pk for finding in findings]).update(task=task)
+    _event(task, Kind.CREATED, by)
+    return task
+
+
+def _locked(task: RectificationTask) -> RectificationTask:
+    return RectificationTask.objects.select_for_update().select_related("organization").get(pk=task.pk)
+
+
+@transaction.atomic
+def task_plan(*, task: RectificationTask, measures: str, standard: str, commitment: str, by: User) -> RectificationTask:
+    """制定整改方案: measures, the standard of completion and the commitment; work starts."""
+    locked = _locked(task)
+    target = _transition("plan", locked)
+    locked.measures = _text(measures, field=_("整改措施"))
+    locked.standard = _text(standard, field=_("整改标准"))
+    locked.commitment = _text(commitment, field=_("整改承诺"))
+    locked.status = target
+    locked.save(update_fields=["measures", "standard", "commitment", "status"])
+    _event(locked, Kind.PLANNED, by, locked.measures)
+    return locked
+
+
+def _attach(event: TaskEvent, files: Sequence[UploadedFile]) -> None:
+    if len(files) > MAX_TASK_FILES:
+        raise DomainError(_("每次最多上传 %(max)s 个文件。") % {"max": MAX_TASK_FILES})
+    checked = [(upload, evidence_check(upload)) for upload in files]
+    for upload, mime in checked:
+        TaskEvidence.objects.create(
+            event=event, file=upload, original_name=(upload.name or "")[:200], content_type=mime, size=upload.size or 0
+        )
+
+
+@transaction.atomic
+def task_progress(*, task: RectificationTask, text: str, by: User, files: Sequence[UploadedFile] = ()) -> TaskEvent:
+    """报告进展 with evidence, while the work is in progress."""
+    locked = _locked(task)
+    if locked.status != TaskStatus.IN_PROGRESS:
+        raise DomainError(_("只有整改中的任务可以报告进展。"))
+    text = _text(text, field=_("进展情况"))
+    for upload in files:
+        evidence_check(upload)
+    event = _event(locked, Kind.PROGRESS, by, text)
+    _attach(event, files)
+    return event
+
+
+@transaction.atomic
+def task_submit(*, task: RectificationTask, text: str, by: User) -> RectificationTask:
+    """申请销号: only with evidence of the work on record."""
+    locked = _locked(task)
+    target = _transition("submit", locked)
+    if not TaskEvidence.objects.filter(event__task=locked).exists():
+        raise DomainError(_("申请销号前，请先在“报告进展”中上传整改佐证材料。"))
+    locked.status = target
+    locked.save(update_fields=["status"])
+    _event(locked, Kind.SUBMITTED, by, _text(text, field=_("整改完成情况")))
+    return locked
+
+
+@transaction.atomic
+def task_return(*, task: RectificationTask, reason: str, by: User) -> RectificationTask:
+    """退回: not done to standard; back to work, and the return counts towards 整改不力."""
+    reason = _text(reason, field=_("退回理由"))
+    locked = _locked(task)
+    locked.status = _transition("return", locked)
+    locked.returned_count += 1
+    locked.save(update_fields=["status", "returned_count"])
+    _event(locked, Kind.RETURNED, by, reason)
+    return locked
+
+
+@transaction.atomic
+def task_accept(*, task: RectificationTask, by: User, comment: str = "") -> RectificationTask:
+    """验收销号: the committee accepts the rectification and closes the task."""
+    locked = _locked(task)
+    locked.status = _transition("accept", locked)
+    locked.accepted_at = timezone.now()
+    locked.accepted_by = by
+    locked.save(update_fields=["status", "accepted_at", "accepted_by"])
+    _event(locked, Kind.ACCEPTED, by, (comment or "").strip()[:5000])
+    return locked
+
+
+@transaction.atomic
+def extension_request(*, task: RectificationTask, deadline: date, reason: str, by: User) -> ExtensionRequest:
+    """Asks the committee to move the deadline, with a reason."""
+    locked = _locked(task)
+    if not locked.is_open:
+        raise DomainError(_("任务已销号。"))
+    reason = _text(reason, field=_("延期理由"))
+    if deadline <= locked.deadline:
+        raise DomainError(_("申请的时限须晚于当前时限 %(date)s。") % {"date": locked.deadline.isoformat()})
+    _check_deadline(deadline)
+    if locked.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
+        raise DomainError(_("已有待审批的延期申请。"))
+    extension = ExtensionRequest.objects.create(
+        task=locked, requested_deadline=deadline, reason=reason, requested_by=by
+    )
+    _event(locked, Kind.EXTENSION_REQUESTED, by, f"{deadline.isoformat()}：{reason}")
+    return extension
+
+
+@transaction.atomic
+def extension_decide(*, extension: ExtensionRequest, approve: bool, by: User, comment: str = "") -> ExtensionRequest:
+    """The committee approves (the deadline moves) or rejects a pending extension."""
+    locked = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    if locked.status != ExtensionRequest.Status.PENDING:
+        raise DomainError(_("该延期申请已审批。"))
+    task = _locked(locked.task)
+    locked.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REJECTED
+    locked.decided_by = by
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    if approve:
+        task.deadline = locked.requested_deadline
+        task.save(update_fields=["deadline"])
+    kind = Kind.EXTENSION_APPROVED if approve else Kind.EXTENSION_REJECTED
+    _event(task, kind, by, (comment or "").strip()[:5000])
+    return locked
+
+
+@transaction.atomic
+def task_supervise(*, task: RectificationTask, by: User, text: str = "") -> RectificationTask:
+    """挂牌督办: the committee takes an overdue or weak task under its own supervision."""
+    locked = _locked(task)
+    if not locked.is_open:
+        raise DomainError(_("任务已销号。"))
+    if locked.supervised:
+        raise DomainError(_("该任务已挂牌督办。"))
+    locked.supervised = True
+    locked.save(update_fields=["supervised"])
+    _event(locked, Kind.SUPERVISED, by, (text or "").strip()[:5000])
+    return locked
+
+
+@transaction.atomic
+def measure_record(*, task: RectificationTask, text: str, by: User) -> TaskEvent:
+    """Records the measure taken against weak rectification (e.g. 约谈)."""
+    return _event(_locked(task), Kind.MEASURE, by, _text(text, field=_("问责措施")))
+
+
+# 党务公开 --------------------------------------------------------------------
+
+
+@transaction.atomic
+def disclosure_publish(*, organization: Organization, year: int, hide_names: bool, by: User) -> Disclosure:
+    disclosure, _created = Disclosure.objects.update_or_create(
+        organization=organization, year=year, defaults={"hide_names": hide_names, "published_by": by}
+    )
+    return disclosure
+
+
+@transaction.atomic
+def disclosure_withdraw(*, organization: Organization, year: int, by: User) -> None:
+    Disclosure.objects.filter(organization=organization, year=year).delete()

@@ -1,0 +1,1 @@
+"""Pages of rectification, one module per group: tasks, board (findings, ledger, disclosure), inspections."""
