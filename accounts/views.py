@@ -21,6 +21,7 @@ from accounts import selectors
 from accounts.forms import ImportForm, SignInForm
 from accounts.importing import ImportRejected, organizations_import
 from accounts.permissions import Action, can, get_organization_for, require_administrator, scope_for
+from rectification import selectors as rectification_selectors
 from responsibility import selectors as responsibility_selectors
 from reviews import selectors as review_selectors
 
@@ -44,9 +45,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """我的工作: the person's positions and what waits for them: this year's lists, returned records, reviews."""
+    """我的工作: the person's positions and what waits for them: lists, returned records, reviews, rectification."""
     positions = list(selectors.positions_for_person(request.user))
-    year = timezone.localdate().year
+    today = timezone.localdate()
+    year = today.year
     led = [
         position.organization
         for position in positions
@@ -63,6 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "leads_any": bool(led),
             "waiting": waiting,
             "reviews": review_selectors.home_reviews(request.user, led),
+            "rectification": rectification_selectors.home_tasks(request.user, today),
             "year": year,
             "scope": scope_for(request.user),
         },

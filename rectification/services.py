@@ -399,6 +399,9 @@ def extension_decide(*, extension: ExtensionRequest, approve: bool, by: User, co
     if locked.status != ExtensionRequest.Status.PENDING:
         raise DomainError(_("该延期申请已审批。"))
     task = _locked(locked.task)
+    # A closed task keeps the deadline it was judged by: moving it now would erase a late close.
+    if approve and not task.is_open:
+        raise DomainError(_("任务已销号，不能再延期。"))
     locked.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REJECTED
     locked.decided_by = by
     locked.decided_at = timezone.now()

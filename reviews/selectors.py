@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -42,6 +42,9 @@ from reviews.models import (
     Score,
     SelfAssessment,
 )
+
+if TYPE_CHECKING:
+    from rectification.selectors import CarriedTask
 
 # --- reports: my reports, the report with its facts, results -----------------------
 
@@ -116,13 +119,40 @@ def kept_report(user: Any, pk: Any) -> DutyReport:
     return report
 
 
-def rectification_summary(organization: Organization, year: int) -> dict[str, Any] | None:
-    """Last year's rectification status of the organization; None until the rectification app exists.
+@dataclass(frozen=True)
+class RectificationSummary:
+    """上年度整改落实情况: the organization's tasks of a year and their counts, as the next duty report shows them."""
 
-    The seam the report page and its PDF read: once rectification lands, return its figures here as
-    {label: value} (e.g. {_("整改任务"): 5, _("已销号"): 4, _("逾期"): 1}) and the facts panel lists them.
+    year: int
+    rows: list[CarriedTask]
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for row in self.rows if row.is_accepted)
+
+    @property
+    def open(self) -> int:
+        return self.total - self.accepted
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for row in self.rows if row.is_overdue)
+
+
+def rectification_summary(organization: Organization, year: int) -> RectificationSummary | None:
+    """The organization's rectification tasks of YEAR (two queries); None when it had none.
+
+    The report shows it beside the text the secretary writes, not as one of its sections, so it cannot be removed.
     """
-    return None
+    # Imported here: rectification's own reads know about reviews (findings from review problems).
+    from rectification.selectors import carried_tasks
+
+    rows = carried_tasks(organization, year)
+    return RectificationSummary(year=year, rows=rows) if rows else None
 
 
 @dataclass
@@ -132,7 +162,7 @@ class ReportFacts:
     year: int
     responsibility_list: ResponsibilityList | None
     late_items: list[ListItem] = field(default_factory=list)
-    rectification: dict[str, Any] | None = None
+    rectification: RectificationSummary | None = None
 
     @property
     def rectification_year(self) -> int:
@@ -140,7 +170,7 @@ class ReportFacts:
 
 
 def report_facts(report: DutyReport) -> ReportFacts:
-    """The responsibility list of the report's year and last year's rectification (two queries)."""
+    """The responsibility list of the report's year and last year's rectification (at most four queries)."""
     year = report.cycle.year
     responsibility_list = ResponsibilityList.objects.filter(organization=report.organization_id, year=year).first()
     late_items: list[ListItem] = []

@@ -1,19 +1,267 @@
-"""(placeholder routes until this group's views are written; the owner replaces this file)"""
+"""整改任务 pages: 我的整改, a task with its timeline and the steps its people and its committee take, evidence."""
 
-from typing import Any
+from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import cast
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.permissions import Action, can, require, scope_for
+from accounts.services import DomainError
+from rectification import selectors, services
+from rectification.models import RectificationTask
+from rectification.task_forms import (
+    AcceptForm,
+    ExtensionDecisionForm,
+    ExtensionForm,
+    MeasureForm,
+    PlanForm,
+    ProgressForm,
+    ReturnForm,
+    SubmitForm,
+    SuperviseForm,
+)
+from responsibility.views.records import INLINE_TYPES
+
+Status = RectificationTask.Status
 
 
-def _pending(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    return HttpResponse(status=501)
+def _user(request: HttpRequest) -> User:
+    # Every view here requires sign-in, so the user is a real account.
+    return cast(User, request.user)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step a person takes on a task: its form, who takes it, and the one service it calls."""
+
+    form: type[forms.Form]
+    by_committee: bool
+    """The committee's step (SUPERVISE); otherwise the task's own people take it."""
+    run: Callable[[RectificationTask, forms.Form, User], str]
+    """Calls the service and returns the message shown on success."""
+    files: bool = False
+
+
+def _plan(task: RectificationTask, form: forms.Form, by: User) -> str:
+    data = form.cleaned_data
+    services.task_plan(
+        task=task, measures=data["measures"], standard=data["standard"], commitment=data["commitment"], by=by
+    )
+    return _("整改方案已保存，任务进入整改中。整改过程中请及时报告进展、上传佐证材料。")
+
+
+def _progress(task: RectificationTask, form: forms.Form, by: User) -> str:
+    services.task_progress(task=task, text=form.cleaned_data["text"], files=form.cleaned_data["files"], by=by)
+    return _("进展已记录。")
+
+
+def _submit(task: RectificationTask, form: forms.Form, by: User) -> str:
+    services.task_submit(task=task, text=form.cleaned_data["text"], by=by)
+    return _("已申请销号，等待上级党组织验收。")
+
+
+def _return(task: RectificationTask, form: forms.Form, by: User) -> str:
+    services.task_return(task=task, reason=form.cleaned_data["reason"], by=by)
+    return _("已退回，整改单位会看到退回理由。")
+
+
+def _accept(task: RectificationTask, form: forms.Form, by: User) -> str:
+    services.task_accept(task=task, comment=form.cleaned_data["comment"], by=by)
+    return _("已验收销号。")
+
+
+def _extend(task: RectificationTask, form: forms.Form, by: User) -> str:
+    data = form.cleaned_data
+    services.extension_request(task=task, deadline=data["deadline"], reason=data["reason"], by=by)
+    return _("延期申请已提交，等待上级党组织审批；审批前仍按原时限计算。")
+
+
+def _supervise(task: RectificationTask, form: forms.Form, by: User) -> str:
+    services.task_supervise(task=task, text=form.cleaned_data["text"], by=by)
+    return _("已挂牌督办。")
+
+
+def _measure(task: RectificationTask, form: forms.Form, by: User) -> str:
+    assert isinstance(form, MeasureForm)
+    services.measure_record(task=task, text=form.text(), by=by)
+    return _("问责措施已记录。")
+
+
+STEPS: dict[str, Step] = {
+    "plan": Step(PlanForm, by_committee=False, run=_plan),
+    "progress": Step(ProgressForm, by_committee=False, run=_progress, files=True),
+    "submit": Step(SubmitForm, by_committee=False, run=_submit),
+    "extend": Step(ExtensionForm, by_committee=False, run=_extend),
+    "return": Step(ReturnForm, by_committee=True, run=_return),
+    "accept": Step(AcceptForm, by_committee=True, run=_accept),
+    "supervise": Step(SuperviseForm, by_committee=True, run=_supervise),
+    "measure": Step(MeasureForm, by_committee=True, run=_measure),
+}
+
+
+def _keeps(user: User, task: RectificationTask) -> bool:
+    """The responsible person and those who keep the organization's work take the task's own steps."""
+    return task.responsible_id == user.pk or can(user, Action.MANAGE, task.organization)
+
+
+def _may_take(user: User, task: RectificationTask, step: Step) -> bool:
+    if step.by_committee:
+        return can(user, Action.SUPERVISE, task.organization)
+    return _keeps(user, task)
+
+
+def _offered(page: selectors.TaskPage, user: User) -> list[str]:
+    """The steps the page offers this person in the task's present state."""
+    task = page.task
+    keeps = _keeps(user, task)
+    supervises = can(user, Action.SUPERVISE, task.organization)
+    offered = {
+        "plan": keeps and task.status == Status.AWAITING_PLAN,
+        "progress": keeps and task.status == Status.IN_PROGRESS,
+        "submit": keeps and task.status == Status.IN_PROGRESS,
+        "extend": keeps and task.is_open and page.pending_extension is None,
+        "accept": supervises and task.status == Status.AWAITING_ACCEPTANCE,
+        "return": supervises and task.status == Status.AWAITING_ACCEPTANCE,
+        "supervise": supervises and task.is_open and not task.supervised,
+        "measure": supervises and page.line.is_weak,
+    }
+    return [name for name, shown in offered.items() if shown]
+
+
+def _detail(request: HttpRequest, task: RectificationTask, bound: dict[str, forms.Form] | None = None) -> HttpResponse:
+    user = _user(request)
+    page = selectors.task_page(task, timezone.localdate())
+    offered = _offered(page, user)
+    step_forms: dict[str, forms.Form] = {name: STEPS[name].form(prefix=name) for name in offered}
+    step_forms.update(bound or {})
+    supervises = can(user, Action.SUPERVISE, task.organization)
+    return render(
+        request,
+        "rectification/tasks/task_detail.html",
+        {
+            "page": page,
+            "task": task,
+            "line": page.line,
+            "organization": task.organization,
+            "forms": step_forms,
+            "keeps": _keeps(user, task),
+            "supervises": supervises,
+            "decision_form": ExtensionDecisionForm(prefix="decide") if supervises and page.pending_extension else None,
+        },
+    )
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    """我的整改: the tasks the person answers for, then those of the organizations they keep, then the closed."""
+    user = _user(request)
+    return render(
+        request,
+        "rectification/tasks/my_tasks.html",
+        {
+            "tasks": selectors.my_tasks(user, timezone.localdate()),
+            "is_committee": scope_for(user).is_committee,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A task: its findings, plan, deadline, state, the whole timeline, and the steps the reader may take."""
+    return _detail(request, selectors.task_for(_user(request), pk))
+
+
+@login_required
+@require_POST
+def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One step on a task; a refused one saves nothing and shows the page again with what was typed."""
+    step = STEPS.get(action)
+    if step is None:
+        raise Http404
+    user = _user(request)
+    task = selectors.task_for(user, pk)
+    if not _may_take(user, task, step):
+        raise PermissionDenied
+    form = step.form(request.POST, request.FILES if step.files else None, prefix=action)
+    if form.is_valid():
+        try:
+            message = step.run(task, form, user)
+        except DomainError as error:
+            if action not in _offered(selectors.task_page(task, timezone.localdate()), user):
+                # The task has moved on (a second submit, say): nothing to correct, just say why.
+                messages.error(request, str(error))
+                return redirect("task_detail", task.pk)
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, message)
+            return redirect("task_detail", task.pk)
+    return _detail(request, task, {action: form})
+
+
+@login_required
+@require_POST
+def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The committee approves (the deadline moves) or rejects a pending extension request."""
+    user = _user(request)
+    extension = selectors.extension_for(user, pk)
+    require(user, Action.SUPERVISE, extension.task.organization)
+    form = ExtensionDecisionForm(request.POST, prefix="decide")
+    if not form.is_valid():
+        messages.error(request, _("请选择同意或不同意延期。"))
+        return redirect("task_detail", extension.task_id)
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.extension_decide(extension=extension, approve=approve, comment=form.cleaned_data["comment"], by=user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        if approve:
+            messages.success(
+                request,
+                _("已同意延期，整改时限改为 %(date)s。") % {"date": extension.requested_deadline.isoformat()},
+            )
+        else:
+            messages.success(request, _("已不同意延期，仍按原时限整改。"))
+    return redirect("task_detail", extension.task_id)
+
+
+@login_required
+def task_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    """Serves an evidence file from storage, never from a public URL, with the type sniffed at upload."""
+    evidence = selectors.task_evidence_for(_user(request), pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    response = FileResponse(
+        handle,
+        as_attachment=evidence.content_type not in INLINE_TYPES,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 urlpatterns = [
-    path("rectification/mine/", _pending, name="my_tasks"),
-    path("rectification/tasks/<int:pk>/", _pending, name="task_detail"),
-    path("rectification/tasks/<int:pk>/do/<str:action>/", _pending, name="task_action"),
-    path("rectification/evidence/<int:pk>/", _pending, name="task_evidence"),
-    path("rectification/extensions/<int:pk>/decide/", _pending, name="extension_decide"),
+    path("rectification/mine/", my_tasks, name="my_tasks"),
+    path("rectification/tasks/<int:pk>/", task_detail, name="task_detail"),
+    path("rectification/tasks/<int:pk>/do/<str:action>/", task_action, name="task_action"),
+    path("rectification/evidence/<int:pk>/", task_evidence, name="task_evidence"),
+    path("rectification/extensions/<int:pk>/decide/", extension_decide, name="extension_decide"),
 ]

@@ -121,7 +121,7 @@ def test_the_edit_page_shows_each_section_the_editor_and_the_facts(
     assert body.count("data-rich") == 4
     assert "js/report-editor.js" in body
     assert reverse("report_autosave", args=[report.pk]) in body
-    assert "整改情况将在整改功能启用后自动显示" in body
+    assert "上年度无整改任务。" in body
     assert "年度责任清单。" in body
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_users
 from accounts.models import Organization
+from rectification.demo import rectification_demo_build
 from responsibility.demo import responsibility_demo_build
 from reviews.demo import reviews_demo_build
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(note))
         self.stdout.write(self.style.SUCCESS(str(responsibility_demo_build())))
         self.stdout.write(self.style.SUCCESS(str(reviews_demo_build())))
+        self.stdout.write(self.style.SUCCESS(str(rectification_demo_build())))
         self._print_logins(existing_only=False)
 
     def _print_logins(self, *, existing_only: bool) -> None:
