@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
-from accounts.models import Organization, Position, User
+from accounts.models import Delivery, Notification, Organization, Position, User, WebhookEndpoint
 
 
 @admin.register(User)
@@ -115,3 +115,28 @@ class PositionAdmin(admin.ModelAdmin):
     autocomplete_fields = ("person", "organization")
     list_select_related = ("person", "organization")
     show_full_result_count = False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "recipient", "kind", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["title", "recipient__username", "recipient__full_name"]
+    raw_id_fields = ["recipient"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Failed deliveries are where an administrator looks when mail or a robot stops working."""
+
+    list_display = ["notification", "channel", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "channel"]
+    readonly_fields = ["last_error"]
+    raw_id_fields = ["notification"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["organization", "kind", "is_active"]
+    list_filter = ["kind", "is_active"]
+    raw_id_fields = ["organization"]

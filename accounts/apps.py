@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("组织与人员")
+
+    def ready(self) -> None:
+        # Celery's autodiscovery finds accounts/tasks.py only; the reminder task lives beside it.
+        import accounts.reminder_tasks  # noqa: F401

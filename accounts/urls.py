@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import dashboard_views, notification_views, views
+from accounts.calendar_views import calendar_feed
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,4 +12,10 @@ urlpatterns = [
     path("orgs/", views.organization_tree, name="organization_tree"),
     path("orgs/import/", views.organization_import, name="organization_import"),
     path("orgs/<int:pk>/", views.organization_detail, name="organization_detail"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/<int:pk>/", notification_views.notification_open, name="notification_open"),
+    path("notifications/read-all/", notification_views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/settings/", notification_views.notification_settings, name="notification_settings"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
 ]

@@ -215,6 +215,21 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
+# Notifications: mail and group robots have no request to take the host from, so links in them
+# start with SITE_URL. A robot that does not answer within the timeout is retried later with
+# backoff; after NOTIFICATION_MAX_ATTEMPTS failures a delivery is given up (and logged).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+NOTIFICATION_WEBHOOK_TIMEOUT = env_float("NOTIFICATION_WEBHOOK_TIMEOUT", 5.0)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 6)
+if NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_WEBHOOK_TIMEOUT <= 0:
+    raise ImproperlyConfigured("Need NOTIFICATION_MAX_ATTEMPTS >= 1 and NOTIFICATION_WEBHOOK_TIMEOUT > 0.")
+# The outbox is drained after every commit; this periodic pass sends what a broker outage
+# left behind and the retries whose backoff has passed.
+CELERY_BEAT_SCHEDULE["accounts-deliver-notifications"] = {
+    "task": "accounts.deliver_notifications",
+    "schedule": crontab(minute="*"),
+}
+
 # The largest import file an administrator may upload (bytes).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 
@@ -237,6 +252,26 @@ RECTIFICATION_WEAK_AFTER_DAYS = env_int("RECTIFICATION_WEAK_AFTER_DAYS", 30)
 RECTIFICATION_WEAK_RETURNS = env_int("RECTIFICATION_WEAK_RETURNS", 2)
 if not 0 < RECTIFICATION_SECRETARY_AFTER_DAYS <= RECTIFICATION_COMMITTEE_AFTER_DAYS:
     raise ImproperlyConfigured("Need 0 < RECTIFICATION_SECRETARY_AFTER_DAYS <= RECTIFICATION_COMMITTEE_AFTER_DAYS.")
+
+# Deadline reminders: beat sweeps every deadline once a day at REMINDER_HOUR (Asia/Shanghai,
+# CELERY_TIMEZONE) and reminds at these many days before a deadline and after it (overdue).
+REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
+if not 0 <= REMINDER_HOUR <= 23:
+    raise ImproperlyConfigured("REMINDER_HOUR must be an hour from 0 to 23.")
+try:
+    REMINDER_BEFORE_DAYS = sorted({int(days) for days in env_list("REMINDER_BEFORE_DAYS", "7,3,1")})
+    REMINDER_AFTER_DAYS = sorted({int(days) for days in env_list("REMINDER_AFTER_DAYS", "1,7,14")})
+except ValueError as wrong:
+    raise ImproperlyConfigured("REMINDER_BEFORE_DAYS and REMINDER_AFTER_DAYS must be whole numbers: 7,3,1.") from wrong
+# 0 before is the day itself; after starts the day after, so the two never name the same day.
+if not all(0 <= days <= 365 for days in REMINDER_BEFORE_DAYS) or not all(
+    1 <= days <= 365 for days in REMINDER_AFTER_DAYS
+):
+    raise ImproperlyConfigured("Need REMINDER_BEFORE_DAYS within 0..365 and REMINDER_AFTER_DAYS within 1..365.")
+CELERY_BEAT_SCHEDULE["accounts-send-reminders"] = {
+    "task": "accounts.send_reminders",
+    "schedule": crontab(hour=REMINDER_HOUR, minute=0),
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -263,6 +298,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO").upper()},
+    # WeasyPrint and fontTools narrate every render at INFO; their warnings still show.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
+# The hosts group robots may post to (WeCom and DingTalk); an intranet relay can be added.
+NOTIFICATION_WEBHOOK_HOSTS = [
+    host.lower() for host in env_list("NOTIFICATION_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
+]
 
 SITE_TITLE = _("党建工作责任制管理平台")

@@ -2,14 +2,14 @@
 
 Text goes through responsibility.exports' formula-neutralizing helpers, so a person's words
 are never read as a formula; the workbook is written row by row in write-only mode from one
-chunked query (plus one for the findings of each chunk).
+chunked query (plus one for the findings of each chunk), with a frozen header row and columns
+as wide as their Chinese text (responsibility.exports.write_table).
 """
 
 from __future__ import annotations
 
 import re
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from django.db.models import QuerySet
@@ -19,11 +19,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from accounts.models import Organization
 from rectification.models import RectificationTask
-from responsibility.exports import EXPORT_CHUNK, SPOOL_BYTES, XLSX_CONTENT_TYPE, text, text_cell
+from responsibility.exports import EXPORT_CHUNK, XLSX_CONTENT_TYPE, save_workbook, text, write_facts, write_table
 
 UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
@@ -45,6 +44,22 @@ def problem_text(task: RectificationTask) -> str:
     return "\n".join(finding.description for finding in task.findings.all())
 
 
+def _ledger_rows(tasks: Iterable[RectificationTask]) -> Iterator[list[Any]]:
+    for number, task in enumerate(tasks, start=1):
+        accepted_on = timezone.localtime(task.accepted_at).date().isoformat() if task.accepted_at else ""
+        yield [
+            number,
+            text(problem_text(task)),
+            text(task.measures),
+            text(task.responsible.get_full_name()),
+            text(task.deadline.isoformat()),
+            text(getattr(task, "latest_progress", "") or ""),
+            text(task.get_status_display()),
+            text(accepted_on),
+            text(task.organization.name),
+        ]
+
+
 def ledger_workbook(
     tasks: QuerySet[RectificationTask],
     *,
@@ -55,41 +70,16 @@ def ledger_workbook(
     """The ledger sheet (header row first, one row a task) and a second sheet saying what was exported."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("整改台账"))
-    for index, (_label, width) in enumerate(LEDGER_COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.append([text_cell(sheet, _(label), bold=True) for label, _width in LEDGER_COLUMNS])
-    number = 0
-    for number, task in enumerate(tasks.iterator(chunk_size=EXPORT_CHUNK), start=1):
-        accepted_on = timezone.localtime(task.accepted_at).date().isoformat() if task.accepted_at else ""
-        sheet.append(
-            [
-                number,
-                text(problem_text(task)),
-                text(task.measures),
-                text(task.responsible.get_full_name()),
-                text(task.deadline.isoformat()),
-                text(getattr(task, "latest_progress", "") or ""),
-                text(task.get_status_display()),
-                text(accepted_on),
-                text(task.organization.name),
-            ]
-        )
-    about = workbook.create_sheet(title=_("说明"))
-    about.column_dimensions["A"].width = 12
-    about.column_dimensions["B"].width = 60
+    count = write_table(sheet, LEDGER_COLUMNS, _ledger_rows(tasks.iterator(chunk_size=EXPORT_CHUNK)))
     facts: list[tuple[str, Any]] = [
         (_("范围"), "、".join(root.name for root in roots)),
         (_("年度"), year),
         (_("筛选"), "；".join(filter_labels) or _("全部")),
-        (_("任务数"), number),
+        (_("任务数"), count),
         (_("导出时间"), date_format(timezone.localtime(), "Y-m-d H:i")),
     ]
-    for label, value in facts:
-        about.append([text_cell(about, label, bold=True), text_cell(about, value)])
-    output = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - the response closes it
-    workbook.save(output)
-    output.seek(0)
-    return output
+    write_facts(workbook.create_sheet(title=_("说明")), facts)
+    return save_workbook(workbook)
 
 
 def xlsx_response(output: IO[bytes], filename: str) -> FileResponse:

@@ -1,13 +1,13 @@
 """Excel export of a cycle: the ranking, and every submitted reviewer's points per indicator.
 
-Text goes through responsibility.exports.text / text_cell, which keep a person's words from
-being read as a formula; numbers stay numbers.
+Text goes through responsibility.exports.text, which keeps a person's words from being read
+as a formula; numbers stay numbers. Sheets are written by responsibility.exports.write_table:
+frozen header row, columns as wide as their Chinese text.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator
 from typing import IO, Any
 
 from django.utils import timezone
@@ -15,10 +15,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from responsibility.exports import EXPORT_CHUNK, SPOOL_BYTES, text, text_cell
+from responsibility.exports import EXPORT_CHUNK, save_workbook, text, write_table
 from reviews import selectors
 from reviews.models import Cycle, IndicatorKind
 
@@ -49,73 +47,55 @@ SCORE_COLUMNS: list[tuple[str, int]] = [
 ]
 
 
-def _sheet(workbook: Workbook, title: str, columns: Sequence[tuple[str, int]]) -> WriteOnlyWorksheet:
-    sheet = workbook.create_sheet(title=title)
-    for index, (_label, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    return sheet
+def _ranking_rows(cycle: Cycle, viewer: Any) -> Iterator[list[Any]]:
+    for row in selectors.cycle_ranking(cycle, viewer):
+        hidden = row.hidden
+        yield [
+            row.rank,
+            text(row.organization.name),
+            text(row.organization.code),
+            row.daily_score,
+            "" if hidden else row.review_score,
+            row.ballot_score,
+            "" if hidden else row.composite,
+            "" if hidden else text(row.grade_label),
+            text(_("提交本人评分后显示") if hidden else row.reason_label),
+            "" if hidden else text(row.classification_label),
+            row.ballots_valid,
+            row.reviewers,
+        ]
 
 
-def _headings(sheet: WriteOnlyWorksheet, columns: Sequence[tuple[str, int]]) -> None:
-    sheet.append([text_cell(sheet, _(label), bold=True) for label, _width in columns])
+def _score_rows(cycle: Cycle, viewer: Any) -> Iterator[list[Any]]:
+    kinds = {value: str(label) for value, label in IndicatorKind.choices}
+    yes = _("是")
+    for score in selectors.submitted_scores(cycle, viewer).iterator(chunk_size=EXPORT_CHUNK):
+        indicator = score.indicator
+        yield [
+            text(score.assignment.report.organization.name),
+            text(score.assignment.reviewer.get_full_name()),
+            text(indicator.category),
+            text(indicator.name),
+            text(kinds.get(indicator.kind, indicator.kind)),
+            indicator.max_points,
+            score.points,
+            yes if score.vetoed else "",
+            text(score.note),
+        ]
 
 
 def cycle_workbook(cycle: Cycle, viewer: Any) -> IO[bytes]:
     """The ranking (stored results, or provisional figures while the cycle is open) and the reviewers' scores."""
     workbook = Workbook(write_only=True)
-    ranking = _sheet(workbook, _("排名"), RANKING_COLUMNS)
     provisional = cycle.status != Cycle.Status.CLOSED
-    for label, value in [
+    facts = [
         (_("考核"), cycle.title),
         (_("组织单位"), cycle.organization.name),
         (_("考核年度"), cycle.year),
         (_("状态"), cycle.get_status_display()),
         (_("说明"), _("暂定排名：考核结束时以最终结果为准。") if provisional else _("最终结果")),
         (_("导出时间"), date_format(timezone.localtime(), "Y-m-d H:i")),
-    ]:
-        ranking.append([text_cell(ranking, label, bold=True), text_cell(ranking, value)])
-    ranking.append([])
-    _headings(ranking, RANKING_COLUMNS)
-    for row in selectors.cycle_ranking(cycle, viewer):
-        hidden = row.hidden
-        ranking.append(
-            [
-                row.rank,
-                text(row.organization.name),
-                text(row.organization.code),
-                row.daily_score,
-                "" if hidden else row.review_score,
-                row.ballot_score,
-                "" if hidden else row.composite,
-                "" if hidden else text(row.grade_label),
-                text(_("提交本人评分后显示") if hidden else row.reason_label),
-                "" if hidden else text(row.classification_label),
-                row.ballots_valid,
-                row.reviewers,
-            ]
-        )
-
-    scores = _sheet(workbook, _("评分明细"), SCORE_COLUMNS)
-    _headings(scores, SCORE_COLUMNS)
-    kinds = {value: str(label) for value, label in IndicatorKind.choices}
-    yes = _("是")
-    for score in selectors.submitted_scores(cycle, viewer).iterator(chunk_size=EXPORT_CHUNK):
-        indicator = score.indicator
-        scores.append(
-            [
-                text(score.assignment.report.organization.name),
-                text(score.assignment.reviewer.get_full_name()),
-                text(indicator.category),
-                text(indicator.name),
-                text(kinds.get(indicator.kind, indicator.kind)),
-                indicator.max_points,
-                score.points,
-                yes if score.vetoed else "",
-                text(score.note),
-            ]
-        )
-
-    output = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - the response closes it
-    workbook.save(output)
-    output.seek(0)
-    return output
+    ]
+    write_table(workbook.create_sheet(title=_("排名")), RANKING_COLUMNS, _ranking_rows(cycle, viewer), facts=facts)
+    write_table(workbook.create_sheet(title=_("评分明细")), SCORE_COLUMNS, _score_rows(cycle, viewer))
+    return save_workbook(workbook)

@@ -26,8 +26,8 @@ from tests.factories import UserFactory
 Kind = TaskEvent.Kind
 Status = RectificationTask.Status
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-TASK_PAGE_QUERIES = 9
-MY_TASKS_QUERIES = 6
+TASK_PAGE_QUERIES = 10
+MY_TASKS_QUERIES = 7
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 
 
@@ -657,7 +657,7 @@ def test_my_tasks_query_count_does_not_grow_with_tasks(
             services.task_accept(task=other, by=people.committee_secretary)
         else:
             make_overdue(other, 10 + index)
-    # Session, user, the user's scope (two), open tasks with their flags, this year's closed tasks.
+    # Session, user, the user's scope (two), open tasks with their flags, this year's closed tasks, unread count.
     assert small == MY_TASKS_QUERIES
     assert count_queries(client, url) == small
 
@@ -678,6 +678,6 @@ def test_task_page_query_count_does_not_grow_with_events_and_files(
     )
     assert TaskEvent.objects.filter(task=task, kind=Kind.PROGRESS).count() == 5
     assert TaskEvidence.objects.filter(event__task=task).count() == 13
-    # Session, user, the task, the user's scope (two), findings, events, their files, extensions.
+    # Session, user, the task, the user's scope (two), findings, events, their files, extensions, unread count.
     assert small == TASK_PAGE_QUERIES
     assert count_queries(client, url) == small

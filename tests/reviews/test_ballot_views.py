@@ -204,7 +204,7 @@ def test_codes_page_query_count_does_not_grow_with_organizations_codes_or_ballot
     client = signed_in(client, people.committee_secretary)
     make_codes(open_cycle, tree.branch, 1, people)
     client.get(codes_url(open_cycle))  # warm the session
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         small = client.get(codes_url(open_cycle))
 
     for index in range(6):
@@ -213,7 +213,7 @@ def test_codes_page_query_count_does_not_grow_with_organizations_codes_or_ballot
         make_codes(open_cycle, organization, 2, people)
     for code in make_codes(open_cycle, tree.branch, 5, people):
         services.ballot_cast(code=code, rating=Rating.FAIR)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         large = client.get(codes_url(open_cycle))
 
     assert len(large.context["rows"]) == len(small.context["rows"]) + 6
@@ -278,9 +278,9 @@ def test_sheet_query_count_does_not_grow_with_the_batch(
     make_codes(open_cycle, tree.branch, 2, people)
     make_codes(open_cycle, tree.branch_sibling, 30, people)
     client.get(sheet_url(open_cycle, tree.branch))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(sheet_url(open_cycle, tree.branch))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(sheet_url(open_cycle, tree.branch_sibling))
     assert len(response.context["slips"]) == 30
 

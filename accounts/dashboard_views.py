@@ -1,0 +1,118 @@
+"""工作台: the committee dashboard, drawn with the same SVG charts as the yearly PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.dashboard import Dashboard, committee_dashboard
+from accounts.models import Organization
+from accounts.permissions import Action, get_organization_for, scope_for
+from accounts.selectors import ancestors_of
+from responsibility.progress_forms import YEAR_MAX, YEAR_MIN, year_from
+from responsibility.selectors import may_follow_progress, progress_roots
+from reviews.charts import bar_chart, chart_table, distribution_chart
+from reviews.models import Rating
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart and its text alternative: the same figures as a (visually hidden) table."""
+
+    title: str
+    svg: SafeString
+    table: SafeString
+
+
+def _bar(rows: Sequence[tuple[str, int]], *, title: str, value_header: str, percent: bool = False) -> Chart:
+    unit = "%" if percent else ""
+    return Chart(
+        title=title,
+        svg=bar_chart(rows, title=title, unit=unit, max_value=100 if percent else None),
+        table=chart_table(rows, caption=title, label_header=_("组织"), value_header=value_header, unit=unit),
+    )
+
+
+def _charts(board: Dashboard) -> dict[str, Chart]:
+    rows = board.rows
+    grades = board.total.grades.pairs() if board.total else []
+    grade_title = _("等次分布")
+    return {
+        "lists": _bar(
+            [(row.label, row.approval_rate) for row in rows],
+            title=_("责任清单审定率"),
+            value_header=_("审定率"),
+            percent=True,
+        ),
+        "records": _bar(
+            [(row.label, row.records.records) for row in rows],
+            title=_("本月履责记实"),
+            value_header=_("记实条数"),
+        ),
+        "reports": _bar(
+            [(row.label, row.reports.submission_rate) for row in rows],
+            title=_("述职报告提交率"),
+            value_header=_("提交率"),
+            percent=True,
+        ),
+        "grades": Chart(
+            title=grade_title,
+            svg=distribution_chart(grades, title=grade_title),
+            table=chart_table(grades, caption=grade_title, label_header=_("等次"), value_header=_("组织数")),
+        ),
+        "rectification": _bar(
+            [(row.label, row.rectification_rate) for row in rows],
+            title=_("整改销号率"),
+            value_header=_("销号率"),
+            percent=True,
+        ),
+    }
+
+
+def _dashboard_roots(request: HttpRequest) -> tuple[list[Organization], Organization | None]:
+    """?org= if the user may follow it (404 unseen, 403 seen but not followed), else the outermost supervised."""
+    if not scope_for(request.user).is_committee:
+        raise PermissionDenied
+    org_pk = request.GET.get("org")
+    if org_pk:
+        organization = get_organization_for(request.user, org_pk, Action.VIEW)
+        if not may_follow_progress(request.user, organization):
+            raise PermissionDenied
+        return [organization], organization
+    return progress_roots(request.user), None
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """工作台: lists, records, reports, grades and rectification of a year over the subtree, by child organization."""
+    roots, chosen = _dashboard_roots(request)
+    year = year_from(request.GET.get("year"))
+    board = committee_dashboard(request.user, roots, year=year, today=timezone.localdate())
+    ancestors = []
+    if chosen is not None:
+        ancestors = [ancestor for ancestor in ancestors_of(chosen) if may_follow_progress(request.user, ancestor)]
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {
+            "board": board,
+            "charts": _charts(board),
+            "year": year,
+            "year_min": YEAR_MIN,
+            "year_max": YEAR_MAX,
+            "chosen": chosen,
+            "root": roots[0] if len(roots) == 1 else None,
+            "ancestors": ancestors,
+            "grade_choices": Rating.choices,
+        },
+    )

@@ -1,0 +1,117 @@
+"""The notification centre: 我的消息, opening one, marking all read, and the person's channel settings."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import notifications
+from accounts.models import Notification, User, WebhookEndpoint
+from accounts.notification_forms import PreferenceForm, WebhookForm
+from accounts.permissions import Action, get_object_for, get_organization_for
+from accounts.services import DomainError
+
+NOTIFICATIONS_PER_PAGE = 20
+
+
+def _user(request: HttpRequest) -> User:
+    # Every view here requires sign-in, so the user is a real account.
+    return cast(User, request.user)
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """我的消息: the person's own notifications, unread first."""
+    user = _user(request)
+    page = Paginator(notifications.notifications_for(user), NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "accounts/notification_list.html", {"page": page, "items": page.object_list})
+
+
+@login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Marks the person's own notification read and goes to what it is about; anyone else's is 404."""
+    user = _user(request)
+    notification = get_object_or_404(Notification, pk=pk, recipient=user)
+    notifications.notification_read(notification=notification)
+    safe = url_has_allowed_host_and_scheme(
+        notification.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(notification.url if notification.url and safe else "notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    count = notifications.notifications_read_all(person=_user(request))
+    if count:
+        messages.success(request, _("已将 %(count)s 条消息标为已读。") % {"count": count})
+    return redirect("notifications")
+
+
+def _robot_form(organization_pk: int, data: QueryDict | None = None) -> WebhookForm:
+    # One add form per organization on the page: the ids must differ.
+    return WebhookForm(data, auto_id=f"robot-{organization_pk}-%s")
+
+
+@login_required
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """提醒设置: channels, the calendar feed's secret address, and the group robots of the organizations one keeps."""
+    user = _user(request)
+    preference = notifications.preference_for(user)
+    preference_form = PreferenceForm(initial={"by_email": preference.by_email, "by_webhook": preference.by_webhook})
+    failed_robot: tuple[int, WebhookForm] | None = None
+
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "preferences":
+            preference_form = PreferenceForm(request.POST)
+            if preference_form.is_valid():
+                notifications.preference_update(person=user, **preference_form.cleaned_data)
+                messages.success(request, _("提醒设置已保存。"))
+                return redirect("notification_settings")
+        elif action == "calendar":
+            notifications.calendar_token_regenerate(person=user)
+            messages.success(request, _("已生成新的日历订阅地址，原地址已失效。"))
+            return redirect("notification_settings")
+        elif action == "robot_add":
+            organization = get_organization_for(user, request.POST.get("organization"), Action.MANAGE)
+            robot_form = _robot_form(organization.pk, request.POST)
+            if robot_form.is_valid():
+                try:
+                    notifications.webhook_add(organization=organization, **robot_form.cleaned_data)
+                except DomainError as error:
+                    robot_form.add_error("url", str(error))
+                else:
+                    messages.success(request, _("已为%(organization)s添加群机器人。") % {"organization": organization})
+                    return redirect("notification_settings")
+            failed_robot = (organization.pk, robot_form)
+        elif action == "robot_remove":
+            webhook = get_object_for(user, WebhookEndpoint.objects.all(), request.POST.get("webhook"), Action.MANAGE)
+            notifications.webhook_remove(webhook=webhook)
+            messages.success(request, _("已删除%(organization)s的群机器人。") % {"organization": webhook.organization})
+            return redirect("notification_settings")
+        else:
+            return redirect("notification_settings")
+
+    failed_pk, failed_form = failed_robot or (None, None)
+    organizations = [
+        (organization, failed_form if organization.pk == failed_pk else _robot_form(organization.pk))
+        for organization in notifications.robot_organizations(user)
+    ]
+    return render(
+        request,
+        "accounts/notification_settings.html",
+        {
+            "preference_form": preference_form,
+            "token": preference.calendar_token,
+            "organizations": organizations,
+        },
+    )

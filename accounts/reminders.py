@@ -1,0 +1,560 @@
+"""Deadline reminders: every deadline the product has, swept once a day, and the same deadlines as a calendar.
+
+Five sources turn their open rows into `Deadline`s with the people who answer for them: list items
+(`next_due`), duty reports, scoring, ballot windows and rectification tasks. The sweep reminds each
+person at the thresholds crossed today: `REMINDER_BEFORE_DAYS` before a deadline, `REMINDER_AFTER_DAYS`
+after it; an overdue rectification task climbs to the organization's secretary and then to the
+committee one level up (`RECTIFICATION_SECRETARY_AFTER_DAYS`, `RECTIFICATION_COMMITTEE_AFTER_DAYS`).
+
+A threshold is a number of days relative to the deadline: -3 is three days before, 0 the day itself,
+7 a week after. Exactly one reminder goes out per (deadline key, threshold, person): the unique
+sent-log `ReminderLog` is written in the same transaction as the notification, so a second run, a
+retry after a crash or a second beat process finds the row and sends nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from accounts import notifications
+from accounts.models import Organization, Position, ReminderLog, User
+from rectification.models import RectificationTask
+from responsibility.models import DutyType, ListItem
+from reviews.models import Cycle, DutyReport, ReviewerAssignment
+
+BATCH_SIZE = 500
+LABEL_CHARS = 40
+
+
+class Role(enum.IntEnum):
+    """Why a person hears about a deadline; a higher role is an escalation."""
+
+    OWNER = 1
+    """Has to do it: reminded before the deadline and after it."""
+    SECRETARY = 2
+    """The organization's secretary, once an overdue rectification task reaches them."""
+    COMMITTEE = 3
+    """The committee one level up (督办), once it reaches them."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The thresholds, in days relative to a deadline, from settings."""
+
+    before: tuple[int, ...] = (7, 3, 1)
+    after: tuple[int, ...] = (1, 7, 14)
+    secretary_after: int = 7
+    committee_after: int = 14
+
+    @classmethod
+    def from_settings(cls) -> Policy:
+        return cls(
+            before=tuple(settings.REMINDER_BEFORE_DAYS),
+            after=tuple(settings.REMINDER_AFTER_DAYS),
+            secretary_after=settings.RECTIFICATION_SECRETARY_AFTER_DAYS,
+            committee_after=settings.RECTIFICATION_COMMITTEE_AFTER_DAYS,
+        )
+
+    def escalation_start(self, role: Role) -> int:
+        return {Role.OWNER: 1, Role.SECRETARY: self.secretary_after, Role.COMMITTEE: self.committee_after}[role]
+
+    def crossed(self, role: Role, *, due: date, today: date, after: bool = True) -> list[int]:
+        """The thresholds this role has crossed today, most urgent last."""
+        overdue = (today - due).days
+        if role is Role.OWNER:
+            if overdue <= 0:
+                return sorted(-days for days in self.before if -overdue <= days)
+            return sorted(days for days in self.after if days <= overdue) if after else []
+        # An escalation is announced on the day it happens, then at the later AFTER thresholds.
+        start = self.escalation_start(role)
+        return sorted(days for days in {start, *self.after} if start <= days <= overdue)
+
+    def reaches(self, role: Role, *, due: date, today: date) -> bool:
+        """Whether the deadline is this person's today (an escalated role only once escalated)."""
+        return role is Role.OWNER or (today - due).days >= self.escalation_start(role)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One deadline and the people who answer for it."""
+
+    key: str
+    """Stable and unique: the sent-log's key and the calendar event's UID. Holds the date where it can move."""
+    due: date
+    kind: str
+    label: str
+    organization: str
+    url: str
+    people: tuple[tuple[int, Role], ...]
+    remind_after: bool = True
+    responsible: str = ""
+
+
+@dataclass
+class Leaders:
+    """The current secretaries and leading roles of some organizations, by path: one query a batch."""
+
+    secretaries: dict[str, int] = field(default_factory=dict)
+    leading: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def of(cls, organizations: Iterable[Organization]) -> Leaders:
+        paths: set[str] = set()
+        for organization in organizations:
+            paths.add(organization.path)
+            if organization.depth > 1:
+                paths.add(organization.parent_path())
+        leaders = cls()
+        positions = (
+            Position.objects.current()
+            .filter(organization__path__in=sorted(paths), organization__is_active=True, person__is_active=True)
+            .exclude(role=Position.Role.MEMBER)
+            .order_by("id")
+            .values_list("organization__path", "role", "person_id")
+        )
+        for path, role, person_id in positions:
+            if role == Position.Role.SECRETARY:
+                leaders.secretaries[path] = person_id
+            if person_id not in leaders.leading[path]:
+                leaders.leading[path].append(person_id)
+        return leaders
+
+    def secretary(self, organization: Organization) -> list[int]:
+        person = self.secretaries.get(organization.path)
+        return [person] if person is not None else []
+
+    def committee_above(self, organization: Organization) -> list[int]:
+        return self.leading.get(organization.parent_path(), []) if organization.depth > 1 else []
+
+
+@dataclass(frozen=True)
+class Mine:
+    """A person's current leading positions, for the calendar's filters."""
+
+    person: User
+    secretary_of: frozenset[int]
+    leading: tuple[tuple[int, str, int], ...]
+    """(organization id, path, depth) of every organization where the person holds a leading role."""
+
+    @classmethod
+    def of(cls, person: User) -> Mine:
+        rows = list(
+            Position.objects.current()
+            .filter(person=person, organization__is_active=True)
+            .exclude(role=Position.Role.MEMBER)
+            .values_list("role", "organization_id", "organization__path", "organization__depth")
+        )
+        return cls(
+            person=person,
+            secretary_of=frozenset(org for role, org, _path, _depth in rows if role == Position.Role.SECRETARY),
+            leading=tuple((org, path, depth) for _role, org, path, depth in rows),
+        )
+
+    def below(self, prefix: str) -> Q:
+        """The organizations one level below those the person leads."""
+        condition = Q(pk__in=[])
+        for _org, path, depth in self.leading:
+            condition |= Q(**{f"{prefix}path__startswith": path, f"{prefix}depth": depth + 1})
+        return condition
+
+
+def _people(*groups: tuple[Role, Iterable[int]]) -> tuple[tuple[int, Role], ...]:
+    return tuple((person, role) for role, persons in groups for person in persons)
+
+
+def _quoted(text: str) -> str:
+    return "「" + Truncator(" ".join(text.split())).chars(LABEL_CHARS) + "」"
+
+
+# Sources -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """One kind of deadline: its open rows, where their date is, and how a row becomes a Deadline."""
+
+    name: str
+    due_field: str
+    rows: Callable[[date], QuerySet[Any]]
+    organization: Callable[[Any], Organization]
+    deadline: Callable[[Any, Leaders], Deadline]
+    mine: Callable[[Mine], Q]
+
+
+def _item_rows(today: date) -> QuerySet[ListItem]:
+    return ListItem.objects.filter(
+        list__closed_at__isnull=True, next_due__isnull=False, list__organization__is_active=True
+    ).select_related("list__organization", "responsible__person")
+
+
+def _item_deadline(item: ListItem, leaders: Leaders) -> Deadline:
+    organization = item.list.organization
+    position = item.responsible
+    assert item.next_due is not None
+    # 主体责任 is the organization's own: its secretary answers for it, as for an item whose
+    # responsible person has left the post.
+    if (
+        item.duty_type != DutyType.ORGANIZATION
+        and position is not None
+        and position.is_current
+        and position.person.is_active
+    ):
+        owners = [position.person_id]
+    else:
+        owners = leaders.secretary(organization)
+    return Deadline(
+        key=f"item:{item.pk}:{item.next_due.isoformat()}",
+        due=item.next_due,
+        kind="reminder.item",
+        label=_("责任清单事项%(content)s") % {"content": _quoted(item.content)},
+        organization=organization.name,
+        url=reverse("item_detail", args=[item.pk]),
+        people=_people((Role.OWNER, owners)),
+    )
+
+
+def _report_rows(today: date) -> QuerySet[DutyReport]:
+    return DutyReport.objects.filter(
+        cycle__status=Cycle.Status.OPEN,
+        status__in=[DutyReport.Status.DRAFT, DutyReport.Status.RETURNED],
+        organization__is_active=True,
+    ).select_related("cycle", "organization")
+
+
+def _report_deadline(report: DutyReport, leaders: Leaders) -> Deadline:
+    return Deadline(
+        key=f"report:{report.pk}",
+        due=report.cycle.report_due,
+        kind="reminder.report",
+        label=_("述职报告%(cycle)s") % {"cycle": _quoted(report.cycle.title)},
+        organization=report.organization.name,
+        url=reverse("report_edit", args=[report.pk]),
+        people=_people((Role.OWNER, leaders.secretary(report.organization))),
+    )
+
+
+def _scoring_rows(today: date) -> QuerySet[ReviewerAssignment]:
+    return ReviewerAssignment.objects.filter(
+        submitted_at__isnull=True,
+        report__status=DutyReport.Status.SUBMITTED,
+        report__cycle__status=Cycle.Status.OPEN,
+    ).select_related("report__cycle", "report__organization", "reviewer")
+
+
+def _scoring_deadline(assignment: ReviewerAssignment, leaders: Leaders) -> Deadline:
+    report = assignment.report
+    return Deadline(
+        key=f"scoring:{assignment.pk}",
+        due=report.cycle.scoring_due,
+        kind="reminder.scoring",
+        label=_("述职评分%(organization)s") % {"organization": _quoted(report.organization.name)},
+        organization=report.organization.name,
+        url=reverse("report_score", args=[assignment.pk]),
+        people=_people((Role.OWNER, [assignment.reviewer_id] if assignment.reviewer.is_active else [])),
+    )
+
+
+def _ballot_rows(today: date) -> QuerySet[Cycle]:
+    # A closed window asks nothing more of anyone: no reminders after it.
+    return Cycle.objects.filter(
+        status=Cycle.Status.OPEN, ballot_closes__gte=today, organization__is_active=True
+    ).select_related("organization")
+
+
+def _ballot_deadline(cycle: Cycle, leaders: Leaders) -> Deadline:
+    return Deadline(
+        key=f"ballot:{cycle.pk}",
+        due=cycle.ballot_closes,
+        kind="reminder.ballot",
+        label=_("民主测评%(cycle)s") % {"cycle": _quoted(cycle.title)},
+        organization=cycle.organization.name,
+        url=reverse("ballot_codes", args=[cycle.pk]),
+        people=_people((Role.OWNER, leaders.leading.get(cycle.organization.path, []))),
+        remind_after=False,
+    )
+
+
+def _task_rows(today: date) -> QuerySet[RectificationTask]:
+    return (
+        RectificationTask.objects.exclude(status=RectificationTask.Status.ACCEPTED)
+        .filter(organization__is_active=True)
+        .select_related("organization", "responsible")
+    )
+
+
+def _task_deadline(task: RectificationTask, leaders: Leaders) -> Deadline:
+    organization = task.organization
+    return Deadline(
+        key=f"task:{task.pk}:{task.deadline.isoformat()}",
+        due=task.deadline,
+        kind="reminder.task",
+        label=_("整改任务%(title)s") % {"title": _quoted(task.title)},
+        organization=organization.name,
+        url=reverse("task_detail", args=[task.pk]),
+        people=_people(
+            (Role.OWNER, [task.responsible_id] if task.responsible.is_active else []),
+            (Role.SECRETARY, leaders.secretary(organization)),
+            (Role.COMMITTEE, leaders.committee_above(organization)),
+        ),
+        responsible=str(task.responsible),
+    )
+
+
+SOURCES: tuple[Source, ...] = (
+    Source(
+        name="items",
+        due_field="next_due",
+        rows=_item_rows,
+        organization=lambda item: item.list.organization,
+        deadline=_item_deadline,
+        mine=lambda mine: Q(responsible__person=mine.person) | Q(list__organization_id__in=mine.secretary_of),
+    ),
+    Source(
+        name="reports",
+        due_field="cycle__report_due",
+        rows=_report_rows,
+        organization=lambda report: report.organization,
+        deadline=_report_deadline,
+        mine=lambda mine: Q(organization_id__in=mine.secretary_of),
+    ),
+    Source(
+        name="scoring",
+        due_field="report__cycle__scoring_due",
+        rows=_scoring_rows,
+        organization=lambda assignment: assignment.report.organization,
+        deadline=_scoring_deadline,
+        mine=lambda mine: Q(reviewer=mine.person),
+    ),
+    Source(
+        name="ballots",
+        due_field="ballot_closes",
+        rows=_ballot_rows,
+        organization=lambda cycle: cycle.organization,
+        deadline=_ballot_deadline,
+        mine=lambda mine: Q(organization_id__in=[org for org, _path, _depth in mine.leading]),
+    ),
+    Source(
+        name="tasks",
+        due_field="deadline",
+        rows=_task_rows,
+        organization=lambda task: task.organization,
+        deadline=_task_deadline,
+        mine=lambda mine: (
+            Q(responsible=mine.person) | Q(organization_id__in=mine.secretary_of) | mine.below("organization__")
+        ),
+    ),
+)
+
+
+# The sweep ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    today: date
+    scanned: int = 0
+    sent: int = 0
+    by_source: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"date": self.today.isoformat(), "scanned": self.scanned, "sent": self.sent, **self.by_source}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    deadline: Deadline
+    person: int
+    role: Role
+    thresholds: tuple[int, ...]
+
+    @property
+    def urgent(self) -> int:
+        return self.thresholds[-1]
+
+
+def sweep(*, today: date | None = None, batch_size: int = BATCH_SIZE) -> SweepResult:
+    """Reminds everyone of the deadlines that crossed a threshold today; safe to run again, or twice at once.
+
+    Each source is read in batches by id; a batch costs a constant number of queries plus one
+    `notify` per reminder sent, and commits on its own, so a crash loses at most the batch it was in
+    and a re-run sends exactly what is still missing.
+    """
+    today = today or timezone.localdate()
+    policy = Policy.from_settings()
+    # Nothing further away than the earliest threshold can be due a reminder today.
+    horizon = today + timedelta(days=max(policy.before, default=0))
+    result = SweepResult(today=today)
+    for source in SOURCES:
+        rows = source.rows(today).filter(**{f"{source.due_field}__lte": horizon}).order_by("pk")
+        sent = 0
+        last = 0
+        while True:
+            batch = list(rows.filter(pk__gt=last)[:batch_size])
+            if not batch:
+                break
+            result.scanned += len(batch)
+            leaders = Leaders.of(source.organization(row) for row in batch)
+            sent += _remind([source.deadline(row, leaders) for row in batch], today=today, policy=policy)
+            if len(batch) < batch_size:
+                break
+            last = batch[-1].pk
+        result.by_source[source.name] = sent
+        result.sent += sent
+    return result
+
+
+def _plans(deadlines: Iterable[Deadline], *, today: date, policy: Policy) -> list[_Plan]:
+    """Per deadline and person: every threshold crossed today, under the strongest role that crossed one."""
+    plans: list[_Plan] = []
+    for deadline in deadlines:
+        crossed: dict[int, set[int]] = defaultdict(set)
+        roles: dict[int, Role] = {}
+        for person, role in deadline.people:
+            thresholds = policy.crossed(role, due=deadline.due, today=today, after=deadline.remind_after)
+            if thresholds:
+                crossed[person].update(thresholds)
+                roles[person] = max(role, roles.get(person, role))
+        plans.extend(
+            _Plan(deadline=deadline, person=person, role=roles[person], thresholds=tuple(sorted(thresholds)))
+            for person, thresholds in crossed.items()
+        )
+    return plans
+
+
+def _remind(deadlines: list[Deadline], *, today: date, policy: Policy) -> int:
+    """Sends the batch's reminders not yet in the sent-log; returns how many were sent."""
+    plans = _plans(deadlines, today=today, policy=policy)
+    if not plans:
+        return 0
+    keys = {plan.deadline.key for plan in plans}
+    logged = set(
+        ReminderLog.objects.filter(deadline_key__in=keys).values_list("deadline_key", "threshold", "recipient_id")
+    )
+    # Only the most urgent threshold is sent; the others crossed with it are logged unsent, so
+    # someone added late (or a sweep that missed days) gets one reminder, not three.
+    pending = {
+        (plan.deadline.key, plan.urgent, plan.person): plan
+        for plan in plans
+        if (plan.deadline.key, plan.urgent, plan.person) not in logged
+    }
+    return _send(pending, logged, today) if pending else 0
+
+
+def _send(pending: dict[tuple[str, int, int], _Plan], logged: set[tuple[str, int, int]], today: date) -> int:
+    """Logs and sends the pending reminders in one transaction; a row another sweep logged first is skipped."""
+    with transaction.atomic():
+        ReminderLog.objects.bulk_create(
+            [
+                ReminderLog(deadline_key=plan.deadline.key, threshold=threshold, recipient_id=plan.person)
+                for plan in pending.values()
+                for threshold in plan.thresholds
+                if (plan.deadline.key, threshold, plan.person) not in logged
+            ],
+            ignore_conflicts=True,
+        )
+        # A conflicting row was committed by another sweep, which fills in its notification in the
+        # same transaction: a row we wanted that is still without one is ours to send.
+        claimed = [
+            log
+            for log in ReminderLog.objects.filter(
+                deadline_key__in={key for key, _threshold, _person in pending}, notification__isnull=True
+            )
+            .select_related("recipient")
+            .order_by("id")
+            if (log.deadline_key, log.threshold, log.recipient_id) in pending
+        ]
+        for log in claimed:
+            plan = pending[(log.deadline_key, log.threshold, log.recipient_id)]
+            log.notification = notifications.notify(
+                recipient=log.recipient,
+                kind=plan.deadline.kind,
+                title=reminder_title(plan.deadline, today=today),
+                body=_body(plan, today=today),
+                url=plan.deadline.url,
+            )
+        ReminderLog.objects.bulk_update(claimed, ["notification"])
+    return len(claimed)
+
+
+def reminder_title(deadline: Deadline, *, today: date) -> str:
+    days = (deadline.due - today).days
+    if days > 0:
+        return _("%(label)s还有 %(days)s 天截止") % {"label": deadline.label, "days": days}
+    if days == 0:
+        return _("%(label)s今天截止") % {"label": deadline.label}
+    return _("%(label)s已逾期 %(days)s 天") % {"label": deadline.label, "days": -days}
+
+
+def _body(plan: _Plan, *, today: date) -> str:
+    deadline = plan.deadline
+    overdue = (today - deadline.due).days
+    lines = [
+        _("党组织：%(organization)s") % {"organization": deadline.organization},
+        _("截止日期：%(date)s") % {"date": date_format(deadline.due)},
+    ]
+    if plan.role is Role.COMMITTEE:
+        lines.append(
+            _("下级组织的整改任务已逾期 %(days)s 天（责任人：%(person)s），请挂牌督办。")
+            % {"days": overdue, "person": deadline.responsible}
+        )
+    elif plan.role is Role.SECRETARY:
+        lines.append(
+            _("本组织的整改任务已逾期 %(days)s 天（责任人：%(person)s），请督促整改。")
+            % {"days": overdue, "person": deadline.responsible}
+        )
+    elif overdue > 0:
+        lines.append(_("已超过截止日期，请尽快办理。"))
+    else:
+        lines.append(_("请在截止日期前办理。"))
+    return "\n".join(lines)
+
+
+# The calendar ------------------------------------------------------------------------------------
+
+
+def a_year_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def deadlines_for(person: User, *, today: date | None = None) -> list[Deadline]:
+    """The person's open deadlines of the next twelve months and the overdue ones, by date.
+
+    The same sources and people as the sweep: two queries per source whatever the data.
+    """
+    today = today or timezone.localdate()
+    policy = Policy.from_settings()
+    mine = Mine.of(person)
+    horizon = a_year_after(today)
+    found: list[Deadline] = []
+    for source in SOURCES:
+        rows = list(
+            source.rows(today).filter(source.mine(mine), **{f"{source.due_field}__lte": horizon}).order_by("pk")
+        )
+        if not rows:
+            continue
+        leaders = Leaders.of(source.organization(row) for row in rows)
+        for row in rows:
+            deadline = source.deadline(row, leaders)
+            if any(
+                someone == person.pk and policy.reaches(role, due=deadline.due, today=today)
+                for someone, role in deadline.people
+            ):
+                found.append(deadline)
+    return sorted(found, key=lambda deadline: (deadline.due, deadline.key))
