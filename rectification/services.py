@@ -15,10 +15,12 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
+from accounts.notifications import notify
 from accounts.services import DomainError
 from rectification import rules
 from rectification.models import (
@@ -65,6 +67,11 @@ def _text(value: str, *, field: str, max_length: int = 5000) -> str:
     if len(value) > max_length:
         raise DomainError(_("%(field)s不能超过 %(max)s 个字。") % {"field": field, "max": max_length})
     return value
+
+
+def _tell_responsible(task: RectificationTask, kind: str, title: str, body: str) -> None:
+    """The responsible person hears of it in the same transaction; delivery follows the commit."""
+    notify(recipient=task.responsible, kind=kind, title=title, body=body, url=reverse("task_detail", args=[task.pk]))
 
 
 def _event(task: RectificationTask, kind: str, by: User, text: str = "") -> TaskEvent:
@@ -291,6 +298,7 @@ def task_create(
     )
     Finding.objects.filter(pk__in=[finding.pk for finding in findings]).update(task=task)
     _event(task, Kind.CREATED, by)
+    _tell_responsible(task, "task_created", _("新的整改任务：%(title)s") % {"title": task.title}, "")
     return task
 
 
@@ -358,6 +366,7 @@ def task_return(*, task: RectificationTask, reason: str, by: User) -> Rectificat
     locked.returned_count += 1
     locked.save(update_fields=["status", "returned_count"])
     _event(locked, Kind.RETURNED, by, reason)
+    _tell_responsible(locked, "task_returned", _("整改任务被退回：%(title)s") % {"title": locked.title}, reason)
     return locked
 
 
@@ -370,6 +379,7 @@ def task_accept(*, task: RectificationTask, by: User, comment: str = "") -> Rect
     locked.accepted_by = by
     locked.save(update_fields=["status", "accepted_at", "accepted_by"])
     _event(locked, Kind.ACCEPTED, by, (comment or "").strip()[:5000])
+    _tell_responsible(locked, "task_accepted", _("整改任务已验收销号：%(title)s") % {"title": locked.title}, "")
     return locked
 
 

@@ -17,11 +17,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Position, User
+from accounts.notifications import notify
 from accounts.services import DomainError
 from responsibility import progress
 from responsibility.models import (
@@ -443,6 +445,15 @@ def list_return(*, responsibility_list: ResponsibilityList, by: User, comment: s
     locked.reviewed_by = by
     locked.review_comment = comment
     locked.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_comment"])
+    secretary = _default_responsible(locked.organization, DutyType.FIRST)
+    if secretary is not None:
+        notify(
+            recipient=secretary.person,
+            kind="list_returned",
+            title=_("%(year)s 年度责任清单被退回修改") % {"year": locked.year},
+            body=comment,
+            url=reverse("list_detail", args=[locked.pk]),
+        )
     return locked
 
 
@@ -631,6 +642,13 @@ def record_return(*, record: DutyRecord, by: User, reason: str) -> DutyRecord:
     locked.review_reason = reason
     locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
     progress.refresh_items([locked.item_id])
+    notify(
+        recipient=locked.created_by,
+        kind="record_returned",
+        title=_("履责记实被驳回：%(content)s") % {"content": locked.content[:40]},
+        body=reason,
+        url=reverse("record_detail", args=[locked.pk]),
+    )
     return locked
 
 

@@ -17,11 +17,13 @@ from typing import Any
 import nh3
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import Organization, Position, User
+from accounts.notifications import notify
 from accounts.services import DomainError
 from responsibility.models import DutyRecord, ResponsibilityList
 from reviews import scoring
@@ -433,6 +435,15 @@ def report_return(*, report: DutyReport, by: User, reason: str) -> DutyReport:
     locked.status = _transition(REPORT_TRANSITIONS, "return", locked.status, locked.get_status_display())
     locked.return_reason = reason
     locked.save(update_fields=["status", "return_reason"])
+    secretary = _secretary_of(locked.organization)
+    if secretary is not None:
+        notify(
+            recipient=secretary,
+            kind="report_returned",
+            title=_("述职报告被退回修改：%(cycle)s") % {"cycle": locked.cycle.title},
+            body=reason,
+            url=reverse("report_edit", args=[locked.pk]),
+        )
     return locked
 
 

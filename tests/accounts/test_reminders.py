@@ -94,7 +94,9 @@ def rectification_task(
 
 
 def sent(**filters: Any) -> list[Notification]:
-    return list(Notification.objects.filter(**filters).order_by("id"))
+    """The reminders sent (not the notices of events such as a task being assigned)."""
+    events = ["task_created", "task_returned", "task_accepted", "record_returned", "list_returned", "report_returned"]
+    return list(Notification.objects.filter(**filters).exclude(kind__in=events).order_by("id"))
 
 
 def recipients(day: date) -> set[str]:
