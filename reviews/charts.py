@@ -40,7 +40,8 @@ Number = float | int | Decimal
 
 def _text_width(text: str, font_size: float = FONT_SIZE) -> float:
     """A CJK character is about one em wide, a Latin one about half: enough to lay out labels."""
-    return sum(font_size if ord(char) > 0x2E7F else font_size * 0.56 for char in text)
+    # The ellipsis and full-width punctuation are drawn an em wide by CJK fonts too.
+    return sum(font_size if ord(char) > 0x2E7F or char in "…（）、，" else font_size * 0.56 for char in text)
 
 
 def _fit(text: str, max_width: float) -> str:
