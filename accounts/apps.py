@@ -8,4 +8,5 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Celery's autodiscovery finds accounts/tasks.py only; the reminder task lives beside it.
-        import accounts.reminder_tasks  # noqa: F401
+        # accounts.security holds the receivers that write the sign-in log.
+        from accounts import reminder_tasks, security  # noqa: F401

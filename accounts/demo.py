@@ -24,6 +24,7 @@ from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import Organization, Position, User
@@ -358,7 +359,11 @@ def _people(logins: list[str], summary: DemoSummary) -> dict[str, User]:
         if login == "demo-admin":
             user.is_superuser = True
             user.is_staff = True
-        user.save(update_fields=["password", "is_active", "is_superuser", "is_staff"])
+        # The demo password is public and shared: marking the logins as used spares them the
+        # first-sign-in password change, which would lock every other visitor out of the demo.
+        if user.last_login is None:
+            user.last_login = timezone.now()
+        user.save(update_fields=["password", "is_active", "is_superuser", "is_staff", "last_login"])
     return by_login
 
 

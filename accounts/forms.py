@@ -16,9 +16,9 @@ IMPORT_SUFFIXES = (".xlsx", ".csv")
 
 class SignInForm(AuthenticationForm):
     error_messages = {
-        # One message for a wrong name and a wrong password: it never reveals who exists.
-        "invalid_login": _("登录名或密码不正确。"),
-        "inactive": _("登录名或密码不正确。"),
+        # One message for a wrong name, a wrong password and a lockout: it never reveals who exists.
+        "invalid_login": _("登录名或密码不正确，或连续失败次数过多已被暂时锁定，请稍后再试。"),
+        "inactive": _("登录名或密码不正确，或连续失败次数过多已被暂时锁定，请稍后再试。"),
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts import selectors
+from accounts import security, selectors
 from accounts.forms import ImportForm, SignInForm
 from accounts.importing import ImportRejected, organizations_import
 from accounts.permissions import Action, can, get_organization_for, require_administrator, scope_for
@@ -33,6 +34,15 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        # Never signed in before: the password was set by an import or an administrator, so the
+        # person replaces it before anything else (accounts.security keeps them on that page).
+        first_sign_in = form.get_user().last_login is None
+        response = super().form_valid(form)
+        if first_sign_in:
+            self.request.session[security.MUST_CHANGE_PASSWORD] = True
+        return response
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
@@ -40,6 +50,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         messages.success(self.request, _("密码已修改。"))
+        self.request.session.pop(security.MUST_CHANGE_PASSWORD, None)
         return super().form_valid(form)
 
 

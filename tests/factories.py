@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import factory
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import Organization, Position, User
@@ -21,6 +22,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.Sequence(lambda n: f"测试人员{n}")
     email = factory.LazyAttribute(lambda person: f"{person.username}@example.org")
     password = factory.django.Password(TEST_PASSWORD)
+    # People who have signed in before; a first sign-in (password change forced) sets it to None.
+    last_login = factory.LazyFunction(timezone.now)
 
 
 class OrganizationFactory(factory.Factory):

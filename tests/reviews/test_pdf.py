@@ -32,7 +32,7 @@ from responsibility.models import Category
 from reviews import charts, pdf, services
 from reviews.models import Cycle, RenderedReport
 from tests.conftest import Tree, unavailable
-from tests.factories import TEST_PASSWORD, OrganizationFactory, PositionFactory, UserFactory
+from tests.factories import OrganizationFactory, PositionFactory, UserFactory
 
 Kind = RenderedReport.Kind
 Status = RenderedReport.Status
@@ -73,7 +73,7 @@ def squeezed(text: str) -> str:
 
 def signed_in(user: User) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=TEST_PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -1,0 +1,125 @@
+"""Sign-in security: the client's address, the lockout page, session time limits, first-sign-in
+password change and the sign-in log (logger ``accounts.security``)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+log = logging.getLogger("accounts.security")
+
+MUST_CHANGE_PASSWORD = "must_change_password"
+SIGNED_IN_AT = "signed_in_at"
+LAST_ACTIVITY = "last_activity"
+# Writing the session on every request would cost a write per page; a minute is precise enough.
+ACTIVITY_RESOLUTION_SECONDS = 60
+
+
+def client_address(request: HttpRequest | None) -> str | None:
+    """The address that sent the request: the last X-Forwarded-For entry (the one our own front
+    proxy added) when TRUST_X_FORWARDED_FOR is on, else REMOTE_ADDR. Without a proxy the header is
+    the client's to invent, so trusting it would let anyone dodge the lockout."""
+    if request is None:
+        return None
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if forwarded[-1]:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
+    """django-axes' lockout answer: the sign-in page with the same message as a wrong password
+    (a lockout must not tell whether the login exists), as 429 Too Many Requests."""
+    from accounts.forms import SignInForm
+
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    form = SignInForm(request, initial={"username": username})
+    # Shown unbound so nothing authenticates again; an unbound form takes errors once it has cleaned_data.
+    form.cleaned_data = {}
+    form.add_error(None, SignInForm.error_messages["invalid_login"])
+    return TemplateResponse(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": request.POST.get("next", "")},
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    ).render()
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.security.signed_in")
+def _signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[SIGNED_IN_AT] = now
+        request.session[LAST_ACTIVITY] = now
+    log.info("sign-in user=%s address=%s", user.get_username(), client_address(request))
+
+
+@receiver(user_logged_out, dispatch_uid="accounts.security.signed_out")
+def _signed_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    username = user.get_username() if user is not None else "-"
+    log.info("sign-out user=%s address=%s", username, client_address(request))
+
+
+@receiver(user_login_failed, dispatch_uid="accounts.security.sign_in_failed")
+def _sign_in_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    # Django already masks the password in `credentials`; only the login is written anyway.
+    log.warning("sign-in failed user=%s address=%s", credentials.get("username", "-"), client_address(request))
+
+
+def _exempt_from_password_change(path: str) -> bool:
+    allowed = (
+        reverse("password_change"),
+        reverse("logout"),
+        reverse("login"),
+        reverse("healthz"),
+        reverse("set_language"),
+        settings.STATIC_URL,
+    )
+    return path.startswith(allowed)
+
+
+class SessionSecurityMiddleware:
+    """Ends a session idle for SESSION_IDLE_MINUTES or older than SESSION_ABSOLUTE_HOURS, and keeps a
+    person who must change their password on the password page until they do."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            session = request.session
+            now = int(time.time())
+            signed_in_at = session.setdefault(SIGNED_IN_AT, now)
+            last_activity = session.get(LAST_ACTIVITY, now)
+            if (
+                now - last_activity > settings.SESSION_IDLE_MINUTES * 60
+                or now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600
+            ):
+                logout(request)
+                messages.info(request, _("您已长时间未操作，请重新登录。"))
+                return redirect_to_login(request.get_full_path())
+            if now - last_activity >= ACTIVITY_RESOLUTION_SECONDS or LAST_ACTIVITY not in session:
+                session[LAST_ACTIVITY] = now
+            if session.get(MUST_CHANGE_PASSWORD) and not _exempt_from_password_change(request.path):
+                messages.warning(request, _("首次登录，请先修改密码。"))
+                return redirect("password_change")
+        return self.get_response(request)
