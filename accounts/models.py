@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from treebeard.mp_tree import MP_Node
 
+from accounts.history import audited
+
 
 class User(AbstractUser):
     """A person who signs in. The login name is `username`."""
@@ -70,6 +72,8 @@ class Organization(MP_Node):
     established_on = models.DateField(_("成立日期"), null=True, blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
 
+    history = audited()
+
     class Meta:
         verbose_name = _("党组织")
         verbose_name_plural = _("党组织")
@@ -125,6 +129,8 @@ class Position(models.Model):
     # A term that has ended is closed by setting term_end; `is_current` keeps the
     # "one current secretary" rule enforceable by a partial unique index.
     is_current = models.BooleanField(_("现任"), default=True)
+
+    history = audited()
 
     objects = PositionQuerySet.as_manager()
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import dashboard_views, notification_views, views
+from accounts import audit_views, dashboard_views, notification_views, views
 from accounts.calendar_views import calendar_feed
 
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     path("notifications/settings/", notification_views.notification_settings, name="notification_settings"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
 ]

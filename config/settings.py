@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "guardian",
     "treebeard",
     "axes",
+    "simple_history",
     "accounts",
     "responsibility",
     "reviews",
@@ -97,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Lets the audit trail record who changed what and from which address.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Session time limits and the first-sign-in password change; needs the user and messages.
     "accounts.security.SessionSecurityMiddleware",
@@ -186,6 +189,12 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # our own accounts.security log records sign-ins and failures
 # The cookie never outlives the absolute limit; accounts.security enforces both limits exactly.
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
+
+# The audit trail (docs/architecture.md, "Audit trail"): 等保 2.0 asks that it be kept at least
+# 180 days; `manage.py prune_audit` deletes what is older than this.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+if AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 180 (days the audit trail is kept).")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.history import audited
 from accounts.models import Organization
 
 
@@ -154,6 +155,8 @@ class Finding(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
 
+    history = audited()
+
     class Meta:
         verbose_name = _("问题")
         verbose_name_plural = _("问题清单")
@@ -210,6 +213,8 @@ class RectificationTask(models.Model):
     supervised = models.BooleanField(_("挂牌督办"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("下达时间"), auto_now_add=True)
+
+    history = audited()
 
     class Meta:
         verbose_name = _("整改任务")
@@ -310,6 +315,8 @@ class ExtensionRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+
+    history = audited()
 
     class Meta:
         verbose_name = _("延期申请")

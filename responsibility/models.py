@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.history import audited
 from accounts.models import Organization, Position
 
 
@@ -75,6 +76,8 @@ class WorkPlan(models.Model):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    history = audited()
+
     class Meta:
         verbose_name = _("年度工作要点")
         verbose_name_plural = _("年度工作要点")
@@ -94,6 +97,8 @@ class WorkPoint(models.Model):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("类别"))
     text = models.CharField(_("内容"), max_length=500)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    history = audited()
 
     class Meta:
         verbose_name = _("工作要点条目")
@@ -186,6 +191,8 @@ class ResponsibilityList(models.Model):
     late_items = models.PositiveIntegerField(_("曾逾期条目"), default=0)
     required_total = models.PositiveIntegerField(_("全年应完成次数"), default=0)
     done_total = models.PositiveIntegerField(_("全年已完成次数"), default=0)
+
+    history = audited()
 
     class Meta:
         verbose_name = _("责任清单")
@@ -282,6 +289,8 @@ class ListItem(models.Model):
     missed_periods = models.PositiveSmallIntegerField(_("未完成期数"), default=0)
     state_date = models.DateField(_("状态计算日期"), null=True, blank=True)
 
+    history = audited()
+
     class Meta:
         verbose_name = _("清单条目")
         verbose_name_plural = _("清单条目")
@@ -358,6 +367,8 @@ class DutyRecord(models.Model):
     # return. Whether a period was met on time is judged by this moment.
     submitted_at = models.DateTimeField(_("提交时间"))
 
+    history = audited()
+
     class Meta:
         verbose_name = _("履责记实")
         verbose_name_plural = _("履责记实")
@@ -421,6 +432,8 @@ class PublicCommitment(models.Model):
     )
     published_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = audited()
 
     class Meta:
         verbose_name = _("公开承诺")

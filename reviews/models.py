@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.history import audited
 from accounts.models import Organization
 
 DEFAULT_SECTIONS = ["履职情况", "存在问题", "原因分析", "下步打算"]
@@ -139,6 +140,8 @@ class Cycle(models.Model):
     opened_at = models.DateTimeField(_("启动时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
+    history = audited()
+
     class Meta:
         verbose_name = _("述职评议考核")
         verbose_name_plural = _("述职评议考核")
@@ -203,6 +206,8 @@ class DutyReport(models.Model):
     comment = models.TextField(_("点评意见"), blank=True)
     daily_score = models.DecimalField(_("日常考核得分（人工）"), max_digits=5, decimal_places=1, null=True, blank=True)
     daily_reason = models.CharField(_("人工评定理由"), max_length=500, blank=True)
+
+    history = audited()
 
     class Meta:
         verbose_name = _("述职报告")
@@ -311,6 +316,8 @@ class Problem(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    history = audited()
+
     class Meta:
         verbose_name = _("发现问题")
         verbose_name_plural = _("发现问题")
@@ -373,6 +380,8 @@ class Result(models.Model):
     ballots_poor = models.PositiveIntegerField(_("“差”票数"), default=0)
     reviewers = models.PositiveSmallIntegerField(_("评分人数"), default=0)
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    history = audited()
 
     class Meta:
         verbose_name = _("考核结果")
