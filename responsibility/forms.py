@@ -89,6 +89,8 @@ class ListItemForm(forms.Form):
         empty_label=_("（未指定）"),
         help_text=_("新增条目不选时，第一责任人默认为书记，直接责任人默认为副书记。"),
     )
+    # The fingerprint of the item as loaded; a save over someone else's newer change is refused.
+    version = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
     def __init__(
         self, *args: Any, work_points: QuerySet[WorkPoint], positions: QuerySet[Position], **kwargs: Any

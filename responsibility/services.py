@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.concurrency import fingerprint, is_stale
 from accounts.models import Organization, Position, User
 from accounts.notifications import notify
 from accounts.services import DomainError
@@ -321,6 +322,23 @@ def list_item_add(
     return item
 
 
+# The fields the item edit form changes; their fingerprint is the version the form was loaded with.
+ITEM_FIELDS = (
+    "category",
+    "duty_type",
+    "content",
+    "target_period",
+    "target_count",
+    "due_date",
+    "work_point",
+    "responsible",
+)
+
+
+def item_fingerprint(item: ListItem) -> str:
+    return fingerprint(item, ITEM_FIELDS)
+
+
 @transaction.atomic
 def list_item_update(
     *,
@@ -334,8 +352,16 @@ def list_item_update(
     work_point: WorkPoint | None = None,
     responsible: Position | None = None,
     by: User,
+    expected: str | None = None,
 ) -> ListItem:
-    """Changes an item of a draft or returned list; its records stay with it."""
+    """Changes an item of a draft or returned list; its records stay with it.
+
+    ``expected`` is the fingerprint the edit form was loaded with; when someone saved the item since,
+    the save is refused so that their change is not silently overwritten (None skips the check).
+    """
+    current = ListItem.objects.select_for_update().get(pk=item.pk)
+    if is_stale(current, ITEM_FIELDS, expected):
+        raise DomainError(_("该内容已被他人修改，请核对后再保存；您填写的内容仍保留在下方。"))
     responsibility_list = item.list
     _check_editable(responsibility_list)
     if duty_type not in DutyType.values:

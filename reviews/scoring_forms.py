@@ -147,6 +147,8 @@ class ReportCommentForm(forms.Form):
         help_text=_("留空则按责任清单完成率计算；填写时须说明理由。"),
     )
     daily_reason = forms.CharField(label=_("人工评定理由"), required=False, max_length=500)
+    # The fingerprint of the comment as loaded; a save over someone else's newer comment is refused.
+    version = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
 
 class ProblemForm(forms.Form):

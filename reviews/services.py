@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from accounts.concurrency import fingerprint, is_stale
 from accounts.models import Organization, Position, User
 from accounts.notifications import notify
 from accounts.services import DomainError
@@ -532,6 +533,14 @@ def scores_submit(*, assignment: ReviewerAssignment, by: User) -> ReviewerAssign
     return locked
 
 
+# The fields the committee's comment form changes; their fingerprint is the version the form was loaded with.
+COMMENT_FIELDS = ("comment", "daily_score", "daily_reason")
+
+
+def comment_fingerprint(report: DutyReport) -> str:
+    return fingerprint(report, COMMENT_FIELDS)
+
+
 @transaction.atomic
 def report_comment_save(
     *,
@@ -540,9 +549,16 @@ def report_comment_save(
     by: User,
     daily_score: Any = None,
     daily_reason: str = "",
+    expected: str | None = None,
 ) -> DutyReport:
-    """The committee's 点评意见 and, when it sets the daily score by hand, the score and its reason."""
+    """The committee's 点评意见 and, when it sets the daily score by hand, the score and its reason.
+
+    ``expected`` is the fingerprint the form was loaded with; a save over a newer comment is refused
+    (None skips the check).
+    """
     locked = _locked_report(report)
+    if is_stale(locked, COMMENT_FIELDS, expected):
+        raise DomainError(_("该内容已被他人修改，请核对后再保存；您填写的内容仍保留在下方。"))
     if locked.cycle.is_closed:
         raise DomainError(_("考核已结束，不能修改。"))
     locked.comment = (comment or "").strip()[:10000]

@@ -141,8 +141,9 @@ def list_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     responsibility_list = _list_for(request.user, pk, Action.MANAGE)
     form = _item_form(request, responsibility_list)
     if request.method == "POST" and form.is_valid():
+        data = {name: value for name, value in form.cleaned_data.items() if name != "version"}
         try:
-            services.list_item_add(responsibility_list=responsibility_list, by=_user(request), **form.cleaned_data)
+            services.list_item_add(responsibility_list=responsibility_list, by=_user(request), **data)
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -164,13 +165,22 @@ def list_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "due_date": item.due_date,
         "work_point": item.work_point_id,
         "responsible": item.responsible_id,
+        "version": services.item_fingerprint(item),
     }
     form = _item_form(request, responsibility_list, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        expected = data.pop("version") or None
         try:
-            services.list_item_update(item=item, by=_user(request), **form.cleaned_data)
+            services.list_item_update(item=item, by=_user(request), expected=expected, **data)
         except DomainError as error:
             form.add_error(None, str(error))
+            # Nothing was saved and the typed values stay; the form now carries the current version,
+            # so once the person has merged the other change a second save goes through.
+            item.refresh_from_db()
+            typed = request.POST.copy()
+            typed["version"] = services.item_fingerprint(item)
+            form.data = typed
         else:
             messages.success(request, _("已保存清单条目。"))
             return redirect("list_detail", responsibility_list.pk)

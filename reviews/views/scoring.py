@@ -139,6 +139,7 @@ def _assess_context(user: User, report: DutyReport, **forms: Any) -> dict[str, A
                 "comment": report.comment,
                 "daily_score": report.daily_score,
                 "daily_reason": report.daily_reason,
+                "version": services.comment_fingerprint(report),
             }
         ),
         "problem_form": ProblemForm(),
@@ -168,9 +169,16 @@ def report_assess(request: HttpRequest, pk: int) -> HttpResponse:
                         daily_score=data["daily_score"].strip(),
                         daily_reason=data["daily_reason"],
                         by=user,
+                        expected=data["version"] or None,
                     )
                 except DomainError as error:
                     comment_form.add_error(None, str(error))
+                    # Nothing was saved and the typed text stays; the form now carries the current version,
+                    # so once the person has merged the other comment a second save goes through.
+                    report.refresh_from_db()
+                    typed = request.POST.copy()
+                    typed["version"] = services.comment_fingerprint(report)
+                    comment_form.data = typed
                 else:
                     messages.success(request, _("点评意见已保存。"))
                     return redirect("report_assess", report.pk)
