@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from accounts.notifications import notify
-from accounts.services import DomainError
+from accounts.services import DomainError, clean_text, transition
 from rectification import rules
 from rectification.models import (
     ChecklistItem,
@@ -49,24 +49,13 @@ TASK_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "accept": (frozenset({TaskStatus.AWAITING_ACCEPTANCE}), TaskStatus.ACCEPTED),
 }
 MAX_TASK_FILES = 10
+MAX_TEXT = 5000
 
 
 def _transition(action: str, task: RectificationTask) -> str:
-    allowed_from, target = TASK_TRANSITIONS[action]
-    if task.status == target and action == "submit":
+    if action == "submit" and task.status == TaskStatus.AWAITING_ACCEPTANCE:
         raise DomainError(_("已申请销号，正在等待上级验收，无需重复提交。"))
-    if task.status not in allowed_from:
-        raise DomainError(_("当前状态为“%(status)s”，不能执行此操作。") % {"status": task.get_status_display()})
-    return target
-
-
-def _text(value: str, *, field: str, max_length: int = 5000) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise DomainError(_("请填写%(field)s。") % {"field": field})
-    if len(value) > max_length:
-        raise DomainError(_("%(field)s不能超过 %(max)s 个字。") % {"field": field, "max": max_length})
-    return value
+    return transition(TASK_TRANSITIONS, action, task.status, task.get_status_display())
 
 
 def _tell_responsible(task: RectificationTask, kind: str, title: str, body: str) -> None:
@@ -108,7 +97,7 @@ def inspection_plan(
     inspection = Inspection(
         organization=organization,
         kind=kind,
-        title=_text(title, field=_("名称"), max_length=200),
+        title=clean_text(title, field=_("名称"), max_length=200),
         year=planned_on.year,
         planned_on=planned_on,
         created_by=by,
@@ -228,7 +217,7 @@ def finding_raise(
         organization=organization,
         year=year,
         source=source,
-        description=_text(description, field=_("问题描述")),
+        description=clean_text(description, field=_("问题描述"), max_length=MAX_TEXT),
         category=category,
         severity=severity,
         inspection=inspection,
@@ -290,7 +279,7 @@ def task_create(
     task = RectificationTask.objects.create(
         organization=organization,
         year=max(finding.year for finding in findings),
-        title=_text(title, field=_("整改事项"), max_length=200),
+        title=clean_text(title, field=_("整改事项"), max_length=200),
         responsible=responsible,
         leader=leader,
         deadline=deadline,
@@ -311,19 +300,19 @@ def task_plan(*, task: RectificationTask, measures: str, standard: str, commitme
     """制定整改方案: measures, the standard of completion and the commitment; work starts."""
     locked = _locked(task)
     target = _transition("plan", locked)
-    locked.measures = _text(measures, field=_("整改措施"))
-    locked.standard = _text(standard, field=_("整改标准"))
-    locked.commitment = _text(commitment, field=_("整改承诺"))
+    locked.measures = clean_text(measures, field=_("整改措施"), max_length=MAX_TEXT)
+    locked.standard = clean_text(standard, field=_("整改标准"), max_length=MAX_TEXT)
+    locked.commitment = clean_text(commitment, field=_("整改承诺"), max_length=MAX_TEXT)
     locked.status = target
     locked.save(update_fields=["measures", "standard", "commitment", "status"])
     _event(locked, Kind.PLANNED, by, locked.measures)
     return locked
 
 
-def _attach(event: TaskEvent, files: Sequence[UploadedFile]) -> None:
-    if len(files) > MAX_TASK_FILES:
+def _attach(event: TaskEvent, checked: Sequence[tuple[UploadedFile, str]]) -> None:
+    """Stores files already checked by `evidence_check`, each with the type sniffed from it."""
+    if len(checked) > MAX_TASK_FILES:
         raise DomainError(_("每次最多上传 %(max)s 个文件。") % {"max": MAX_TASK_FILES})
-    checked = [(upload, evidence_check(upload)) for upload in files]
     for upload, mime in checked:
         TaskEvidence.objects.create(
             event=event, file=upload, original_name=(upload.name or "")[:200], content_type=mime, size=upload.size or 0
@@ -336,11 +325,10 @@ def task_progress(*, task: RectificationTask, text: str, by: User, files: Sequen
     locked = _locked(task)
     if locked.status != TaskStatus.IN_PROGRESS:
         raise DomainError(_("只有整改中的任务可以报告进展。"))
-    text = _text(text, field=_("进展情况"))
-    for upload in files:
-        evidence_check(upload)
+    text = clean_text(text, field=_("进展情况"), max_length=MAX_TEXT)
+    checked = [(upload, evidence_check(upload)) for upload in files]
     event = _event(locked, Kind.PROGRESS, by, text)
-    _attach(event, files)
+    _attach(event, checked)
     return event
 
 
@@ -353,14 +341,14 @@ def task_submit(*, task: RectificationTask, text: str, by: User) -> Rectificatio
         raise DomainError(_("申请销号前，请先在“报告进展”中上传整改佐证材料。"))
     locked.status = target
     locked.save(update_fields=["status"])
-    _event(locked, Kind.SUBMITTED, by, _text(text, field=_("整改完成情况")))
+    _event(locked, Kind.SUBMITTED, by, clean_text(text, field=_("整改完成情况"), max_length=MAX_TEXT))
     return locked
 
 
 @transaction.atomic
 def task_return(*, task: RectificationTask, reason: str, by: User) -> RectificationTask:
     """退回: not done to standard; back to work, and the return counts towards 整改不力."""
-    reason = _text(reason, field=_("退回理由"))
+    reason = clean_text(reason, field=_("退回理由"), max_length=MAX_TEXT)
     locked = _locked(task)
     locked.status = _transition("return", locked)
     locked.returned_count += 1
@@ -389,7 +377,7 @@ def extension_request(*, task: RectificationTask, deadline: date, reason: str, b
     locked = _locked(task)
     if not locked.is_open:
         raise DomainError(_("任务已销号。"))
-    reason = _text(reason, field=_("延期理由"))
+    reason = clean_text(reason, field=_("延期理由"), max_length=MAX_TEXT)
     if deadline <= locked.deadline:
         raise DomainError(_("申请的时限须晚于当前时限 %(date)s。") % {"date": locked.deadline.isoformat()})
     _check_deadline(deadline)
@@ -441,7 +429,7 @@ def task_supervise(*, task: RectificationTask, by: User, text: str = "") -> Rect
 @transaction.atomic
 def measure_record(*, task: RectificationTask, text: str, by: User) -> TaskEvent:
     """Records the measure taken against weak rectification (e.g. 约谈)."""
-    return _event(_locked(task), Kind.MEASURE, by, _text(text, field=_("问责措施")))
+    return _event(_locked(task), Kind.MEASURE, by, clean_text(text, field=_("问责措施"), max_length=MAX_TEXT))
 
 
 # 党务公开 --------------------------------------------------------------------

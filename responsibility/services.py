@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.concurrency import fingerprint, is_stale
 from accounts.models import Organization, Position, User
 from accounts.notifications import notify
-from accounts.services import DomainError
+from accounts.services import DomainError, clean_text, transition
 from responsibility import progress
 from responsibility.models import (
     Category,
@@ -75,22 +75,6 @@ EVIDENCE_TYPES: dict[str, frozenset[str]] = {
 }
 
 
-def _transition(table: dict[str, tuple[frozenset[str], str]], action: str, current: str, label: str) -> str:
-    allowed_from, target = table[action]
-    if current not in allowed_from:
-        raise DomainError(_("当前状态为“%(status)s”，不能执行此操作。") % {"status": label})
-    return target
-
-
-def _clean_text(value: str, *, field: str, max_length: int | None = None) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise DomainError(_("请填写%(field)s。") % {"field": field})
-    if max_length is not None and len(value) > max_length:
-        raise DomainError(_("%(field)s不能超过 %(max)s 个字。") % {"field": field, "max": max_length})
-    return value
-
-
 def _check_year(year: int) -> None:
     if not 2000 <= year <= 2100:
         raise DomainError(_("年度 %(year)s 无效。") % {"year": year})
@@ -128,7 +112,7 @@ def work_plan_create(*, organization: Organization, year: int, title: str, by: U
     if WorkPlan.objects.filter(organization=organization, year=year).exists():
         raise DomainError(_("%(year)s 年度工作要点已存在。") % {"year": year})
     return WorkPlan.objects.create(
-        organization=organization, year=year, title=_clean_text(title, field=_("标题"), max_length=128)
+        organization=organization, year=year, title=clean_text(title, field=_("标题"), max_length=128)
     )
 
 
@@ -137,7 +121,7 @@ def work_point_add(*, plan: WorkPlan, category: Category, text: str, by: User) -
     """Adds a point; points may still be added after publication."""
     order = (plan.points.aggregate(last=Max("order"))["last"] or 0) + 1
     return WorkPoint.objects.create(
-        plan=plan, category=category, text=_clean_text(text, field=_("内容"), max_length=500), order=order
+        plan=plan, category=category, text=clean_text(text, field=_("内容"), max_length=500), order=order
     )
 
 
@@ -171,7 +155,7 @@ def template_create(*, organization: Organization, name: str, sector: str, by: U
     if sector and sector not in Organization.Sector.values:
         raise DomainError(_("请选择有效的领域。"))
     return ListTemplate.objects.create(
-        organization=organization, name=_clean_text(name, field=_("名称"), max_length=128), sector=sector
+        organization=organization, name=clean_text(name, field=_("名称"), max_length=128), sector=sector
     )
 
 
@@ -196,7 +180,7 @@ def template_item_add(
         template=template,
         category=category,
         duty_type=duty_type,
-        content=_clean_text(content, field=_("内容"), max_length=500),
+        content=clean_text(content, field=_("内容"), max_length=500),
         target_period=target_period,
         target_count=count,
         order=order,
@@ -309,7 +293,7 @@ def list_item_add(
         list=responsibility_list,
         category=category,
         duty_type=duty_type,
-        content=_clean_text(content, field=_("内容"), max_length=500),
+        content=clean_text(content, field=_("内容"), max_length=500),
         target_period=target_period,
         target_count=count,
         due_date=due_date if target_period == Period.ONCE else None,
@@ -370,7 +354,7 @@ def list_item_update(
     _check_item_links(responsibility_list, responsible, work_point)
     item.category = category
     item.duty_type = duty_type
-    item.content = _clean_text(content, field=_("内容"), max_length=500)
+    item.content = clean_text(content, field=_("内容"), max_length=500)
     item.target_period = target_period
     item.target_count = count
     item.due_date = due_date if target_period == Period.ONCE else None
@@ -404,7 +388,7 @@ def list_submit(*, responsibility_list: ResponsibilityList, by: User) -> Respons
     locked = _locked_list(responsibility_list)
     if locked.is_closed:
         raise DomainError(_("该年度清单已关闭。"))
-    target = _transition(LIST_TRANSITIONS, "submit", locked.status, locked.get_status_display())
+    target = transition(LIST_TRANSITIONS, "submit", locked.status, locked.get_status_display())
     if locked.organization.depth == 1:
         raise DomainError(_("本组织没有上级党组织，清单无需提交审核。"))
     items = list(locked.items.all())
@@ -442,7 +426,7 @@ def _snapshot(responsibility_list: ResponsibilityList) -> list[dict[str, Any]]:
 def list_approve(*, responsibility_list: ResponsibilityList, by: User, comment: str = "") -> ResponsibilityList:
     """Approves and locks the list, keeping a frozen copy of this version."""
     locked = _locked_list(responsibility_list)
-    target = _transition(LIST_TRANSITIONS, "approve", locked.status, locked.get_status_display())
+    target = transition(LIST_TRANSITIONS, "approve", locked.status, locked.get_status_display())
     now = timezone.now()
     locked.status = target
     locked.reviewed_at = now
@@ -463,9 +447,9 @@ def list_approve(*, responsibility_list: ResponsibilityList, by: User, comment: 
 @transaction.atomic
 def list_return(*, responsibility_list: ResponsibilityList, by: User, comment: str) -> ResponsibilityList:
     """Returns the list with comments the organization must answer."""
-    comment = _clean_text(comment, field=_("退回意见"), max_length=2000)
+    comment = clean_text(comment, field=_("退回意见"), max_length=2000)
     locked = _locked_list(responsibility_list)
-    target = _transition(LIST_TRANSITIONS, "return", locked.status, locked.get_status_display())
+    target = transition(LIST_TRANSITIONS, "return", locked.status, locked.get_status_display())
     locked.status = target
     locked.reviewed_at = timezone.now()
     locked.reviewed_by = by
@@ -489,7 +473,7 @@ def list_revise(*, responsibility_list: ResponsibilityList, by: User) -> Respons
     locked = _locked_list(responsibility_list)
     if locked.is_closed:
         raise DomainError(_("该年度清单已关闭，不能修订。"))
-    target = _transition(LIST_TRANSITIONS, "revise", locked.status, locked.get_status_display())
+    target = transition(LIST_TRANSITIONS, "revise", locked.status, locked.get_status_display())
     locked.status = target
     locked.version += 1
     locked.review_comment = ""
@@ -549,14 +533,14 @@ def _check_record_fields(item: ListItem, *, occurred_on: date, content: str, per
         raise DomainError(_("请选择有效的亲自履责方式。"))
     if personal_action and item.duty_type != DutyType.FIRST:
         raise DomainError(_("“亲自部署/过问/协调/督办”只用于书记第一责任人条目。"))
-    return _clean_text(content, field=_("履责内容"), max_length=5000)
+    return clean_text(content, field=_("履责内容"), max_length=5000)
 
 
-def _attach(record: DutyRecord, files: Sequence[UploadedFile], by: User) -> None:
+def _attach(record: DutyRecord, checked: Sequence[tuple[UploadedFile, str]], by: User) -> None:
+    """Stores files already checked by `evidence_check`, each with the type sniffed from it."""
     existing = record.evidence.count() if record.pk else 0
-    if existing + len(files) > settings.EVIDENCE_MAX_FILES:
+    if existing + len(checked) > settings.EVIDENCE_MAX_FILES:
         raise DomainError(_("每条记实最多 %(max)s 个佐证文件。") % {"max": settings.EVIDENCE_MAX_FILES})
-    checked = [(upload, evidence_check(upload)) for upload in files]
     for upload, mime in checked:
         Evidence.objects.create(
             record=record,
@@ -585,8 +569,7 @@ def record_add(
         item, occurred_on=occurred_on, content=content, personal_action=personal_action, today=today
     )
     # Check every file before anything is written, so a bad file leaves no trace.
-    for upload in files:
-        evidence_check(upload)
+    checked = [(upload, evidence_check(upload)) for upload in files]
     record = DutyRecord.objects.create(
         item=item,
         organization_id=item.list.organization_id,
@@ -597,7 +580,7 @@ def record_add(
         created_by=by,
         submitted_at=timezone.now(),
     )
-    _attach(record, files, by)
+    _attach(record, checked, by)
     progress.refresh_items([item.id])
     return record
 
@@ -627,16 +610,15 @@ def record_update(
         personal_action=personal_action,
         today=timezone.localdate(),
     )
-    for upload in files:
-        evidence_check(upload)
+    checked = [(upload, evidence_check(upload)) for upload in files]
     locked.occurred_on = occurred_on
     locked.content = content
     locked.personal_action = personal_action
     if locked.status == RecordStatus.RETURNED:
-        locked.status = _transition(RECORD_TRANSITIONS, "resubmit", locked.status, locked.get_status_display())
+        locked.status = transition(RECORD_TRANSITIONS, "resubmit", locked.status, locked.get_status_display())
         locked.submitted_at = timezone.now()
     locked.save()
-    _attach(locked, files, by)
+    _attach(locked, checked, by)
     progress.refresh_items([locked.item_id])
     return locked
 
@@ -647,7 +629,7 @@ def record_accept(*, record: DutyRecord, by: User) -> DutyRecord:
     locked = _locked_record(record)
     if locked.item.list.is_closed:
         raise DomainError(_("该年度已关闭。"))
-    locked.status = _transition(RECORD_TRANSITIONS, "accept", locked.status, locked.get_status_display())
+    locked.status = transition(RECORD_TRANSITIONS, "accept", locked.status, locked.get_status_display())
     locked.reviewed_by = by
     locked.reviewed_at = timezone.now()
     locked.review_reason = ""
@@ -658,11 +640,11 @@ def record_accept(*, record: DutyRecord, by: User) -> DutyRecord:
 @transaction.atomic
 def record_return(*, record: DutyRecord, by: User, reason: str) -> DutyRecord:
     """驳回: the record is too thin; it stops counting and the author sees why."""
-    reason = _clean_text(reason, field=_("驳回理由"), max_length=2000)
+    reason = clean_text(reason, field=_("驳回理由"), max_length=2000)
     locked = _locked_record(record)
     if locked.item.list.is_closed:
         raise DomainError(_("该年度已关闭。"))
-    locked.status = _transition(RECORD_TRANSITIONS, "return", locked.status, locked.get_status_display())
+    locked.status = transition(RECORD_TRANSITIONS, "return", locked.status, locked.get_status_display())
     locked.reviewed_by = by
     locked.reviewed_at = timezone.now()
     locked.review_reason = reason
@@ -699,7 +681,7 @@ def evidence_remove(*, evidence: Evidence, by: User) -> None:
 def commitment_save(*, organization: Organization, year: int, text: str, publish: bool, by: User) -> PublicCommitment:
     """Saves the secretary's public commitment; publishing shows it on the public page."""
     _check_year(year)
-    text = _clean_text(text, field=_("承诺内容"), max_length=5000)
+    text = clean_text(text, field=_("承诺内容"), max_length=5000)
     # The commitment is the secretary's own, whoever of the leading roles types it in.
     secretary_position = (
         Position.objects.current().filter(organization=organization, role=Position.Role.SECRETARY).first()
@@ -727,7 +709,7 @@ def contact_point_designate(
 ) -> ContactPoint:
     """A committee member takes a weak subordinate organization as a contact point."""
     _check_year(year)
-    reason = _clean_text(reason, field=_("确定原因"), max_length=500)
+    reason = clean_text(reason, field=_("确定原因"), max_length=500)
     if ContactPoint.objects.filter(member=member, organization=organization, year=year).exists():
         raise DomainError(_("%(org)s 已是您 %(year)s 年的联系点。") % {"org": organization.name, "year": year})
     return ContactPoint.objects.create(member=member, organization=organization, year=year, reason=reason)
@@ -745,7 +727,7 @@ def contact_visit_add(
     return ContactVisit.objects.create(
         contact_point=contact_point,
         visited_on=visited_on,
-        summary=_clean_text(summary, field=_("指导内容"), max_length=5000),
+        summary=clean_text(summary, field=_("指导内容"), max_length=5000),
         problems=(problems or "").strip()[:5000],
         created_by=by,
     )

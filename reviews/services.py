@@ -25,7 +25,7 @@ from accounts import permissions
 from accounts.concurrency import fingerprint, is_stale
 from accounts.models import Organization, Position, User
 from accounts.notifications import notify
-from accounts.services import DomainError
+from accounts.services import DomainError, clean_text, transition
 from responsibility.models import DutyRecord, ResponsibilityList
 from reviews import scoring
 from reviews.models import (
@@ -68,22 +68,6 @@ BALLOT_CODE_LENGTH = 10
 MAX_CODES_PER_BATCH = 500
 
 
-def _transition(table: dict[str, tuple[frozenset[str], str]], action: str, current: str, label: str) -> str:
-    allowed_from, target = table[action]
-    if current not in allowed_from:
-        raise DomainError(_("当前状态为“%(status)s”，不能执行此操作。") % {"status": label})
-    return target
-
-
-def _text(value: str, *, field: str, max_length: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise DomainError(_("请填写%(field)s。") % {"field": field})
-    if len(value) > max_length:
-        raise DomainError(_("%(field)s不能超过 %(max)s 个字。") % {"field": field, "max": max_length})
-    return value
-
-
 def _decimal(value: Any, *, field: str) -> Decimal:
     try:
         number = Decimal(str(value).strip())
@@ -106,7 +90,9 @@ def sanitize(html: str) -> str:
 def rubric_template_create(*, organization: Organization, name: str, by: User) -> RubricTemplate:
     if not organization.is_committee:
         raise DomainError(_("只有党委、党工委、党总支可以制定考核指标。"))
-    return RubricTemplate.objects.create(organization=organization, name=_text(name, field=_("名称"), max_length=128))
+    return RubricTemplate.objects.create(
+        organization=organization, name=clean_text(name, field=_("名称"), max_length=128)
+    )
 
 
 def _check_indicator(kind: str, max_points: Any) -> Decimal:
@@ -128,8 +114,8 @@ def template_indicator_add(
     order = (template.indicators.aggregate(last=Max("order"))["last"] or 0) + 1
     return TemplateIndicator.objects.create(
         template=template,
-        category=_text(category, field=_("指标类别"), max_length=64),
-        name=_text(name, field=_("指标"), max_length=200),
+        category=clean_text(category, field=_("指标类别"), max_length=64),
+        name=clean_text(name, field=_("指标"), max_length=200),
         guidance=(guidance or "").strip()[:5000],
         kind=kind,
         max_points=points,
@@ -199,7 +185,7 @@ def cycle_create(
     cycle = Cycle(
         organization=organization,
         year=year,
-        title=_text(title, field=_("名称"), max_length=128),
+        title=clean_text(title, field=_("名称"), max_length=128),
         report_due=report_due,
         scoring_due=scoring_due,
         ballot_opens=ballot_opens,
@@ -253,8 +239,8 @@ def indicator_add(
     order = (cycle.indicators.aggregate(last=Max("order"))["last"] or 0) + 1
     return Indicator.objects.create(
         cycle=cycle,
-        category=_text(category, field=_("指标类别"), max_length=64),
-        name=_text(name, field=_("指标"), max_length=200),
+        category=clean_text(category, field=_("指标类别"), max_length=64),
+        name=clean_text(name, field=_("指标"), max_length=200),
         guidance=(guidance or "").strip()[:5000],
         kind=kind,
         max_points=points,
@@ -266,7 +252,7 @@ def indicator_add(
 def cycle_open(*, cycle: Cycle, by: User) -> Cycle:
     """Starts the cycle: secretaries may write, reviewers score, ballots be cast in their window."""
     locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    locked.status = _transition(CYCLE_TRANSITIONS, "open", locked.status, locked.get_status_display())
+    locked.status = transition(CYCLE_TRANSITIONS, "open", locked.status, locked.get_status_display())
     _check_settings(locked)
     if not locked.indicators.filter(kind=IndicatorKind.STANDARD).exists():
         raise DomainError(_("请先设置至少一项考核指标。"))
@@ -389,7 +375,7 @@ def report_submit(*, report: DutyReport, by: User) -> DutyReport:
     locked = _locked_report(report)
     if locked.cycle.status != CycleStatus.OPEN:
         raise DomainError(_("考核尚未启动或已结束。"))
-    target = _transition(REPORT_TRANSITIONS, "submit", locked.status, locked.get_status_display())
+    target = transition(REPORT_TRANSITIONS, "submit", locked.status, locked.get_status_display())
     # A section of empty tags (an editor's "<p><br></p>", spaces) is as empty as no section.
     empty = [
         title
@@ -429,11 +415,11 @@ def report_submit(*, report: DutyReport, by: User) -> DutyReport:
 @transaction.atomic
 def report_return(*, report: DutyReport, by: User, reason: str) -> DutyReport:
     """退回修改: reopens the report for the secretary with the committee's reasons."""
-    reason = _text(reason, field=_("退回理由"), max_length=2000)
+    reason = clean_text(reason, field=_("退回理由"), max_length=2000)
     locked = _locked_report(report)
     if locked.cycle.is_closed:
         raise DomainError(_("考核已结束。"))
-    locked.status = _transition(REPORT_TRANSITIONS, "return", locked.status, locked.get_status_display())
+    locked.status = transition(REPORT_TRANSITIONS, "return", locked.status, locked.get_status_display())
     locked.return_reason = reason
     locked.save(update_fields=["status", "return_reason"])
     secretary = _secretary_of(locked.organization)
@@ -570,7 +556,7 @@ def report_comment_save(
         if not Decimal("0") <= value <= Decimal("100"):
             raise DomainError(_("日常考核得分须在 0 到 100 之间。"))
         locked.daily_score = value
-        locked.daily_reason = _text(daily_reason, field=_("人工评定理由"), max_length=500)
+        locked.daily_reason = clean_text(daily_reason, field=_("人工评定理由"), max_length=500)
     locked.save(update_fields=["comment", "daily_score", "daily_reason"])
     return locked
 
@@ -584,7 +570,7 @@ def problem_add(*, report: DutyReport, text: str, by: User) -> Problem:
         raise DomainError(_("考核已结束，不能修改。"))
     order = (locked.problems.aggregate(last=Max("order"))["last"] or 0) + 1
     return Problem.objects.create(
-        report=locked, text=_text(text, field=_("问题"), max_length=2000), order=order, created_by=by
+        report=locked, text=clean_text(text, field=_("问题"), max_length=2000), order=order, created_by=by
     )
 
 
@@ -779,7 +765,7 @@ def compute_results(cycle: Cycle) -> list[dict[str, Any]]:
 def cycle_close(*, cycle: Cycle, by: User) -> Cycle:
     """Closes the cycle: results are computed once, stored, and reach the secretaries; nothing changes after."""
     locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    locked.status = _transition(CYCLE_TRANSITIONS, "close", locked.status, locked.get_status_display())
+    locked.status = transition(CYCLE_TRANSITIONS, "close", locked.status, locked.get_status_display())
     rows = compute_results(locked)
     try:
         Result.objects.bulk_create(Result(**row) for row in rows)
