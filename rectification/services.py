@@ -8,9 +8,11 @@ message is shown to the person. Each runs in one transaction: a refusal changes 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import date
+from types import EllipsisType
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -19,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.concurrency import fingerprint
 from accounts.models import Organization, User
 from accounts.notifications import notify
 from accounts.services import DomainError, clean_text, transition
@@ -291,14 +294,53 @@ def task_create(
     return task
 
 
-def _locked(task: RectificationTask) -> RectificationTask:
-    return RectificationTask.objects.select_for_update().select_related("organization").get(pk=task.pk)
+# The task's fields that any step changes or is decided on. With the extension request awaiting a decision
+# (asking for and deciding one change no task field) their fingerprint is the version of the task page a
+# person acted on. Progress reports only add to the timeline: two side by side are both kept, neither stale.
+TASK_FIELDS = (
+    "title",
+    "measures",
+    "standard",
+    "commitment",
+    "responsible",
+    "leader",
+    "deadline",
+    "status",
+    "returned_count",
+    "supervised",
+)
+
+
+class TaskChanged(DomainError):
+    """Someone changed the task after the page was loaded: the step is refused, the typed text kept."""
+
+
+def task_fingerprint(task: RectificationTask, pending: ExtensionRequest | EllipsisType | None = ...) -> str:
+    """The task's version: its fields and its pending extension request (looked up unless the caller has it)."""
+    if isinstance(pending, EllipsisType):
+        pending = task.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
+    fields = fingerprint(task, TASK_FIELDS)
+    return hashlib.sha256(f"{fields}:{pending.pk if pending else ''}".encode()).hexdigest()
+
+
+def _locked(task: RectificationTask, expected: str | None = None) -> RectificationTask:
+    """Re-reads the task under a row lock; ``expected`` is the version the form was loaded with.
+
+    When the task changed since (someone else took a step), the step is refused rather than taken on a
+    state the person never saw; None skips the check.
+    """
+    locked = RectificationTask.objects.select_for_update().select_related("organization").get(pk=task.pk)
+    if expected is not None and task_fingerprint(locked) != expected:
+        raise TaskChanged(_("该整改任务已被他人修改，请核对后再提交；您填写的内容仍保留在下方。"))
+    return locked
 
 
 @transaction.atomic
-def task_plan(*, task: RectificationTask, measures: str, standard: str, commitment: str, by: User) -> RectificationTask:
+def task_plan(
+    *, task: RectificationTask, measures: str, standard: str, commitment: str, by: User, expected: str | None = None
+) -> RectificationTask:
     """制定整改方案: measures, the standard of completion and the commitment; work starts."""
-    locked = _locked(task)
+    locked = _locked(task, expected)
     target = _transition("plan", locked)
     locked.measures = clean_text(measures, field=_("整改措施"), max_length=MAX_TEXT)
     locked.standard = clean_text(standard, field=_("整改标准"), max_length=MAX_TEXT)
@@ -320,9 +362,16 @@ def _attach(event: TaskEvent, checked: Sequence[tuple[UploadedFile, str]]) -> No
 
 
 @transaction.atomic
-def task_progress(*, task: RectificationTask, text: str, by: User, files: Sequence[UploadedFile] = ()) -> TaskEvent:
+def task_progress(
+    *,
+    task: RectificationTask,
+    text: str,
+    by: User,
+    files: Sequence[UploadedFile] = (),
+    expected: str | None = None,
+) -> TaskEvent:
     """报告进展 with evidence, while the work is in progress."""
-    locked = _locked(task)
+    locked = _locked(task, expected)
     if locked.status != TaskStatus.IN_PROGRESS:
         raise DomainError(_("只有整改中的任务可以报告进展。"))
     text = clean_text(text, field=_("进展情况"), max_length=MAX_TEXT)
@@ -333,9 +382,9 @@ def task_progress(*, task: RectificationTask, text: str, by: User, files: Sequen
 
 
 @transaction.atomic
-def task_submit(*, task: RectificationTask, text: str, by: User) -> RectificationTask:
+def task_submit(*, task: RectificationTask, text: str, by: User, expected: str | None = None) -> RectificationTask:
     """申请销号: only with evidence of the work on record."""
-    locked = _locked(task)
+    locked = _locked(task, expected)
     target = _transition("submit", locked)
     if not TaskEvidence.objects.filter(event__task=locked).exists():
         raise DomainError(_("申请销号前，请先在“报告进展”中上传整改佐证材料。"))
@@ -346,10 +395,10 @@ def task_submit(*, task: RectificationTask, text: str, by: User) -> Rectificatio
 
 
 @transaction.atomic
-def task_return(*, task: RectificationTask, reason: str, by: User) -> RectificationTask:
+def task_return(*, task: RectificationTask, reason: str, by: User, expected: str | None = None) -> RectificationTask:
     """退回: not done to standard; back to work, and the return counts towards 整改不力."""
     reason = clean_text(reason, field=_("退回理由"), max_length=MAX_TEXT)
-    locked = _locked(task)
+    locked = _locked(task, expected)
     locked.status = _transition("return", locked)
     locked.returned_count += 1
     locked.save(update_fields=["status", "returned_count"])
@@ -359,9 +408,11 @@ def task_return(*, task: RectificationTask, reason: str, by: User) -> Rectificat
 
 
 @transaction.atomic
-def task_accept(*, task: RectificationTask, by: User, comment: str = "") -> RectificationTask:
+def task_accept(
+    *, task: RectificationTask, by: User, comment: str = "", expected: str | None = None
+) -> RectificationTask:
     """验收销号: the committee accepts the rectification and closes the task."""
-    locked = _locked(task)
+    locked = _locked(task, expected)
     locked.status = _transition("accept", locked)
     locked.accepted_at = timezone.now()
     locked.accepted_by = by
@@ -372,9 +423,11 @@ def task_accept(*, task: RectificationTask, by: User, comment: str = "") -> Rect
 
 
 @transaction.atomic
-def extension_request(*, task: RectificationTask, deadline: date, reason: str, by: User) -> ExtensionRequest:
+def extension_request(
+    *, task: RectificationTask, deadline: date, reason: str, by: User, expected: str | None = None
+) -> ExtensionRequest:
     """Asks the committee to move the deadline, with a reason."""
-    locked = _locked(task)
+    locked = _locked(task, expected)
     if not locked.is_open:
         raise DomainError(_("任务已销号。"))
     reason = clean_text(reason, field=_("延期理由"), max_length=MAX_TEXT)
@@ -391,12 +444,17 @@ def extension_request(*, task: RectificationTask, deadline: date, reason: str, b
 
 
 @transaction.atomic
-def extension_decide(*, extension: ExtensionRequest, approve: bool, by: User, comment: str = "") -> ExtensionRequest:
-    """The committee approves (the deadline moves) or rejects a pending extension."""
+def extension_decide(
+    *, extension: ExtensionRequest, approve: bool, by: User, comment: str = "", expected: str | None = None
+) -> ExtensionRequest:
+    """The committee approves (the deadline moves) or rejects a pending extension.
+
+    ``expected`` is the task page's version: once a colleague decided this request, it is stale.
+    """
     locked = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    task = _locked(locked.task, expected)
     if locked.status != ExtensionRequest.Status.PENDING:
         raise DomainError(_("该延期申请已审批。"))
-    task = _locked(locked.task)
     # A closed task keeps the deadline it was judged by: moving it now would erase a late close.
     if approve and not task.is_open:
         raise DomainError(_("任务已销号，不能再延期。"))
@@ -413,9 +471,11 @@ def extension_decide(*, extension: ExtensionRequest, approve: bool, by: User, co
 
 
 @transaction.atomic
-def task_supervise(*, task: RectificationTask, by: User, text: str = "") -> RectificationTask:
+def task_supervise(
+    *, task: RectificationTask, by: User, text: str = "", expected: str | None = None
+) -> RectificationTask:
     """挂牌督办: the committee takes an overdue or weak task under its own supervision."""
-    locked = _locked(task)
+    locked = _locked(task, expected)
     if not locked.is_open:
         raise DomainError(_("任务已销号。"))
     if locked.supervised:
@@ -427,9 +487,9 @@ def task_supervise(*, task: RectificationTask, by: User, text: str = "") -> Rect
 
 
 @transaction.atomic
-def measure_record(*, task: RectificationTask, text: str, by: User) -> TaskEvent:
+def measure_record(*, task: RectificationTask, text: str, by: User, expected: str | None = None) -> TaskEvent:
     """Records the measure taken against weak rectification (e.g. 约谈)."""
-    return _event(_locked(task), Kind.MEASURE, by, clean_text(text, field=_("问责措施"), max_length=MAX_TEXT))
+    return _event(_locked(task, expected), Kind.MEASURE, by, clean_text(text, field=_("问责措施"), max_length=MAX_TEXT))
 
 
 # 党务公开 --------------------------------------------------------------------

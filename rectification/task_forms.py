@@ -20,7 +20,14 @@ from responsibility.services import evidence_check
 TEXT_MAX = 5000
 
 
-class PlanForm(forms.Form):
+class TaskStepForm(forms.Form):
+    """A form on the task page: it carries the version of the task the person saw."""
+
+    # The task's fingerprint as loaded; a step over someone else's newer change is refused.
+    version = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+
+
+class PlanForm(TaskStepForm):
     """制定整改方案."""
 
     measures = forms.CharField(
@@ -45,7 +52,7 @@ class PlanForm(forms.Form):
     )
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(TaskStepForm):
     """报告进展 with evidence files, checked by content like duty-record evidence."""
 
     text = forms.CharField(
@@ -84,7 +91,7 @@ class ProgressForm(forms.Form):
         return files
 
 
-class SubmitForm(forms.Form):
+class SubmitForm(TaskStepForm):
     """申请销号."""
 
     text = forms.CharField(
@@ -96,7 +103,7 @@ class SubmitForm(forms.Form):
     )
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(TaskStepForm):
     """申请延期: a later deadline and the reason; the committee decides."""
 
     deadline = forms.DateField(
@@ -118,7 +125,7 @@ class ExtensionForm(forms.Form):
         return deadline
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(TaskStepForm):
     """验收销号, with an optional comment."""
 
     comment = forms.CharField(
@@ -126,7 +133,7 @@ class AcceptForm(forms.Form):
     )
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(TaskStepForm):
     """退回, always with the reason the organization will read."""
 
     reason = forms.CharField(
@@ -138,7 +145,7 @@ class ReturnForm(forms.Form):
     )
 
 
-class SuperviseForm(forms.Form):
+class SuperviseForm(TaskStepForm):
     """挂牌督办."""
 
     text = forms.CharField(
@@ -146,7 +153,7 @@ class SuperviseForm(forms.Form):
     )
 
 
-class MeasureForm(forms.Form):
+class MeasureForm(TaskStepForm):
     """The measure taken against 整改不力, e.g. 约谈."""
 
     MEASURES = [
@@ -178,7 +185,7 @@ class MeasureForm(forms.Form):
         return f"{measure}：{note}" if note else measure
 
 
-class ExtensionDecisionForm(forms.Form):
+class ExtensionDecisionForm(TaskStepForm):
     """The committee approves or rejects a pending extension."""
 
     decision = forms.ChoiceField(choices=[("approve", _("同意延期")), ("reject", _("不同意延期"))])

@@ -106,6 +106,8 @@ class ListItemForm(forms.Form):
 
 class ListActionForm(forms.Form):
     comment = forms.CharField(label=_("审核意见"), max_length=2000, required=False)
+    # The list's fingerprint as loaded; a step over someone else's newer one is refused.
+    version = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
 
 class WorkPlanForm(forms.Form):

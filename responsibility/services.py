@@ -377,15 +377,40 @@ def list_item_remove(*, item: ListItem, by: User) -> None:
     progress.refresh_lists([responsibility_list.id])
 
 
-def _locked_list(responsibility_list: ResponsibilityList) -> ResponsibilityList:
-    """Re-reads the list under a row lock so two reviewers cannot both act on one state."""
-    return ResponsibilityList.objects.select_for_update().select_related("organization").get(pk=responsibility_list.pk)
+# The list's fields its workflow changes: their fingerprint is the version of the list page a step was taken on.
+# A return and a resubmission bring the list back to 待审核 with a new submitted_at, so a review decided on
+# the earlier submission is refused rather than applied to contents the reviewer never saw.
+LIST_FIELDS = ("status", "version", "submitted_at", "reviewed_at", "review_comment", "closed_at")
+
+
+class ListChanged(DomainError):
+    """Someone took a step on the list after the page was loaded; the view keeps what was typed."""
+
+
+def list_fingerprint(responsibility_list: ResponsibilityList) -> str:
+    return fingerprint(responsibility_list, LIST_FIELDS)
+
+
+def _locked_list(responsibility_list: ResponsibilityList, expected: str | None = None) -> ResponsibilityList:
+    """Re-reads the list under a row lock so two reviewers cannot both act on one state.
+
+    ``expected`` is the fingerprint the page was loaded with; a step over a newer state is refused
+    (None skips the check).
+    """
+    locked = (
+        ResponsibilityList.objects.select_for_update().select_related("organization").get(pk=responsibility_list.pk)
+    )
+    if is_stale(locked, LIST_FIELDS, expected):
+        raise ListChanged(_("该责任清单已被他人办理，请核对最新状态后再操作；您填写的意见仍保留在下方。"))
+    return locked
 
 
 @transaction.atomic
-def list_submit(*, responsibility_list: ResponsibilityList, by: User) -> ResponsibilityList:
+def list_submit(
+    *, responsibility_list: ResponsibilityList, by: User, expected: str | None = None
+) -> ResponsibilityList:
     """Sends the list to the committee one level up."""
-    locked = _locked_list(responsibility_list)
+    locked = _locked_list(responsibility_list, expected)
     if locked.is_closed:
         raise DomainError(_("该年度清单已关闭。"))
     target = transition(LIST_TRANSITIONS, "submit", locked.status, locked.get_status_display())
@@ -423,9 +448,11 @@ def _snapshot(responsibility_list: ResponsibilityList) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def list_approve(*, responsibility_list: ResponsibilityList, by: User, comment: str = "") -> ResponsibilityList:
+def list_approve(
+    *, responsibility_list: ResponsibilityList, by: User, comment: str = "", expected: str | None = None
+) -> ResponsibilityList:
     """Approves and locks the list, keeping a frozen copy of this version."""
-    locked = _locked_list(responsibility_list)
+    locked = _locked_list(responsibility_list, expected)
     target = transition(LIST_TRANSITIONS, "approve", locked.status, locked.get_status_display())
     now = timezone.now()
     locked.status = target
@@ -445,10 +472,12 @@ def list_approve(*, responsibility_list: ResponsibilityList, by: User, comment: 
 
 
 @transaction.atomic
-def list_return(*, responsibility_list: ResponsibilityList, by: User, comment: str) -> ResponsibilityList:
+def list_return(
+    *, responsibility_list: ResponsibilityList, by: User, comment: str, expected: str | None = None
+) -> ResponsibilityList:
     """Returns the list with comments the organization must answer."""
     comment = clean_text(comment, field=_("退回意见"), max_length=2000)
-    locked = _locked_list(responsibility_list)
+    locked = _locked_list(responsibility_list, expected)
     target = transition(LIST_TRANSITIONS, "return", locked.status, locked.get_status_display())
     locked.status = target
     locked.reviewed_at = timezone.now()
@@ -468,9 +497,11 @@ def list_return(*, responsibility_list: ResponsibilityList, by: User, comment: s
 
 
 @transaction.atomic
-def list_revise(*, responsibility_list: ResponsibilityList, by: User) -> ResponsibilityList:
+def list_revise(
+    *, responsibility_list: ResponsibilityList, by: User, expected: str | None = None
+) -> ResponsibilityList:
     """Opens an approved list for change as a new version; the approved one stays readable."""
-    locked = _locked_list(responsibility_list)
+    locked = _locked_list(responsibility_list, expected)
     if locked.is_closed:
         raise DomainError(_("该年度清单已关闭，不能修订。"))
     target = transition(LIST_TRANSITIONS, "revise", locked.status, locked.get_status_display())
@@ -482,9 +513,9 @@ def list_revise(*, responsibility_list: ResponsibilityList, by: User) -> Respons
 
 
 @transaction.atomic
-def list_close(*, responsibility_list: ResponsibilityList, by: User) -> ResponsibilityList:
+def list_close(*, responsibility_list: ResponsibilityList, by: User, expected: str | None = None) -> ResponsibilityList:
     """Closes the year: no more records or changes. Done by the committee after the assessment."""
-    locked = _locked_list(responsibility_list)
+    locked = _locked_list(responsibility_list, expected)
     if locked.is_closed:
         raise DomainError(_("该年度清单已关闭。"))
     locked.closed_at = timezone.now()

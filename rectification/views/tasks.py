@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -55,48 +55,61 @@ class Step:
     files: bool = False
 
 
+def _expected(form: forms.Form) -> str | None:
+    """The version the form was loaded with; a form posted without one (an old page) is not checked."""
+    return form.cleaned_data.get("version") or None
+
+
 def _plan(task: RectificationTask, form: forms.Form, by: User) -> str:
     data = form.cleaned_data
     services.task_plan(
-        task=task, measures=data["measures"], standard=data["standard"], commitment=data["commitment"], by=by
+        task=task,
+        measures=data["measures"],
+        standard=data["standard"],
+        commitment=data["commitment"],
+        by=by,
+        expected=_expected(form),
     )
     return _("整改方案已保存，任务进入整改中。整改过程中请及时报告进展、上传佐证材料。")
 
 
 def _progress(task: RectificationTask, form: forms.Form, by: User) -> str:
-    services.task_progress(task=task, text=form.cleaned_data["text"], files=form.cleaned_data["files"], by=by)
+    data = form.cleaned_data
+    services.task_progress(task=task, text=data["text"], files=data["files"], by=by, expected=_expected(form))
     return _("进展已记录。")
 
 
 def _submit(task: RectificationTask, form: forms.Form, by: User) -> str:
-    services.task_submit(task=task, text=form.cleaned_data["text"], by=by)
+    services.task_submit(task=task, text=form.cleaned_data["text"], by=by, expected=_expected(form))
     return _("已申请销号，等待上级党组织验收。")
 
 
 def _return(task: RectificationTask, form: forms.Form, by: User) -> str:
-    services.task_return(task=task, reason=form.cleaned_data["reason"], by=by)
+    services.task_return(task=task, reason=form.cleaned_data["reason"], by=by, expected=_expected(form))
     return _("已退回，整改单位会看到退回理由。")
 
 
 def _accept(task: RectificationTask, form: forms.Form, by: User) -> str:
-    services.task_accept(task=task, comment=form.cleaned_data["comment"], by=by)
+    services.task_accept(task=task, comment=form.cleaned_data["comment"], by=by, expected=_expected(form))
     return _("已验收销号。")
 
 
 def _extend(task: RectificationTask, form: forms.Form, by: User) -> str:
     data = form.cleaned_data
-    services.extension_request(task=task, deadline=data["deadline"], reason=data["reason"], by=by)
+    services.extension_request(
+        task=task, deadline=data["deadline"], reason=data["reason"], by=by, expected=_expected(form)
+    )
     return _("延期申请已提交，等待上级党组织审批；审批前仍按原时限计算。")
 
 
 def _supervise(task: RectificationTask, form: forms.Form, by: User) -> str:
-    services.task_supervise(task=task, text=form.cleaned_data["text"], by=by)
+    services.task_supervise(task=task, text=form.cleaned_data["text"], by=by, expected=_expected(form))
     return _("已挂牌督办。")
 
 
 def _measure(task: RectificationTask, form: forms.Form, by: User) -> str:
     assert isinstance(form, MeasureForm)
-    services.measure_record(task=task, text=form.text(), by=by)
+    services.measure_record(task=task, text=form.text(), by=by, expected=_expected(form))
     return _("问责措施已记录。")
 
 
@@ -141,13 +154,22 @@ def _offered(page: selectors.TaskPage, user: User) -> list[str]:
     return [name for name, shown in offered.items() if shown]
 
 
-def _detail(request: HttpRequest, task: RectificationTask, bound: dict[str, forms.Form] | None = None) -> HttpResponse:
+def _detail(
+    request: HttpRequest,
+    task: RectificationTask,
+    bound: dict[str, forms.Form] | None = None,
+    decision: ExtensionDecisionForm | None = None,
+) -> HttpResponse:
     user = _user(request)
     page = selectors.task_page(task, timezone.localdate())
     offered = _offered(page, user)
-    step_forms: dict[str, forms.Form] = {name: STEPS[name].form(prefix=name) for name in offered}
+    # Every form carries the version of the task as shown here, so a step over a newer state is refused.
+    initial = {"version": services.task_fingerprint(task, page.pending_extension)}
+    step_forms: dict[str, forms.Form] = {name: STEPS[name].form(prefix=name, initial=initial) for name in offered}
     step_forms.update(bound or {})
     supervises = can(user, Action.SUPERVISE, task.organization)
+    if decision is None and supervises and page.pending_extension:
+        decision = ExtensionDecisionForm(prefix="decide", initial=initial)
     return render(
         request,
         "rectification/tasks/task_detail.html",
@@ -157,9 +179,10 @@ def _detail(request: HttpRequest, task: RectificationTask, bound: dict[str, form
             "line": page.line,
             "organization": task.organization,
             "forms": step_forms,
+            "offered": offered,
             "keeps": _keeps(user, task),
             "supervises": supervises,
-            "decision_form": ExtensionDecisionForm(prefix="decide") if supervises and page.pending_extension else None,
+            "decision_form": decision,
         },
     )
 
@@ -185,6 +208,17 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.task_for(_user(request), pk))
 
 
+def _keep_typed(form: forms.Form, task: RectificationTask) -> None:
+    """After a refused stale step: the typed text stays, and the form now carries the task's current version.
+
+    Once the person has read the newer state and merged their text, a second submit goes through.
+    """
+    task.refresh_from_db()
+    typed = cast(QueryDict, form.data).copy()  # the posted data of a bound form
+    typed[form.add_prefix("version")] = services.task_fingerprint(task)
+    form.data = typed
+
+
 @login_required
 @require_POST
 def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -200,6 +234,9 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if form.is_valid():
         try:
             message = step.run(task, form, user)
+        except services.TaskChanged as error:
+            form.add_error(None, str(error))
+            _keep_typed(form, task)
         except DomainError as error:
             if action not in _offered(selectors.task_page(task, timezone.localdate()), user):
                 # The task has moved on (a second submit, say): nothing to correct, just say why.
@@ -225,7 +262,18 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("task_detail", extension.task_id)
     approve = form.cleaned_data["decision"] == "approve"
     try:
-        services.extension_decide(extension=extension, approve=approve, comment=form.cleaned_data["comment"], by=user)
+        services.extension_decide(
+            extension=extension,
+            approve=approve,
+            comment=form.cleaned_data["comment"],
+            by=user,
+            expected=form.cleaned_data["version"] or None,
+        )
+    except services.TaskChanged as error:
+        form.add_error(None, str(error))
+        task = extension.task
+        _keep_typed(form, task)
+        return _detail(request, task, decision=form)
     except DomainError as error:
         messages.error(request, str(error))
     else:

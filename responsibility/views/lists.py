@@ -92,7 +92,13 @@ def list_for_org(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
 @login_required
 def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The list with its items by duty type, and what the user may do with it now."""
-    responsibility_list = _list_for(request.user, pk, Action.VIEW)
+    return _list_page(request, _list_for(request.user, pk, Action.VIEW))
+
+
+def _list_page(
+    request: HttpRequest, responsibility_list: ResponsibilityList, refused: str = "", typed_comment: str = ""
+) -> HttpResponse:
+    """The list page; after a refused stale step it says why and keeps the comment the person typed."""
     organization = responsibility_list.organization
     may_manage = can(request.user, Action.MANAGE, organization)
     may_supervise = can(request.user, Action.SUPERVISE, organization)
@@ -112,6 +118,10 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_revise": may_manage and is_open and responsibility_list.status == Status.APPROVED,
             "may_close": may_supervise and is_open,
             "may_record": may_manage and is_open,
+            # Every step's form carries the version of the list as shown here.
+            "list_version": services.list_fingerprint(responsibility_list),
+            "refused": refused,
+            "typed_comment": typed_comment,
         },
     )
 
@@ -200,33 +210,37 @@ def list_item_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("list_detail", item.list_id)
 
 
-ListStep = Callable[[ResponsibilityList, Any, str], ResponsibilityList]
+ListStep = Callable[[ResponsibilityList, Any, str, str | None], ResponsibilityList]
 
 # Who may take each step, what it does, and what the person is told afterwards.
 LIST_ACTIONS: dict[str, tuple[Action, ListStep, Any]] = {
     "submit": (
         Action.MANAGE,
-        lambda lst, by, comment: services.list_submit(responsibility_list=lst, by=by),
+        lambda lst, by, comment, expected: services.list_submit(responsibility_list=lst, by=by, expected=expected),
         gettext_lazy("清单已提交上级党组织审核。"),
     ),
     "approve": (
         Action.SUPERVISE,
-        lambda lst, by, comment: services.list_approve(responsibility_list=lst, by=by, comment=comment),
+        lambda lst, by, comment, expected: services.list_approve(
+            responsibility_list=lst, by=by, comment=comment, expected=expected
+        ),
         gettext_lazy("清单已审定并锁定。"),
     ),
     "return": (
         Action.SUPERVISE,
-        lambda lst, by, comment: services.list_return(responsibility_list=lst, by=by, comment=comment),
+        lambda lst, by, comment, expected: services.list_return(
+            responsibility_list=lst, by=by, comment=comment, expected=expected
+        ),
         gettext_lazy("清单已退回，审核意见已告知该组织。"),
     ),
     "revise": (
         Action.MANAGE,
-        lambda lst, by, comment: services.list_revise(responsibility_list=lst, by=by),
+        lambda lst, by, comment, expected: services.list_revise(responsibility_list=lst, by=by, expected=expected),
         gettext_lazy("已发起修订：修改后请重新提交审核，已审定的版本仍可查阅。"),
     ),
     "close": (
         Action.SUPERVISE,
-        lambda lst, by, comment: services.list_close(responsibility_list=lst, by=by),
+        lambda lst, by, comment, expected: services.list_close(responsibility_list=lst, by=by, expected=expected),
         gettext_lazy("该年度清单已关闭，不能再修改或记实。"),
     ),
 }
@@ -245,7 +259,11 @@ def list_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, _("审核意见不能超过 2000 个字。"))
         return redirect("list_detail", responsibility_list.pk)
     try:
-        step(responsibility_list, _user(request), form.cleaned_data["comment"])
+        step(responsibility_list, _user(request), form.cleaned_data["comment"], form.cleaned_data["version"] or None)
+    except services.ListChanged as error:
+        # Nothing was done; the page shows the list as it is now, with the comment as typed to merge.
+        responsibility_list.refresh_from_db()
+        return _list_page(request, responsibility_list, refused=str(error), typed_comment=form.cleaned_data["comment"])
     except DomainError as error:
         messages.error(request, str(error))
     else:
