@@ -38,6 +38,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Organization, Position, User  # noqa: E402
+from accounts.scale import path_step as step  # noqa: E402
 from responsibility import progress  # noqa: E402
 from responsibility.models import (  # noqa: E402
     Category,
@@ -49,18 +50,8 @@ from responsibility.models import (  # noqa: E402
     ResponsibilityList,
 )
 
-ALPHABET = Organization.alphabet
 BRANCHES_PER_TOWNSHIP = 100
 BATCH = 2000
-
-
-def step(number: int) -> str:
-    """Treebeard's four base-36 characters for the NUMBER-th child (1-based)."""
-    digits = ""
-    while number:
-        number, remainder = divmod(number, len(ALPHABET))
-        digits = ALPHABET[remainder] + digits
-    return digits.rjust(Organization.steplen, "0")
 
 
 def build(total: int, year: int, seed: int = 7) -> tuple[User, Organization]:
