@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Self
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
@@ -118,6 +121,8 @@ class Dashboard:
     rows: list[DashboardRow]
     total: DashboardRow | None
     """The rows summed; None when there is nothing to show."""
+    computed_at: datetime | None = None
+    """When the figures were counted: a cached dashboard says how old it is."""
 
 
 def month_span(today: date) -> tuple[date, date]:
@@ -252,3 +257,23 @@ def committee_dashboard(user: Any, roots: Sequence[Organization], *, year: int, 
         total.grades.add(row.grades)
         total.rectification.add(row.rectification)
     return Dashboard(year=year, month=start, roots=list(roots), rows=rows, total=total)
+
+
+def committee_dashboard_cached(user: Any, roots: Sequence[Organization], *, year: int, today: date) -> Dashboard:
+    """The dashboard as counted at most DASHBOARD_CACHE_SECONDS ago for this person, roots, year and day.
+
+    At province scale the seven aggregates read every record, report and task of the year
+    (seconds, not milliseconds); a committee's figures move slowly, so a few minutes' lag
+    (shown on the page) buys pages that answer at once. Per person: the rectification block
+    counts what that person supervises.
+    """
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if seconds <= 0:
+        return committee_dashboard(user, roots, year=year, today=today)
+    key = "dashboard:{}:{}:{}:{}".format(user.pk, ",".join(str(root.pk) for root in roots), year, today.isoformat())
+    board: Dashboard | None = cache.get(key)
+    if board is None:
+        board = committee_dashboard(user, roots, year=year, today=today)
+        board.computed_at = timezone.now()
+        cache.set(key, board, seconds)
+    return board

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts.dashboard import Dashboard, committee_dashboard
+from accounts.dashboard import Dashboard, committee_dashboard_cached
 from accounts.models import Organization
 from accounts.permissions import Action, get_organization_for, scope_for
 from accounts.selectors import ancestors_of
@@ -97,7 +98,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """工作台: lists, records, reports, grades and rectification of a year over the subtree, by child organization."""
     roots, chosen = _dashboard_roots(request)
     year = year_from(request.GET.get("year"))
-    board = committee_dashboard(request.user, roots, year=year, today=timezone.localdate())
+    board = committee_dashboard_cached(request.user, roots, year=year, today=timezone.localdate())
     ancestors = []
     if chosen is not None:
         ancestors = [ancestor for ancestor in ancestors_of(chosen) if may_follow_progress(request.user, ancestor)]
@@ -114,5 +115,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "root": roots[0] if len(roots) == 1 else None,
             "ancestors": ancestors,
             "grade_choices": Rating.choices,
+            "cache_minutes": max(1, round(settings.DASHBOARD_CACHE_SECONDS / 60)),
         },
     )

@@ -1,4 +1,4 @@
-"""Forms for sign-in and the import upload."""
+"""Forms for sign-in, two-factor sign-in and the import upload."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,9 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = _("登录名")
         self.fields["password"].label = _("密码")
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})
+        # AuthenticationForm sets max_length after the field is built, so nothing enforced it: django-axes
+        # then stored an over-long name in its 255-character column, a server error on PostgreSQL.
+        self.fields["username"].validators.append(MaxLengthValidator(self.username_field.max_length or 254))
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -61,3 +65,32 @@ class ImportForm(forms.Form):
                     % {"name": upload.name, "mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
                 )
         return files
+
+
+class TwoFactorCodeForm(forms.Form):
+    """The code asked for after the password: from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label=_("动态验证码"),
+        max_length=32,
+        help_text=_("打开手机上的身份验证器应用，输入显示的 6 位数字；手机不在身边时可输入一个恢复码。"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "autofocus": True}),
+    )
+
+
+class TwoFactorEnrolForm(forms.Form):
+    code = forms.CharField(
+        label=_("动态验证码"),
+        max_length=16,
+        help_text=_("扫码或手动添加后，输入应用中显示的 6 位数字。"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class TwoFactorDisableForm(forms.Form):
+    confirmation = forms.CharField(
+        label=_("当前密码或动态验证码"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

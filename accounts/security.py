@@ -1,5 +1,5 @@
-"""Sign-in security: the client's address, the lockout page, session time limits, first-sign-in
-password change and the sign-in log (logger ``accounts.security``)."""
+"""Sign-in security: the client's address, the lockout page, session time limits, the two-factor
+step, first-sign-in password change and the sign-in log (logger ``accounts.security``)."""
 
 from __future__ import annotations
 
@@ -14,17 +14,22 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+
+from accounts import two_factor
 
 log = logging.getLogger("accounts.security")
 
 MUST_CHANGE_PASSWORD = "must_change_password"
 SIGNED_IN_AT = "signed_in_at"
 LAST_ACTIVITY = "last_activity"
+# What the person still owes after the password (accounts.two_factor.Step); set at sign-in.
+TWO_FACTOR_STEP = "two_factor_step"
 # Writing the session on every request would cost a write per page; a minute is precise enough.
 ACTIVITY_RESOLUTION_SECONDS = 60
 
@@ -57,9 +62,14 @@ def lockout_response(
     return TemplateResponse(
         request,
         "accounts/login.html",
-        {"form": form, "next": request.POST.get("next", "")},
+        {"form": form, "next": request.POST.get("next", ""), **sign_in_page_context()},
         status=settings.AXES_HTTP_RESPONSE_CODE,
     ).render()
+
+
+def sign_in_page_context() -> dict[str, Any]:
+    # The demo of `make run` signs in without a second factor; the page says so rather than hide it.
+    return {"two_factor_demo": not settings.TWO_FACTOR_REQUIRED}
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.security.signed_in")
@@ -68,6 +78,8 @@ def _signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
         now = int(time.time())
         request.session[SIGNED_IN_AT] = now
         request.session[LAST_ACTIVITY] = now
+        # Decided once here, so later pages cost no query to know whether the person is through.
+        request.session[TWO_FACTOR_STEP] = str(two_factor.sign_in_step(user))
     log.info("sign-in user=%s address=%s", user.get_username(), client_address(request))
 
 
@@ -85,6 +97,24 @@ def _sign_in_failed(
     log.warning("sign-in failed user=%s address=%s", credentials.get("username", "-"), client_address(request))
 
 
+def _exempt_from_two_factor(path: str, step: str) -> bool:
+    allowed = (
+        reverse("two_factor_verify" if step == two_factor.Step.VERIFY else "two_factor_enrol"),
+        reverse("logout"),
+        reverse("healthz"),
+        reverse("set_language"),
+        settings.STATIC_URL,
+    )
+    return path.startswith(allowed)
+
+
+def _two_factor_redirect(request: HttpRequest, step: str) -> HttpResponse:
+    target = reverse("two_factor_verify" if step == two_factor.Step.VERIFY else "two_factor_enrol")
+    if request.method == "GET":
+        target = f"{target}?{urlencode({'next': request.get_full_path()})}"
+    return HttpResponseRedirect(target)
+
+
 def _exempt_from_password_change(path: str) -> bool:
     allowed = (
         reverse("password_change"),
@@ -98,8 +128,12 @@ def _exempt_from_password_change(path: str) -> bool:
 
 
 class SessionSecurityMiddleware:
-    """Ends a session idle for SESSION_IDLE_MINUTES or older than SESSION_ABSOLUTE_HOURS, and keeps a
-    person who must change their password on the password page until they do."""
+    """Ends a session idle for SESSION_IDLE_MINUTES or older than SESSION_ABSOLUTE_HOURS, keeps a person
+    who owes the second factor on its page until they give it (administration included), and then a
+    person who must change their password on the password page until they do.
+
+    The second factor comes before the password change: a password alone, even the initial one, must
+    not be enough to set a new password."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -119,7 +153,22 @@ class SessionSecurityMiddleware:
                 return redirect_to_login(request.get_full_path())
             if now - last_activity >= ACTIVITY_RESOLUTION_SECONDS or LAST_ACTIVITY not in session:
                 session[LAST_ACTIVITY] = now
-            if session.get(MUST_CHANGE_PASSWORD) and not _exempt_from_password_change(request.path):
+            step = session.get(TWO_FACTOR_STEP)
+            if step is None or (not step and self._newly_required(request)):
+                # A session from before two-factor sign-in, or a person made a committee member (or the
+                # setting switched on) since signing in: decided now, never assumed done.
+                step = session[TWO_FACTOR_STEP] = str(two_factor.sign_in_step(request.user))
+            if step:
+                if not _exempt_from_two_factor(request.path, step):
+                    return _two_factor_redirect(request, step)
+            elif session.get(MUST_CHANGE_PASSWORD) and not _exempt_from_password_change(request.path):
                 messages.warning(request, _("首次登录，请先修改密码。"))
                 return redirect("password_change")
         return self.get_response(request)
+
+    @staticmethod
+    def _newly_required(request: HttpRequest) -> bool:
+        # The scope is cached on the user for the request, and nearly every page needs it anyway.
+        user: Any = request.user
+        verified = getattr(user, "is_verified", None)
+        return settings.TWO_FACTOR_REQUIRED and not (verified and verified()) and two_factor.is_required_for(user)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import audit_views, dashboard_views, notification_views, views
+from accounts import audit_views, dashboard_views, notification_views, two_factor_views, views
 from accounts.calendar_views import calendar_feed
 
 urlpatterns = [
@@ -9,6 +9,11 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("two-factor/", two_factor_views.two_factor_settings, name="two_factor_settings"),
+    path("two-factor/verify/", two_factor_views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/enrol/", two_factor_views.two_factor_enrol, name="two_factor_enrol"),
+    path("two-factor/recovery-codes/", two_factor_views.two_factor_recovery_codes, name="two_factor_recovery_codes"),
+    path("two-factor/disable/", two_factor_views.two_factor_disable, name="two_factor_disable"),
     path("orgs/", views.organization_tree, name="organization_tree"),
     path("orgs/import/", views.organization_import, name="organization_import"),
     path("orgs/<int:pk>/", views.organization_detail, name="organization_detail"),

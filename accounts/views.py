@@ -34,6 +34,9 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), **security.sign_in_page_context()}
+
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         # Never signed in before: the password was set by an import or an administrator, so the
         # person replaces it before anything else (accounts.security keeps them on that page).

@@ -81,6 +81,9 @@ INSTALLED_APPS = [
     "treebeard",
     "axes",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "responsibility",
     "reviews",
@@ -98,10 +101,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Gives request.user the second factor (otp_device) this session was verified with, if any.
+    "django_otp.middleware.OTPMiddleware",
     # Lets the audit trail record who changed what and from which address.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Session time limits and the first-sign-in password change; needs the user and messages.
+    # Session time limits, the two-factor step and the first-sign-in password change; needs the user and messages.
     "accounts.security.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a lockout flagged during sign-in into the lockout page; django-axes wants it last.
@@ -177,6 +182,11 @@ if min(LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, SESSION_IDLE_MINUTES, SESSION
     raise ImproperlyConfigured(
         "LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be >= 1."
     )
+# Two-factor sign-in (docs/deployment.md): required of administrators and committee roles in
+# production; off by default in development so the demo logins of `make run` work without a phone.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", PRODUCTION)
+# An administrator resets a lost device by deleting it; seeing its key or recovery codes would let them copy it.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Only behind our own front proxy may its X-Forwarded-For be believed (its last entry is the client).
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", PRODUCTION)
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
@@ -229,10 +239,17 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task for another
+# …and with Redis that task is requeued at once, not after the hour's visibility timeout.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # One cache shared by every web process when Redis is there (the ballot pages' limit on
 # wrong codes counts per client across processes); otherwise each process keeps its own.
+# 工作台 figures are counted over the whole subtree (seconds at province scale) and kept this long
+# per person, root and year; 0 counts them afresh on every request.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
+if DASHBOARD_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("DASHBOARD_CACHE_SECONDS must be 0 or more.")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "pb"}

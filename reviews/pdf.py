@@ -19,7 +19,6 @@ import ctypes
 import ctypes.util
 import logging
 import mimetypes
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -599,7 +598,8 @@ def rendered_report_retry(*, rendered: RenderedReport, by: User) -> RenderedRepo
 
 
 def _file_name(rendered: RenderedReport) -> str:
-    return f"{rendered.organization.code}-{rendered.year}-{rendered.kind}-{uuid.uuid4().hex[:12]}.pdf"
+    # One name per row: a render retried after its worker was killed overwrites what that run left, never adds a file.
+    return f"{rendered.organization.code}-{rendered.year}-{rendered.kind}-{rendered.pk}.pdf"
 
 
 def rendered_report_render(*, rendered_id: int) -> str:
@@ -615,6 +615,8 @@ def rendered_report_render(*, rendered_id: int) -> str:
         data = render_pdf(document_html(rendered.organization, rendered.year, rendered.kind))
         field_file = rendered.file
         name = field_file.field.generate_filename(rendered, _file_name(rendered))
+        if field_file.storage.exists(name):
+            field_file.storage.delete(name)  # the partial file of a killed run
         stored = field_file.storage.save(name, ContentFile(data))
     except Exception as error:  # whatever went wrong, the person sees why and may retry
         logger.exception("Rendering %s failed", rendered_id)

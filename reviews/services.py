@@ -409,6 +409,15 @@ def report_submit(*, report: DutyReport, by: User) -> DutyReport:
     locked.submitted_at = now
     locked.return_reason = ""
     locked.save(update_fields=["status", "submitted_at", "return_reason"])
+    # Through the outbox, in this transaction: a broker outage delays the notice but never loses it or the report.
+    reviewer_in_charge = _secretary_of(locked.cycle.organization)
+    if reviewer_in_charge is not None:
+        notify(
+            recipient=reviewer_in_charge,
+            kind="report_submitted",
+            title=_("述职报告已提交，待评议：%(organization)s") % {"organization": locked.organization.name},
+            url=reverse("report_detail", args=[locked.pk]),
+        )
     return locked
 
 

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 from reviews import pdf
+from reviews.models import RenderedReport
+
+Status = RenderedReport.Status
 
 
 # A render that hangs (a huge subtree, a stuck font lookup) is stopped and recorded as failed, and may be retried.
-@shared_task(name="reviews.render_report", soft_time_limit=300, time_limit=360)
-def render_report(rendered_id: int) -> str:
-    """Renders one queued RenderedReport into storage; a second delivery of the same id does nothing."""
+# No result: the row records the outcome, and waiting on a result backend would hold the web request when Redis is down.
+@shared_task(name="reviews.render_report", bind=True, soft_time_limit=300, time_limit=360, ignore_result=True)
+def render_report(self: Any, rendered_id: int) -> str:
+    """Renders one queued RenderedReport into storage; a second delivery of the same id does nothing.
+
+    A redelivered message (its worker was killed mid-render and the message requeued) takes the render over:
+    the run that left the row "rendering" is dead, so the row goes back to the queue for this run.
+    """
+    if (self.request.delivery_info or {}).get("redelivered"):
+        RenderedReport.objects.filter(pk=rendered_id, status=Status.RENDERING).update(status=Status.QUEUED)
     return pdf.rendered_report_render(rendered_id=rendered_id)

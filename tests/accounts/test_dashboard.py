@@ -355,3 +355,53 @@ def test_query_count_does_not_grow_with_the_organizations_below(
     _person("new_secretary", extra, Position.Role.SECRETARY)
     assert count() == small
     assert count(org=tree.general.pk) == small_drilled
+
+
+def test_a_cached_dashboard_is_counted_once_and_says_when(
+    client: Client, people: SimpleNamespace, busy_year: None, settings: Any
+) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    client = signed_in(client, people.committee_secretary)
+    first = client.get(URL)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(URL)
+    # Only the session, the user and the permission module's scope: none of the seven aggregates.
+    assert not [query for query in queries if "GROUP BY" in query["sql"]]
+    assert board_of(again).total == board_of(first).total
+    assert board_of(again).computed_at is not None
+    page = again.content.decode()
+    assert 'id="dashboard-computed-at"' in page
+    assert "每 5 分钟更新" in page
+    cache.clear()
+
+
+def test_the_cache_is_per_person_year_and_root(
+    client: Client, people: SimpleNamespace, tree: Tree, busy_year: None, settings: Any
+) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    client = signed_in(client, people.committee_secretary)
+    whole = board_of(client.get(URL))
+    drilled = board_of(client.get(URL, {"org": tree.general.pk}))
+    other_year = board_of(client.get(URL, {"year": TODAY.year - 1}))
+    assert next(row.organization for row in drilled.rows) == tree.general
+    assert next(row.organization for row in whole.rows) != tree.general
+    assert other_year.year == TODAY.year - 1
+    assert whole.year == TODAY.year
+    cache.clear()
+
+
+def test_without_a_cache_the_page_counts_afresh_and_says_nothing_of_age(
+    client: Client, people: SimpleNamespace, busy_year: None
+) -> None:
+    client = signed_in(client, people.committee_secretary)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(URL)
+    assert [query for query in queries if "GROUP BY" in query["sql"]]
+    assert 'id="dashboard-computed-at"' not in page.content.decode()
