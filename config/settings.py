@@ -293,6 +293,12 @@ CELERY_BEAT_SCHEDULE["accounts-deliver-notifications"] = {
     "schedule": crontab(minute="*"),
 }
 
+# A PDF asked for while the broker was down waits as queued; this sweep sends it once the broker is back.
+CELERY_BEAT_SCHEDULE["reviews-requeue-renders"] = {
+    "task": "reviews.requeue_renders",
+    "schedule": crontab(minute="*/10"),
+}
+
 # The largest import file an administrator may upload (bytes).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 

@@ -60,6 +60,8 @@ LISTED = 50
 """How many overdue tasks and recurring findings the summary lists; it gives the totals beside them."""
 STALE_AFTER = timedelta(minutes=30)
 """A render still "rendering" after this long died with its worker: asking again replaces it."""
+REQUEUE_AFTER = timedelta(minutes=10)
+"""A render still queued this long after it was asked for lost its message (the broker was down): send it again."""
 BASE_URL = "https://pdf.invalid/"
 """Where the documents pretend to live, so /static/… resolves to a URL the fetcher below maps to a file."""
 CJK_SAMPLE_LANGUAGE = b":lang=zh"
@@ -545,10 +547,35 @@ def _check_request(organization: Organization, year: int, kind: str) -> None:
         raise DomainError(_("党支部没有下级党组织，请选择“年度报告”。"))
 
 
-def _enqueue(rendered_id: int) -> None:
+def _send(rendered_id: int) -> None:
     from reviews.tasks import render_report
 
-    transaction.on_commit(lambda: render_report.delay(rendered_id))
+    try:
+        render_report.delay(rendered_id)
+    except Exception:
+        # The broker is down: the row is committed as queued, and the periodic sweep
+        # (rendered_reports_requeue) sends it once the broker is back. The request must not fail.
+        logger.exception("Could not queue render %s; the periodic sweep queues it again.", rendered_id)
+
+
+def _enqueue(rendered_id: int) -> None:
+    transaction.on_commit(lambda: _send(rendered_id))
+
+
+def rendered_reports_requeue(*, now: Any = None, limit: int = 500) -> int:
+    """Sends again the renders still queued REQUEUE_AFTER after they were asked for (their message was lost).
+
+    A duplicate message is harmless: only one run moves a row out of QUEUED.
+    """
+    cutoff = (now or timezone.now()) - REQUEUE_AFTER
+    waiting = list(
+        RenderedReport.objects.filter(status=Status.QUEUED, requested_at__lt=cutoff)
+        .order_by("requested_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for rendered_id in waiting:
+        _send(rendered_id)
+    return len(waiting)
 
 
 def rendered_report_request(

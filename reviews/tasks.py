@@ -24,3 +24,9 @@ def render_report(self: Any, rendered_id: int) -> str:
     if (self.request.delivery_info or {}).get("redelivered"):
         RenderedReport.objects.filter(pk=rendered_id, status=Status.RENDERING).update(status=Status.QUEUED)
     return pdf.rendered_report_render(rendered_id=rendered_id)
+
+
+@shared_task(name="reviews.requeue_renders", ignore_result=True)
+def requeue_renders() -> int:
+    """Beat's sweep: queues again the renders whose message a broker outage lost."""
+    return pdf.rendered_reports_requeue()

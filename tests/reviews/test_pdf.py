@@ -632,3 +632,35 @@ def test_the_list_page_costs_the_same_queries_whatever_its_length(
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(reverse("yearly_reports"))
     assert response.content.decode().count("data-rendered=") == 5
+
+
+def test_a_request_made_while_the_broker_is_down_is_saved_and_sent_by_the_sweep(
+    tree: Tree,
+    people: SimpleNamespace,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    from kombu.exceptions import OperationalError
+
+    from reviews import tasks
+
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.render_report, "delay", broker_down)
+    client = signed_in(people.committee_secretary)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_request(client, tree.township, Kind.SUMMARY)
+    assert response.status_code == 302
+    rendered = RenderedReport.objects.get()
+    assert rendered.status == Status.QUEUED
+    # Not yet: a render may wait in a long queue for a while.
+    assert pdf.rendered_reports_requeue() == 0
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.render_report, "delay", sent.append)
+    later = timezone.now() + pdf.REQUEUE_AFTER + timedelta(seconds=1)
+    assert pdf.rendered_reports_requeue(now=later) == 1
+    assert sent == [rendered.pk]
+    # The sweep leaves alone what is rendering or done.
+    RenderedReport.objects.filter(pk=rendered.pk).update(status=Status.RENDERING)
+    assert pdf.rendered_reports_requeue(now=later) == 0
