@@ -16,7 +16,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from accounts.history import audited
@@ -224,6 +224,14 @@ class RectificationTask(models.Model):
             models.Index(fields=["status", "deadline"], name="task_status_deadline_idx"),
             models.Index(fields=["organization", "year"], name="task_org_year_idx"),
             models.Index(fields=["responsible", "status"], name="task_responsible_idx"),
+            # The board's order (open work first, then by deadline) read straight off an index: at
+            # province scale sorting the year's 300,000 tasks for one page cost a third of a second.
+            models.Index(
+                F("year"),
+                Case(When(status="accepted", then=Value(1)), default=Value(0)),
+                F("deadline"),
+                name="task_board_order_idx",
+            ),
         ]
 
     def __str__(self) -> str:
