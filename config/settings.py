@@ -146,6 +146,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # A dropped connection is noticed before use instead of failing a request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # PostgreSQL's JIT compiles the province-wide aggregates of the dashboard for longer than they
+        # run (3.8 s of compiling for a 0.3 s query on seed_scale --orgs 100000, docs/benchmarks.md).
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -48,6 +48,15 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_a_real_broker() -> 
     assert result.stdout.strip() == "django.db.backends.postgresql False redis://127.0.0.1:6379/3"
 
 
+def test_postgresql_connections_run_without_jit_and_keep_options_from_the_url() -> None:
+    result = load_settings(
+        "settings.DATABASES['default']['OPTIONS']['options'], settings.DATABASES['default']['CONN_HEALTH_CHECKS']",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/example?options=-c%20statement_timeout%3D30000",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "-c statement_timeout=30000 -c jit=off True"
+
+
 @pytest.mark.parametrize(
     ("variables", "complaint"),
     [
