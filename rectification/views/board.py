@@ -135,7 +135,10 @@ def rectification_board(request: HttpRequest) -> HttpResponse:
     for figures in groups.values():
         summary.add(figures)
     tasks = selectors.board_table(user, roots, filters, today=today, limits=limits)
-    page = Paginator(tasks, BOARD_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(tasks, BOARD_PER_PAGE)
+    # The figures counted exactly these tasks; a second COUNT would read the year's tasks again.
+    paginator.count = summary.tasks
+    page = paginator.get_page(request.GET.get("page"))
     ancestors = []
     if chosen is not None:
         ancestors = [ancestor for ancestor in ancestors_of(chosen) if may_follow_progress(user, ancestor)]

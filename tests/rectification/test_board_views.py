@@ -244,6 +244,8 @@ def test_filters_narrow_the_table_and_the_counts(
     names = {name for name, task in tasks.items() if task.pk in task_ids(response)}
     assert names == expected
     assert response.context["summary"].tasks == len(expected)
+    # The pages are counted from the figures, so they must be the same tasks.
+    assert response.context["page"].paginator.count == len(expected)
 
 
 def test_an_earlier_year_of_the_same_category_flags_the_task_and_fills_the_panel(
@@ -274,6 +276,23 @@ def test_an_earlier_year_of_the_same_category_flags_the_task_and_fills_the_panel
     assert 'data-tag="recurring"' in page
     assert "去年：三会一课不规范" in page
     assert task_ids(signed_in(client, boss).get(BOARD, {"recurring": "on"})) == [task.pk]
+
+
+def test_pages_split_the_counted_tasks(
+    client: Client, tree: Tree, people: SimpleNamespace, category: Category, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rectification.views import board
+
+    monkeypatch.setattr(board, "BOARD_PER_PAGE", 2)
+    boss = people.committee_secretary
+    made = [make_task(tree.branch, boss, category, overdue_days=days) for days in (1, 2, 3, 4, 5)]
+    signed_in(client, boss)
+    seen = []
+    for number in (1, 2, 3):
+        response = client.get(BOARD, {"page": number})
+        assert response.context["page"].paginator.num_pages == 3
+        seen.extend(task_ids(response))
+    assert sorted(seen) == sorted(task.pk for task in made)
 
 
 def _board_queries(client: Client) -> int:
