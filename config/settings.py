@@ -253,8 +253,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # 工作台 figures are counted over the whole subtree (seconds at province scale) and kept this long
 # per person, root and year; 0 counts them afresh on every request.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
-if DASHBOARD_CACHE_SECONDS < 0:
-    raise ImproperlyConfigured("DASHBOARD_CACHE_SECONDS must be 0 or more.")
+# The rectification board's figures are kept until a task or finding below the board's root
+# changes (accounts/figures_cache.py), and at most this long; 0 counts them on every request.
+BOARD_CACHE_SECONDS = env_int("BOARD_CACHE_SECONDS", 600)
+if min(DASHBOARD_CACHE_SECONDS, BOARD_CACHE_SECONDS) < 0:
+    raise ImproperlyConfigured("DASHBOARD_CACHE_SECONDS and BOARD_CACHE_SECONDS must be 0 or more.")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "pb"}

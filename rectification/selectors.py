@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any, cast
 
+from django.conf import settings
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.figures_cache import cached_figures
 from accounts.models import Organization, User
 from accounts.permissions import Action, can, get_object_for, require, scope_for, supervised_q, visible_q
 from rectification import rules, services
@@ -370,6 +373,23 @@ def _group_key(roots: Sequence[Organization], field: str = "organization__path")
         return Substr(field, 1, lengths.pop())
     whens = [When(**{f"{field}__startswith": root.path}, then=Value(root.path)) for root in roots]
     return Case(*whens, default=Value(""))
+
+
+def board_figures_cached(
+    user: Any, roots: Sequence[Organization], filters: BoardFilters, *, today: date, limits: rules.Limits
+) -> dict[str, BoardFigures]:
+    """board_figures_by_group, cached while no task or finding under the roots changes (BOARD_CACHE_SECONDS at most)."""
+    key = "board:{}:{}:{}:{}:{}".format(
+        user.pk, ",".join(str(root.pk) for root in roots), repr(filters), today.isoformat(), repr(limits)
+    )
+    figures, _hit = cached_figures(
+        services.FIGURES_AREA,
+        roots,
+        hashlib.sha256(key.encode()).hexdigest(),
+        settings.BOARD_CACHE_SECONDS,
+        lambda: board_figures_by_group(user, roots, filters, today=today, limits=limits),
+    )
+    return figures
 
 
 def board_figures_by_group(

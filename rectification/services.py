@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.concurrency import fingerprint
+from accounts.figures_cache import mark_changed
 from accounts.models import Organization, User
 from accounts.notifications import notify
 from accounts.services import DomainError, clean_text, transition
@@ -66,7 +67,13 @@ def _tell_responsible(task: RectificationTask, kind: str, title: str, body: str)
     notify(recipient=task.responsible, kind=kind, title=title, body=body, url=reverse("task_detail", args=[task.pk]))
 
 
+FIGURES_AREA = "rectification"
+"""The change marks (accounts.figures_cache) that task steps and new findings set and the board's figures read."""
+
+
 def _event(task: RectificationTask, kind: str, by: User, text: str = "") -> TaskEvent:
+    # Every change to a task is an event, so this is where the boards above it learn of it.
+    mark_changed(FIGURES_AREA, [task.organization])
     return TaskEvent.objects.create(task=task, kind=kind, by=by, text=text)
 
 
@@ -216,6 +223,7 @@ def finding_raise(
         raise DomainError(_("请选择严重程度。"))
     if inspection is not None and not inspection.targets.filter(organization=organization).exists():
         raise DomainError(_("该组织不在本次督查范围内。"))
+    mark_changed(FIGURES_AREA, [organization])
     return Finding.objects.create(
         organization=organization,
         year=year,

@@ -40,6 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The cache outlives a test's rolled-back data; tests of the cached dashboard switch it on.
     settings.DASHBOARD_CACHE_SECONDS = 0
+    settings.BOARD_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

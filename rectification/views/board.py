@@ -130,7 +130,7 @@ def rectification_board(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     today = timezone.localdate()
     limits = rules.Limits.from_settings()
-    groups = selectors.board_figures_by_group(user, roots, filters, today=today, limits=limits)
+    groups = selectors.board_figures_cached(user, roots, filters, today=today, limits=limits)
     summary = selectors.BoardFigures()
     for figures in groups.values():
         summary.add(figures)

@@ -575,3 +575,99 @@ def test_the_findings_page_costs_the_same_number_of_queries_whatever_the_data(
         raise_finding(tree.direct_branch, boss, category, description=f"今年{index}")
         make_task(tree.branch_sibling, boss, category)
     assert _findings_queries(client) == small
+
+
+# Figures kept while nothing below changes -----------------------------------------
+
+
+def _group_by_queries(client: Client, query: dict[str, str] | None = None) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(BOARD, query or {}).status_code == 200
+    return len([sql for sql in captured if "GROUP BY" in sql["sql"]])
+
+
+@pytest.fixture
+def board_cache(settings) -> None:  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.BOARD_CACHE_SECONDS = 600
+    yield
+    cache.clear()
+
+
+def test_the_figures_are_counted_once_until_a_task_below_changes(
+    client: Client,
+    tree: Tree,
+    people: SimpleNamespace,
+    category: Category,
+    board_cache: None,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    boss = people.committee_secretary
+    task = make_task(tree.branch, boss, category, status="awaiting_acceptance")
+    signed_in(client, boss)
+    assert _group_by_queries(client) == 2  # the task figures and the recurring findings
+    assert _group_by_queries(client) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        services.task_accept(task=task, by=boss, comment="好")
+    assert _group_by_queries(client) == 2
+    response = client.get(BOARD)
+    assert response.context["summary"].accepted == 1
+    assert response.context["page"].paginator.count == 1
+    # Other filters are other figures.
+    assert _group_by_queries(client, {"status": "accepted"}) == 2
+
+
+def test_a_new_finding_below_refreshes_the_figures_but_one_elsewhere_does_not(
+    client: Client,
+    tree: Tree,
+    people: SimpleNamespace,
+    category: Category,
+    board_cache: None,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    boss = people.committee_secretary
+    make_task(tree.branch, boss, category)
+    signed_in(client, boss)
+    drilled = {"org": str(tree.general.pk)}
+    _group_by_queries(client, drilled)
+    assert _group_by_queries(client, drilled) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        raise_finding(tree.direct_branch, boss, category)  # under the township, not under the general branch
+    assert _group_by_queries(client, drilled) == 0
+    assert _group_by_queries(client) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        make_task(tree.branch_sibling, boss, category)
+    assert _group_by_queries(client, drilled) == 2
+    assert client.get(BOARD, drilled).context["summary"].tasks == 2
+
+
+def test_each_person_has_their_own_figures(
+    client: Client, tree: Tree, people: SimpleNamespace, category: Category, board_cache: None
+) -> None:
+    boss = people.committee_secretary
+    make_task(tree.branch, boss, category)
+    assert signed_in(client, boss).get(BOARD).context["summary"].tasks == 1
+    assert signed_in(client, people.grantee).get(BOARD).context["summary"].tasks == 1
+    assert _group_by_queries(signed_in(client, boss)) == 0
+
+
+def test_with_the_cache_unreachable_the_board_counts_afresh(
+    client: Client,
+    tree: Tree,
+    people: SimpleNamespace,
+    category: Category,
+    board_cache: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionError("Redis is down")
+
+    make_task(tree.branch, people.committee_secretary, category)
+    monkeypatch.setattr(cache, "get_many", down)
+    signed_in(client, people.committee_secretary)
+    assert _group_by_queries(client) == 2
+    assert client.get(BOARD).context["summary"].tasks == 1
