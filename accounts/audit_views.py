@@ -56,7 +56,8 @@ def _filters(request: HttpRequest) -> AuditFilters:
     model = request.GET.get("model", "")
     return AuditFilters(
         model=model if model in AUDITED_MODELS else "",
-        person=request.GET.get("person", "").strip(),
+        # PostgreSQL refuses a NUL in a query, and no name contains one.
+        person=request.GET.get("person", "").replace("\x00", "").strip(),
         start=_date(request.GET.get("start")),
         end=_date(request.GET.get("end")),
     )
@@ -82,7 +83,7 @@ def audit_rows(user: Any, filters: AuditFilters) -> list[Any]:
         history = _history_model(label)
         condition = visible_q(user, prefix)
         if filters.person:
-            condition &= Q(history_user__username=filters.person) | Q(history_user__first_name=filters.person)
+            condition &= Q(history_user__username=filters.person) | Q(history_user__full_name=filters.person)
         if filters.start:
             condition &= Q(history_date__date__gte=filters.start)
         if filters.end:

@@ -34,7 +34,8 @@ def scope_root_organizations(user: Any) -> QuerySet[Organization]:
 
 def organization_search(user: Any, text: str) -> QuerySet[Organization]:
     """Organizations the user sees whose name or code contains the text."""
-    text = text.strip()
+    # PostgreSQL refuses a NUL in a query, and no name contains one.
+    text = text.replace("\x00", "").strip()
     matches = visible_organizations(user).filter(name__icontains=text) | visible_organizations(user).filter(
         code__icontains=text
     )

@@ -223,7 +223,8 @@ def commitment_edit(request: HttpRequest, org_pk: int, year: int) -> HttpRespons
 @require_GET
 def public_commitments(request: HttpRequest) -> HttpResponse:
     """党务公开: published commitments, open to everyone without signing in."""
-    query = request.GET.get("q", "").strip()[:64]
+    # PostgreSQL refuses a NUL in a query, and no name contains one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:64]
     page = Paginator(selectors.published_commitments(query), PUBLIC_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -257,7 +257,8 @@ def record_review_queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not scope_for(user).is_committee:
         raise PermissionDenied
-    query = request.GET.get("q", "").strip()[:100]
+    # PostgreSQL refuses a NUL in a query, and no name contains one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     page = Paginator(selectors.records_awaiting_review(user, query), RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -166,7 +166,8 @@ def report_self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
     if not writable:
         messages.info(request, _not_writable_message(report))
         return redirect("report_self_assessment", report.pk)
-    query = (request.POST.get("q") or request.GET.get("q") or "").strip()[:100]
+    # PostgreSQL refuses a NUL in a query, and no record contains one.
+    query = (request.POST.get("q") or request.GET.get("q") or "").replace("\x00", "").strip()[:100]
     posted = [int(value) for value in request.POST.getlist("records") if value.isdigit()]
     records = selectors.evidence_choices(report, query=query, keep=line.record_ids + posted)
     record_ids = [record.pk for record in records]
