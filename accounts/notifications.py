@@ -13,6 +13,8 @@ import json
 import logging
 import secrets
 import urllib.request
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,42 +67,76 @@ class PermanentDeliveryError(DeliveryError):
 # Writing ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def notify(*, recipient: User, kind: str, title: str, body: str = "", url: str = "") -> Notification:
     """Writes a notification and its outside deliveries in the current transaction; sends after commit."""
-    notification = Notification.objects.create(
-        recipient=recipient, kind=kind, title=" ".join(title.split())[:200], body=body, url=url
+    return notify_many([Draft(recipient=recipient, kind=kind, title=title, body=body, url=url)])[0]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One notification to write with notify_many."""
+
+    recipient: User
+    kind: str
+    title: str
+    body: str = ""
+    url: str = ""
+
+
+@transaction.atomic
+def notify_many(drafts: Sequence[Draft]) -> list[Notification]:
+    """notify for many at once: the same rows in a constant number of queries, one delivery run after commit.
+
+    The reminder sweep writes hundreds of thousands of notifications at province scale; one query
+    per row (and one queued task per row) made it take most of an hour.
+    """
+    if not drafts:
+        return []
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            recipient=draft.recipient,
+            kind=draft.kind,
+            title=" ".join(draft.title.split())[:200],
+            body=draft.body,
+            url=draft.url,
+        )
+        for draft in drafts
     )
+    targets = _delivery_targets_of([draft.recipient for draft in drafts])
     Delivery.objects.bulk_create(
         Delivery(notification=notification, channel=channel, target=target)
-        for channel, target in _delivery_targets(recipient)
+        for notification in notifications
+        for channel, target in targets.get(notification.recipient_id, [])
     )
     transaction.on_commit(_queue_delivery)
-    return notification
+    return notifications
 
 
-def _delivery_targets(recipient: User) -> list[tuple[str, str]]:
-    """(channel, address) pairs for the channels the person wants: two queries."""
-    preference = NotificationPreference.objects.filter(person=recipient).first()
-    by_email = preference.by_email if preference else True
-    by_webhook = preference.by_webhook if preference else True
-    targets: list[tuple[str, str]] = []
-    if by_email and recipient.email:
-        targets.append((Delivery.Channel.EMAIL, recipient.email))
-    if by_webhook:
-        # One condition in one filter() call, so the same position row must match all of it.
-        urls = (
-            WebhookEndpoint.objects.filter(
-                is_active=True,
-                organization__is_active=True,
-                organization__positions__person=recipient,
-                organization__positions__is_current=True,
-                organization__positions__role__in=LEADING_ROLES,
-            )
-            .values_list("url", flat=True)
-            .distinct()
-        )
-        targets.extend((Delivery.Channel.WEBHOOK, url) for url in sorted(set(urls)))
+def _delivery_targets_of(recipients: Sequence[User]) -> dict[int, list[tuple[str, str]]]:
+    """(channel, address) pairs per person for the channels each wants: two queries whatever their number."""
+    ids = {recipient.pk for recipient in recipients}
+    preferences = {
+        preference.person_id: preference for preference in NotificationPreference.objects.filter(person_id__in=ids)
+    }
+    webhooks: dict[int, set[str]] = defaultdict(set)
+    rows = WebhookEndpoint.objects.filter(
+        is_active=True,
+        organization__is_active=True,
+        organization__positions__person_id__in=ids,
+        organization__positions__is_current=True,
+        organization__positions__role__in=LEADING_ROLES,
+    ).values_list("organization__positions__person_id", "url")
+    for person_id, url in rows:
+        webhooks[person_id].add(url)
+    targets: dict[int, list[tuple[str, str]]] = {}
+    for recipient in {recipient.pk: recipient for recipient in recipients}.values():
+        preference = preferences.get(recipient.pk)
+        mine: list[tuple[str, str]] = []
+        if (preference.by_email if preference else True) and recipient.email:
+            mine.append((Delivery.Channel.EMAIL, recipient.email))
+        if preference.by_webhook if preference else True:
+            mine.extend((Delivery.Channel.WEBHOOK, url) for url in sorted(webhooks[recipient.pk]))
+        targets[recipient.pk] = mine
     return targets
 
 

@@ -477,15 +477,21 @@ def _send(pending: dict[tuple[str, int, int], _Plan], logged: set[tuple[str, int
             .order_by("id")
             if (log.deadline_key, log.threshold, log.recipient_id) in pending
         ]
-        for log in claimed:
-            plan = pending[(log.deadline_key, log.threshold, log.recipient_id)]
-            log.notification = notifications.notify(
-                recipient=log.recipient,
-                kind=plan.deadline.kind,
-                title=reminder_title(plan.deadline, today=today),
-                body=_body(plan, today=today),
-                url=plan.deadline.url,
-            )
+        plans = [pending[(log.deadline_key, log.threshold, log.recipient_id)] for log in claimed]
+        written = notifications.notify_many(
+            [
+                notifications.Draft(
+                    recipient=log.recipient,
+                    kind=plan.deadline.kind,
+                    title=reminder_title(plan.deadline, today=today),
+                    body=_body(plan, today=today),
+                    url=plan.deadline.url,
+                )
+                for log, plan in zip(claimed, plans, strict=True)
+            ]
+        )
+        for log, notification in zip(claimed, written, strict=True):
+            log.notification = notification
         ReminderLog.objects.bulk_update(claimed, ["notification"])
     return len(claimed)
 

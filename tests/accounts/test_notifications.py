@@ -611,3 +611,38 @@ def test_a_robot_outside_the_allowed_hosts_is_refused_when_added_and_never_poste
         organization=tree.branch, kind="wecom", url="https://robot.intranet.gov.cn/send?key=k"
     )
     assert robot.pk
+
+
+def test_many_notifications_are_written_in_a_constant_number_of_queries_with_each_ones_channels(
+    tree: Tree, people: SimpleNamespace
+) -> None:
+    WebhookEndpoint.objects.create(organization=tree.branch, kind=WebhookEndpoint.Kind.WECOM, url=WECOM_URL)
+    NotificationPreference.objects.create(person=people.committee_secretary, by_email=False)
+    recipients = [people.branch_secretary, people.branch_member, people.committee_secretary]
+
+    def write(count: int) -> tuple[int, list[Notification]]:
+        drafts = [
+            notifications.Draft(recipient=recipients[n % 3], kind="reminder.item", title=f"第 {n} 条", url="/x/")
+            for n in range(count)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            written = notifications.notify_many(drafts)
+        return len(queries), written
+
+    few, _written = write(3)
+    many, written = write(30)
+    assert many == few
+    assert [notification.title for notification in written] == [f"第 {n} 条" for n in range(30)]
+    assert all(notification.pk for notification in written)
+    channels = {
+        (delivery.notification.recipient.username, delivery.channel)
+        for delivery in Delivery.objects.filter(notification__in=written).select_related("notification__recipient")
+    }
+    # The branch secretary: e-mail and the branch's robot; a member: e-mail only; the committee
+    # secretary turned e-mail off and leads no organization with a robot.
+    assert channels == {
+        ("branch_secretary", Delivery.Channel.EMAIL),
+        ("branch_secretary", Delivery.Channel.WEBHOOK),
+        ("branch_member", Delivery.Channel.EMAIL),
+    }
+    assert notifications.notify_many([]) == []

@@ -487,24 +487,24 @@ def test_a_crash_halfway_and_a_rerun_send_each_reminder_once(
     tree: Tree, people: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     items = many_items(tree, people, 6)
-    real_notify = notifications.notify
+    real_notify_many = notifications.notify_many
     calls = 0
 
-    def crashing_notify(**kwargs: Any) -> Notification:
+    def crashing_notify_many(drafts: Any) -> list[Notification]:
         nonlocal calls
         calls += 1
-        if calls == 4:
+        if calls == 2:  # the second batch
             raise RuntimeError("mail server on fire")
-        return real_notify(**kwargs)
+        return real_notify_many(drafts)
 
-    monkeypatch.setattr(notifications, "notify", crashing_notify)
+    monkeypatch.setattr(notifications, "notify_many", crashing_notify_many)
     with pytest.raises(RuntimeError):
         reminders.sweep(today=DUE - timedelta(days=3), batch_size=2)
     # The first batch committed; the batch that crashed left nothing behind.
     assert len(sent()) == 2
     assert ReminderLog.objects.count() == 2 * 2
 
-    monkeypatch.setattr(notifications, "notify", real_notify)
+    monkeypatch.setattr(notifications, "notify_many", real_notify_many)
     result = reminders.sweep(today=DUE - timedelta(days=3), batch_size=2)
     assert result.sent == 4
     assert sorted(notification.url for notification in sent()) == sorted(
@@ -541,9 +541,10 @@ def _sweep_queries(day: date, batch_size: int) -> int:
 
 @pytest.fixture
 def quiet_notify(people: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`notify` without its own queries, so the counts below are the sweep's alone."""
+    """`notify_many` without its own queries (a constant few, pinned in test_notifications), so the counts below
+    are the sweep's alone."""
     stand_in = Notification.objects.create(recipient=people.branch_secretary, kind="test", title="stand-in")
-    monkeypatch.setattr(notifications, "notify", lambda **kwargs: stand_in)
+    monkeypatch.setattr(notifications, "notify_many", lambda drafts: [stand_in] * len(drafts))
 
 
 @pytest.mark.parametrize("sending", [True, False])
