@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup lint typecheck pytest clean messages
+.PHONY: run test setup lint typecheck pytest clean messages bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ test: setup lint typecheck
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	bash scripts/test-all
+
+# The province-scale benchmark (docs/benchmarks.md): seeds ORGS organizations into the PostgreSQL
+# database pb_bench (and a tenth into pb_bench_small), serves them with gunicorn under production
+# settings and writes bench/results.json and bench/results.md. Needs PostgreSQL and Redis on
+# 127.0.0.1 (checked first); BENCH_ARGS passes more options (python -m bench.run --help).
+ORGS ?= 100000
+BENCH_ARGS ?=
+bench: setup
+	$(PY) -m bench.run --orgs $(ORGS) $(BENCH_ARGS)
 
 # Refreshes the English catalog after strings change; then fill in the new msgstr lines.
 messages: $(VENV)/.installed
