@@ -31,6 +31,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts import notifications
+from accounts.bulk import update_rows
 from accounts.models import Organization, Position, ReminderLog, User
 from rectification.models import RectificationTask
 from responsibility.models import DutyType, ListItem
@@ -490,9 +491,11 @@ def _send(pending: dict[tuple[str, int, int], _Plan], logged: set[tuple[str, int
                 for log, plan in zip(claimed, plans, strict=True)
             ]
         )
-        for log, notification in zip(claimed, written, strict=True):
-            log.notification = notification
-        ReminderLog.objects.bulk_update(claimed, ["notification"])
+        update_rows(
+            ReminderLog,
+            ["notification"],
+            [(log.pk, notification.pk) for log, notification in zip(claimed, written, strict=True)],
+        )
     return len(claimed)
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from accounts import bulk
 from accounts.models import User
 from responsibility import progress
 from responsibility.models import (
@@ -450,7 +451,7 @@ def test_refresh_writes_every_item_across_batches_and_chunks(
     tree: Tree, people: SimpleNamespace, category: Category, year: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Small batches and chunks so that a few dozen items cross both boundaries.
-    monkeypatch.setattr(progress, "WRITE_BATCH", 7)
+    monkeypatch.setattr(bulk, "WRITE_BATCH", 7)
     monkeypatch.setattr(progress, "REFRESH_CHUNK", 20)
     lists = [_list_with_items(organization, year, 30, category) for organization in (tree.branch, tree.branch_sibling)]
     today = date(year, 3, 1)
