@@ -27,7 +27,7 @@ def scope_root_organizations(user: Any) -> QuerySet[Organization]:
     """The top organizations of what the user sees: where the tree page starts."""
     scope = scope_for(user)
     if scope.is_admin:
-        return Organization.get_root_nodes()
+        return Organization.objects.get_root_nodes()
     paths = set(scope.subtree_roots) | set(scope.single_paths)
     return Organization.objects.filter(path__in=sorted(paths)).order_by("path")
 
