@@ -469,32 +469,33 @@ def _send(pending: dict[tuple[str, int, int], _Plan], logged: set[tuple[str, int
         )
         # A conflicting row was committed by another sweep, which fills in its notification in the
         # same transaction: a row we wanted that is still without one is ours to send.
+        # As tuples, and each recipient once: a batch names the same secretaries again and again.
         claimed = [
-            log
-            for log in ReminderLog.objects.filter(
+            (log_id, pending[(key, threshold, person)])
+            for log_id, key, threshold, person in ReminderLog.objects.filter(
                 deadline_key__in={key for key, _threshold, _person in pending}, notification__isnull=True
             )
-            .select_related("recipient")
             .order_by("id")
-            if (log.deadline_key, log.threshold, log.recipient_id) in pending
+            .values_list("id", "deadline_key", "threshold", "recipient_id")
+            if (key, threshold, person) in pending
         ]
-        plans = [pending[(log.deadline_key, log.threshold, log.recipient_id)] for log in claimed]
+        recipients = User.objects.in_bulk({plan.person for _log_id, plan in claimed})
         written = notifications.notify_many(
             [
                 notifications.Draft(
-                    recipient=log.recipient,
+                    recipient=recipients[plan.person],
                     kind=plan.deadline.kind,
                     title=reminder_title(plan.deadline, today=today),
                     body=_body(plan, today=today),
                     url=plan.deadline.url,
                 )
-                for log, plan in zip(claimed, plans, strict=True)
+                for _log_id, plan in claimed
             ]
         )
         update_rows(
             ReminderLog,
             ["notification"],
-            [(log.pk, notification.pk) for log, notification in zip(claimed, written, strict=True)],
+            [(log_id, notification.pk) for (log_id, _plan), notification in zip(claimed, written, strict=True)],
         )
     return len(claimed)
 
