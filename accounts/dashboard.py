@@ -15,12 +15,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, Self
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.figures_cache import cached_figures
 from accounts.models import Organization
 from rectification import rules
 from rectification.selectors import BoardFigures, BoardFilters, board_figures_by_group
@@ -265,15 +265,16 @@ def committee_dashboard_cached(user: Any, roots: Sequence[Organization], *, year
     At province scale the seven aggregates read every record, report and task of the year
     (seconds, not milliseconds); a committee's figures move slowly, so a few minutes' lag
     (shown on the page) buys pages that answer at once. Per person: the rectification block
-    counts what that person supervises.
+    counts what that person supervises. Nothing marks this area changed: the time limit alone
+    bounds the lag, and an unreachable cache counts afresh.
     """
     seconds = settings.DASHBOARD_CACHE_SECONDS
-    if seconds <= 0:
-        return committee_dashboard(user, roots, year=year, today=today)
-    key = "dashboard:{}:{}:{}:{}".format(user.pk, ",".join(str(root.pk) for root in roots), year, today.isoformat())
-    board: Dashboard | None = cache.get(key)
-    if board is None:
+
+    def count() -> Dashboard:
         board = committee_dashboard(user, roots, year=year, today=today)
-        board.computed_at = timezone.now()
-        cache.set(key, board, seconds)
-    return board
+        if seconds > 0:  # only a kept dashboard has an age worth showing
+            board.computed_at = timezone.now()
+        return board
+
+    key = "{}:{}:{}:{}".format(user.pk, ",".join(str(root.pk) for root in roots), year, today.isoformat())
+    return cached_figures("dashboard", roots, key, seconds, count)[0]

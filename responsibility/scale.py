@@ -45,13 +45,7 @@ LIST_COLUMNS = [
     "reviewed_at",
     "reviewed_by_id",
     "review_comment",
-    "warning",
-    "red_items",
-    "yellow_items",
-    "green_items",
-    "late_items",
-    "required_total",
-    "done_total",
+    *progress.LIST_TOTAL_FIELDS,
 ]
 ITEM_COLUMNS = [
     "id",
