@@ -205,16 +205,19 @@ def test_running_the_sweep_twice_sends_one_notification(tree: Tree, people: Simp
 
 def test_someone_added_late_gets_only_the_most_urgent_reminder(tree: Tree, people: SimpleNamespace) -> None:
     item = once_item(branch_list_for(tree, people), people.branch_secretary)
-    reminders.sweep(today=DUE - timedelta(days=1))
-    reminders.sweep(today=DUE)
+    for offset in (-1, -1, 0, 1):
+        reminders.sweep(today=DUE + timedelta(days=offset))
 
-    assert [notification.title for notification in sent()] == ["责任清单事项「按时报送党费收缴情况」还有 1 天截止"]
-    # The less urgent thresholds crossed at the same time are logged, so they are never sent later.
-    logs = ReminderLog.objects.filter(deadline_key=f"item:{item.pk}:{DUE.isoformat()}")
-    assert sorted((threshold, bool(sent)) for threshold, sent in logs.values_list("threshold", "notification")) == [
-        (-7, False),
-        (-3, False),
+    assert [notification.title for notification in sent()] == [
+        "责任清单事项「按时报送党费收缴情况」还有 1 天截止",
+        "责任清单事项「按时报送党费收缴情况」已逾期 1 天",
+    ]
+    # The less urgent thresholds crossed at the same time are not logged: the thresholds crossed only
+    # grow from day to day, so none of them is ever the most urgent again.
+    logs = ReminderLog.objects.filter(deadline_key=f"item:{item.pk}:{DUE.isoformat()}").order_by("threshold")
+    assert [(threshold, bool(sent)) for threshold, sent in logs.values_list("threshold", "notification")] == [
         (-1, True),
+        (1, True),
     ]
 
 
@@ -490,19 +493,19 @@ def test_a_crash_halfway_and_a_rerun_send_each_reminder_once(
     real_notify_many = notifications.notify_many
     calls = 0
 
-    def crashing_notify_many(drafts: Any) -> list[Notification]:
+    def crashing_notify_many(drafts: Any, at: Any = None) -> list[int]:
         nonlocal calls
         calls += 1
         if calls == 2:  # the second batch
             raise RuntimeError("mail server on fire")
-        return real_notify_many(drafts)
+        return real_notify_many(drafts, at=at)
 
     monkeypatch.setattr(notifications, "notify_many", crashing_notify_many)
     with pytest.raises(RuntimeError):
         reminders.sweep(today=DUE - timedelta(days=3), batch_size=2)
     # The first batch committed; the batch that crashed left nothing behind.
     assert len(sent()) == 2
-    assert ReminderLog.objects.count() == 2 * 2
+    assert ReminderLog.objects.count() == 2
 
     monkeypatch.setattr(notifications, "notify_many", real_notify_many)
     result = reminders.sweep(today=DUE - timedelta(days=3), batch_size=2)
@@ -522,6 +525,7 @@ def test_a_row_another_sweep_logged_meanwhile_is_not_sent_again(tree: Tree, peop
     deadline = reminders.SOURCES[0].deadline(
         ListItem.objects.select_related("list__organization", "responsible__person").get(pk=item.pk),
         reminders.Leaders.of([tree.branch]),
+        reminders.Words(),
     )
     plans = reminders._plans([deadline], today=day, policy=Policy.from_settings())
     other = notifications.notify(recipient=people.branch_secretary, kind="reminder.item", title="另一进程已发送")
@@ -529,7 +533,7 @@ def test_a_row_another_sweep_logged_meanwhile_is_not_sent_again(tree: Tree, peop
         deadline_key=deadline.key, threshold=-3, recipient=people.branch_secretary, notification=other
     )
 
-    assert reminders._send({(plan.deadline.key, plan.urgent, plan.person): plan for plan in plans}, set(), day) == 0
+    assert reminders._send(plans, today=day, words=reminders.Words()) == 0
     assert [notification.title for notification in sent()] == ["另一进程已发送"]
 
 
@@ -544,7 +548,7 @@ def quiet_notify(people: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> No
     """`notify_many` without its own queries (a constant few, pinned in test_notifications), so the counts below
     are the sweep's alone."""
     stand_in = Notification.objects.create(recipient=people.branch_secretary, kind="test", title="stand-in")
-    monkeypatch.setattr(notifications, "notify_many", lambda drafts: [stand_in] * len(drafts))
+    monkeypatch.setattr(notifications, "notify_many", lambda drafts, at=None: [stand_in.pk] * len(drafts))
 
 
 @pytest.mark.parametrize("sending", [True, False])
@@ -564,8 +568,10 @@ def test_a_batch_costs_the_same_queries_however_many_reminders_it_sends(
         reminders.sweep(today=day)
     assert _sweep_queries(day, batch_size=100) == small
     # One query a source whatever it holds, and per batch: the rows, the positions, the sent-log,
-    # and when sending: savepoint, insert, re-read, recipients, update, release.
-    assert small == 4 + 3 + (6 if sending else 0)
+    # and when sending: savepoint, recipients, the sent-log's insert, release; on PostgreSQL the
+    # insert is four statements (create the staging table, copy, insert from it, drop it).
+    insert = 4 if connection.vendor == "postgresql" else 1
+    assert small == 4 + 3 + (3 + insert if sending else 0)
 
 
 def test_each_further_batch_costs_a_constant_number_of_queries(
@@ -641,10 +647,10 @@ def test_two_sweeps_at_once_send_each_reminder_once(
     real_send = reminders._send
     both_have_read = threading.Barrier(2, timeout=10)
 
-    def send_after_the_other_has_read(*args: Any) -> int:
+    def send_after_the_other_has_read(*args: Any, **kwargs: Any) -> int:
         # Both sweeps have read an empty sent-log before either writes to it.
         both_have_read.wait()
-        return real_send(*args)
+        return real_send(*args, **kwargs)
 
     monkeypatch.setattr(reminders, "_send", send_after_the_other_has_read)
     results: list[int] = []
