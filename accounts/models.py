@@ -99,7 +99,12 @@ class Organization(MP_Node):
         return [self.path[:end] for end in range(self.steplen, len(self.path), self.steplen)]
 
     def parent_path(self) -> str:
-        return self.path[: -self.steplen]
+        return self.parent_path_of(self.path)
+
+    @classmethod
+    def parent_path_of(cls, path: str) -> str:
+        """The parent's path of the organization at `path`; empty for a root."""
+        return path[: -cls.steplen]
 
 
 class PositionQuerySet(models.QuerySet["Position"]):

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -115,16 +115,17 @@ class Leaders:
     leading: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def of(cls, organizations: Iterable[Organization]) -> Leaders:
-        paths: set[str] = set()
-        for organization in organizations:
-            paths.add(organization.path)
-            if organization.depth > 1:
-                paths.add(organization.parent_path())
+    def of(cls, paths: Iterable[str]) -> Leaders:
+        """The leaders of the organizations at these paths and of the committees one level up."""
+        wanted: set[str] = set()
+        for path in paths:
+            wanted.add(path)
+            if parent := Organization.parent_path_of(path):
+                wanted.add(parent)
         leaders = cls()
         positions = (
             Position.objects.current()
-            .filter(organization__path__in=sorted(paths), organization__is_active=True, person__is_active=True)
+            .filter(organization__path__in=sorted(wanted), organization__is_active=True, person__is_active=True)
             .exclude(role=Position.Role.MEMBER)
             .order_by("id")
             .values_list("organization__path", "role", "person_id")
@@ -136,12 +137,13 @@ class Leaders:
                 leaders.leading[path].append(person_id)
         return leaders
 
-    def secretary(self, organization: Organization) -> list[int]:
-        person = self.secretaries.get(organization.path)
+    def secretary(self, path: str) -> list[int]:
+        person = self.secretaries.get(path)
         return [person] if person is not None else []
 
-    def committee_above(self, organization: Organization) -> list[int]:
-        return self.leading.get(organization.parent_path(), []) if organization.depth > 1 else []
+    def committee_above(self, path: str) -> list[int]:
+        parent = Organization.parent_path_of(path)
+        return self.leading.get(parent, []) if parent else []
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,10 @@ def _quoted(text: str) -> str:
 
 
 # Sources -----------------------------------------------------------------------------------------
+#
+# A source reads its open rows as dicts of the few values a deadline needs (model instances with
+# their related rows cost more than the rest of a day's sweep over a province). Every row has its
+# id as "pk" and its organization's path and name as "org_path" and "org_name".
 
 
 @dataclass(frozen=True)
@@ -233,128 +239,153 @@ class Source:
 
     name: str
     due_field: str
-    rows: Callable[[date], QuerySet[Any]]
-    organization: Callable[[Any], Organization]
-    deadline: Callable[[Any, Leaders, Words], Deadline]
+    rows: Callable[[date], QuerySet[Any, Any]]
+    deadline: Callable[[dict[str, Any], Leaders, Words], Deadline]
     mine: Callable[[Mine], Q]
 
 
-def _item_rows(today: date) -> QuerySet[ListItem]:
+def _organization_of(prefix: str) -> dict[str, F]:
+    return {"org_path": F(f"{prefix}path"), "org_name": F(f"{prefix}name")}
+
+
+def _item_rows(today: date) -> QuerySet[Any, Any]:
     return ListItem.objects.filter(
         list__closed_at__isnull=True, next_due__isnull=False, list__organization__is_active=True
-    ).select_related("list__organization", "responsible__person")
+    ).values(
+        "pk",
+        "next_due",
+        "content",
+        "duty_type",
+        "responsible_id",
+        responsible_is_current=F("responsible__is_current"),
+        responsible_person=F("responsible__person_id"),
+        responsible_is_active=F("responsible__person__is_active"),
+        **_organization_of("list__organization__"),
+    )
 
 
-def _item_deadline(item: ListItem, leaders: Leaders, words: Words) -> Deadline:
-    organization = item.list.organization
-    position = item.responsible
-    assert item.next_due is not None
+def _item_deadline(item: dict[str, Any], leaders: Leaders, words: Words) -> Deadline:
     # 主体责任 is the organization's own: its secretary answers for it, as for an item whose
     # responsible person has left the post.
     if (
-        item.duty_type != DutyType.ORGANIZATION
-        and position is not None
-        and position.is_current
-        and position.person.is_active
+        item["duty_type"] != DutyType.ORGANIZATION
+        and item["responsible_id"] is not None
+        and item["responsible_is_current"]
+        and item["responsible_is_active"]
     ):
-        owners = [position.person_id]
+        owners = [item["responsible_person"]]
     else:
-        owners = leaders.secretary(organization)
+        owners = leaders.secretary(item["org_path"])
     return Deadline(
-        key=f"item:{item.pk}:{item.next_due.isoformat()}",
-        due=item.next_due,
+        key=f"item:{item['pk']}:{item['next_due'].isoformat()}",
+        due=item["next_due"],
         kind="reminder.item",
-        label=words.gettext("责任清单事项%(content)s") % {"content": _quoted(item.content)},
-        organization=organization.name,
-        url=words.url("item_detail", item.pk),
+        label=words.gettext("责任清单事项%(content)s") % {"content": _quoted(item["content"])},
+        organization=item["org_name"],
+        url=words.url("item_detail", item["pk"]),
         people=_people((Role.OWNER, owners)),
     )
 
 
-def _report_rows(today: date) -> QuerySet[DutyReport]:
+def _report_rows(today: date) -> QuerySet[Any, Any]:
     return DutyReport.objects.filter(
         cycle__status=Cycle.Status.OPEN,
         status__in=[DutyReport.Status.DRAFT, DutyReport.Status.RETURNED],
         organization__is_active=True,
-    ).select_related("cycle", "organization")
+    ).values("pk", due=F("cycle__report_due"), cycle_title=F("cycle__title"), **_organization_of("organization__"))
 
 
-def _report_deadline(report: DutyReport, leaders: Leaders, words: Words) -> Deadline:
+def _report_deadline(report: dict[str, Any], leaders: Leaders, words: Words) -> Deadline:
     return Deadline(
-        key=f"report:{report.pk}",
-        due=report.cycle.report_due,
+        key=f"report:{report['pk']}",
+        due=report["due"],
         kind="reminder.report",
-        label=words.gettext("述职报告%(cycle)s") % {"cycle": _quoted(report.cycle.title)},
-        organization=report.organization.name,
-        url=words.url("report_edit", report.pk),
-        people=_people((Role.OWNER, leaders.secretary(report.organization))),
+        label=words.gettext("述职报告%(cycle)s") % {"cycle": _quoted(report["cycle_title"])},
+        organization=report["org_name"],
+        url=words.url("report_edit", report["pk"]),
+        people=_people((Role.OWNER, leaders.secretary(report["org_path"]))),
     )
 
 
-def _scoring_rows(today: date) -> QuerySet[ReviewerAssignment]:
+def _scoring_rows(today: date) -> QuerySet[Any, Any]:
     return ReviewerAssignment.objects.filter(
         submitted_at__isnull=True,
         report__status=DutyReport.Status.SUBMITTED,
         report__cycle__status=Cycle.Status.OPEN,
-    ).select_related("report__cycle", "report__organization", "reviewer")
-
-
-def _scoring_deadline(assignment: ReviewerAssignment, leaders: Leaders, words: Words) -> Deadline:
-    report = assignment.report
-    return Deadline(
-        key=f"scoring:{assignment.pk}",
-        due=report.cycle.scoring_due,
-        kind="reminder.scoring",
-        label=words.gettext("述职评分%(organization)s") % {"organization": _quoted(report.organization.name)},
-        organization=report.organization.name,
-        url=words.url("report_score", assignment.pk),
-        people=_people((Role.OWNER, [assignment.reviewer_id] if assignment.reviewer.is_active else [])),
+    ).values(
+        "pk",
+        "reviewer_id",
+        due=F("report__cycle__scoring_due"),
+        reviewer_is_active=F("reviewer__is_active"),
+        **_organization_of("report__organization__"),
     )
 
 
-def _ballot_rows(today: date) -> QuerySet[Cycle]:
+def _scoring_deadline(assignment: dict[str, Any], leaders: Leaders, words: Words) -> Deadline:
+    return Deadline(
+        key=f"scoring:{assignment['pk']}",
+        due=assignment["due"],
+        kind="reminder.scoring",
+        label=words.gettext("述职评分%(organization)s") % {"organization": _quoted(assignment["org_name"])},
+        organization=assignment["org_name"],
+        url=words.url("report_score", assignment["pk"]),
+        people=_people((Role.OWNER, [assignment["reviewer_id"]] if assignment["reviewer_is_active"] else [])),
+    )
+
+
+def _ballot_rows(today: date) -> QuerySet[Any, Any]:
     # A closed window asks nothing more of anyone: no reminders after it.
     return Cycle.objects.filter(
         status=Cycle.Status.OPEN, ballot_closes__gte=today, organization__is_active=True
-    ).select_related("organization")
+    ).values("pk", "ballot_closes", "title", **_organization_of("organization__"))
 
 
-def _ballot_deadline(cycle: Cycle, leaders: Leaders, words: Words) -> Deadline:
+def _ballot_deadline(cycle: dict[str, Any], leaders: Leaders, words: Words) -> Deadline:
     return Deadline(
-        key=f"ballot:{cycle.pk}",
-        due=cycle.ballot_closes,
+        key=f"ballot:{cycle['pk']}",
+        due=cycle["ballot_closes"],
         kind="reminder.ballot",
-        label=words.gettext("民主测评%(cycle)s") % {"cycle": _quoted(cycle.title)},
-        organization=cycle.organization.name,
-        url=words.url("ballot_codes", cycle.pk),
-        people=_people((Role.OWNER, leaders.leading.get(cycle.organization.path, []))),
+        label=words.gettext("民主测评%(cycle)s") % {"cycle": _quoted(cycle["title"])},
+        organization=cycle["org_name"],
+        url=words.url("ballot_codes", cycle["pk"]),
+        people=_people((Role.OWNER, leaders.leading.get(cycle["org_path"], []))),
         remind_after=False,
     )
 
 
-def _task_rows(today: date) -> QuerySet[RectificationTask]:
+def _task_rows(today: date) -> QuerySet[Any, Any]:
     return (
         RectificationTask.objects.exclude(status=RectificationTask.Status.ACCEPTED)
         .filter(organization__is_active=True)
-        .select_related("organization", "responsible")
+        .values(
+            "pk",
+            "deadline",
+            "title",
+            "responsible_id",
+            responsible_is_active=F("responsible__is_active"),
+            responsible_name=F("responsible__full_name"),
+            responsible_username=F("responsible__username"),
+            **_organization_of("organization__"),
+        )
     )
 
 
-def _task_deadline(task: RectificationTask, leaders: Leaders, words: Words) -> Deadline:
-    organization = task.organization
+def _task_deadline(task: dict[str, Any], leaders: Leaders, words: Words) -> Deadline:
+    path = task["org_path"]
     return Deadline(
-        key=f"task:{task.pk}:{task.deadline.isoformat()}",
-        due=task.deadline,
+        key=f"task:{task['pk']}:{task['deadline'].isoformat()}",
+        due=task["deadline"],
         kind="reminder.task",
-        label=words.gettext("整改任务%(title)s") % {"title": _quoted(task.title)},
-        organization=organization.name,
-        url=words.url("task_detail", task.pk),
+        label=words.gettext("整改任务%(title)s") % {"title": _quoted(task["title"])},
+        organization=task["org_name"],
+        url=words.url("task_detail", task["pk"]),
         people=_people(
-            (Role.OWNER, [task.responsible_id] if task.responsible.is_active else []),
-            (Role.SECRETARY, leaders.secretary(organization)),
-            (Role.COMMITTEE, leaders.committee_above(organization)),
+            (Role.OWNER, [task["responsible_id"]] if task["responsible_is_active"] else []),
+            (Role.SECRETARY, leaders.secretary(path)),
+            (Role.COMMITTEE, leaders.committee_above(path)),
         ),
-        responsible=str(task.responsible),
+        # As User.__str__ gives it.
+        responsible=task["responsible_name"] or task["responsible_username"],
     )
 
 
@@ -363,7 +394,6 @@ SOURCES: tuple[Source, ...] = (
         name="items",
         due_field="next_due",
         rows=_item_rows,
-        organization=lambda item: item.list.organization,
         deadline=_item_deadline,
         mine=lambda mine: Q(responsible__person=mine.person) | Q(list__organization_id__in=mine.secretary_of),
     ),
@@ -371,7 +401,6 @@ SOURCES: tuple[Source, ...] = (
         name="reports",
         due_field="cycle__report_due",
         rows=_report_rows,
-        organization=lambda report: report.organization,
         deadline=_report_deadline,
         mine=lambda mine: Q(organization_id__in=mine.secretary_of),
     ),
@@ -379,7 +408,6 @@ SOURCES: tuple[Source, ...] = (
         name="scoring",
         due_field="report__cycle__scoring_due",
         rows=_scoring_rows,
-        organization=lambda assignment: assignment.report.organization,
         deadline=_scoring_deadline,
         mine=lambda mine: Q(reviewer=mine.person),
     ),
@@ -387,7 +415,6 @@ SOURCES: tuple[Source, ...] = (
         name="ballots",
         due_field="ballot_closes",
         rows=_ballot_rows,
-        organization=lambda cycle: cycle.organization,
         deadline=_ballot_deadline,
         mine=lambda mine: Q(organization_id__in=[org for org, _path, _depth in mine.leading]),
     ),
@@ -395,7 +422,6 @@ SOURCES: tuple[Source, ...] = (
         name="tasks",
         due_field="deadline",
         rows=_task_rows,
-        organization=lambda task: task.organization,
         deadline=_task_deadline,
         mine=lambda mine: (
             Q(responsible=mine.person) | Q(organization_id__in=mine.secretary_of) | mine.below("organization__")
@@ -452,12 +478,12 @@ def sweep(*, today: date | None = None, batch_size: int = BATCH_SIZE) -> SweepRe
             if not batch:
                 break
             result.scanned += len(batch)
-            leaders = Leaders.of(source.organization(row) for row in batch)
+            leaders = Leaders.of(row["org_path"] for row in batch)
             deadlines = [source.deadline(row, leaders, words) for row in batch]
             sent += _remind(deadlines, today=today, policy=policy, words=words)
             if len(batch) < batch_size:
                 break
-            last = batch[-1].pk
+            last = batch[-1]["pk"]
         result.by_source[source.name] = sent
         result.sent += sent
     return result
@@ -601,7 +627,7 @@ def deadlines_for(person: User, *, today: date | None = None) -> list[Deadline]:
         )
         if not rows:
             continue
-        leaders = Leaders.of(source.organization(row) for row in rows)
+        leaders = Leaders.of(row["org_path"] for row in rows)
         for row in rows:
             deadline = source.deadline(row, leaders, words)
             if any(

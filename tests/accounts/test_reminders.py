@@ -522,10 +522,9 @@ def test_a_row_another_sweep_logged_meanwhile_is_not_sent_again(tree: Tree, peop
     """Two beat processes: the other one committed its log row between our read and our insert."""
     item = once_item(branch_list_for(tree, people), people.branch_secretary)
     day = DUE - timedelta(days=3)
-    deadline = reminders.SOURCES[0].deadline(
-        ListItem.objects.select_related("list__organization", "responsible__person").get(pk=item.pk),
-        reminders.Leaders.of([tree.branch]),
-        reminders.Words(),
+    source = reminders.SOURCES[0]
+    deadline = source.deadline(
+        source.rows(day).get(pk=item.pk), reminders.Leaders.of([tree.branch.path]), reminders.Words()
     )
     plans = reminders._plans([deadline], today=day, policy=Policy.from_settings())
     other = notifications.notify(recipient=people.branch_secretary, kind="reminder.item", title="另一进程已发送")
