@@ -103,6 +103,28 @@ def test_pruning_keeps_rows_younger_than_the_retention(tree: Tree) -> None:
     assert Organization.history.filter(id=tree.township.pk).exists()
 
 
+def test_beat_prunes_the_audit_trail_every_night_with_the_commands_rule(tree: Tree) -> None:
+    from accounts.tasks import prune_audit
+    from config.celery import app
+
+    schedule = app.conf.beat_schedule["accounts-prune-audit"]
+    assert schedule["task"] == "accounts.prune_audit" in app.tasks
+    assert (schedule["schedule"].hour, schedule["schedule"].minute) == ({3}, {40})
+
+    now = timezone.now()
+    Organization.history.filter(id=tree.branch.pk).update(history_date=now - timedelta(days=366))
+    Organization.history.filter(id=tree.branch_sibling.pk).update(history_date=now - timedelta(days=364))
+    old = Organization.history.filter(id=tree.branch.pk).count()
+    before = Organization.history.count()
+    assert old
+
+    prune_audit.delay()
+    assert not Organization.history.filter(id=tree.branch.pk).exists()
+    assert Organization.history.filter(id=tree.branch_sibling.pk).exists()
+    assert Organization.history.count() == before - old
+    assert prune_audit() == 0  # nothing left to prune
+
+
 def test_a_retention_under_180_days_is_refused_at_start() -> None:
     result = load_settings("settings.AUDIT_RETENTION_DAYS", AUDIT_RETENTION_DAYS="90")
     assert result.returncode != 0
