@@ -112,6 +112,17 @@ class PositionQuerySet(models.QuerySet["Position"]):
         """Positions held now; an ended term is closed by `position_end`."""
         return self.filter(is_current=True)
 
+    def holder(self, organization: Organization, role: str) -> Position | None:
+        """The current position of this role in the organization, with its person; the earliest if several."""
+        return (
+            self.current().filter(organization=organization, role=role).select_related("person").order_by("id").first()
+        )
+
+    def secretary_of(self, organization: Organization) -> User | None:
+        """The organization's current secretary (at most one: a constraint), or None."""
+        position = self.holder(organization, Position.Role.SECRETARY)
+        return position.person if position else None
+
 
 class Position(models.Model):
     """任职: a person holds a role in an organization for a term."""

@@ -204,7 +204,7 @@ def _default_responsible(organization: Organization, duty_type: str) -> Position
     role = {DutyType.FIRST: Position.Role.SECRETARY, DutyType.DIRECT: Position.Role.DEPUTY}.get(DutyType(duty_type))
     if role is None:
         return None
-    return Position.objects.current().filter(organization=organization, role=role).order_by("id").first()
+    return Position.objects.holder(organization, role)
 
 
 @transaction.atomic

@@ -148,7 +148,7 @@ def _closed_cycle(township: Organization, secretary: User, template: RubricTempl
     qualities = [94, 86, 72, 90, 80, 78, 88]
     poor_heavy = {2}  # one branch whose members rated it poorly: the ballot rule decides its grade
     for index, report in enumerate(reports):
-        leader = _leader(report.organization) or secretary
+        leader = Position.objects.secretary_of(report.organization) or secretary
         report = _write(report, leader, rng)
         _score(report, qualities[index % len(qualities)], rng)
         services.report_comment_save(
@@ -192,33 +192,23 @@ def _open_cycle(township: Organization, secretary: User, template: RubricTemplat
                 report=report,
                 sections={"履职情况": "<p>（草稿）今年以来，支部围绕责任清单逐项落实……</p>"},
                 revision=report.revision,
-                by=_leader(organization) or secretary,
+                by=Position.objects.secretary_of(organization) or secretary,
             )
             services.ballot_codes_generate(cycle=cycle, organization=organization, count=20, by=secretary)
             continue
         if index % 2 == 0:
-            report = _write(report, _leader(organization) or secretary, rng)
+            report = _write(report, Position.objects.secretary_of(organization) or secretary, rng)
             if index % 4 == 0:
                 _score(report, 85, rng)
         _ballots(cycle, organization, [50, 30, 15, 5], secretary, today, 5 + index)
     return cycle
 
 
-def _leader(organization: Organization) -> User | None:
-    position = (
-        Position.objects.current()
-        .filter(organization=organization, role=Position.Role.SECRETARY)
-        .select_related("person")
-        .first()
-    )
-    return position.person if position else None
-
-
 def reviews_demo_build() -> ReviewsDemoSummary:
     """Last year's closed review and this year's open one at 东湖镇; nothing is created twice."""
     summary = ReviewsDemoSummary()
     township = Organization.objects.filter(code=FIRST_TOWNSHIP_CODE).first()
-    secretary = _leader(township) if township is not None else None
+    secretary = Position.objects.secretary_of(township) if township is not None else None
     if township is None or secretary is None:
         return summary
     template = _rubric(township, secretary)

@@ -359,16 +359,6 @@ def self_assessment_save(
     return assessment
 
 
-def _secretary_of(organization: Organization) -> User | None:
-    position = (
-        Position.objects.current()
-        .filter(organization=organization, role=Position.Role.SECRETARY)
-        .select_related("person")
-        .first()
-    )
-    return position.person if position else None
-
-
 @transaction.atomic
 def report_submit(*, report: DutyReport, by: User) -> DutyReport:
     """Submits the report; it is locked and this version kept. Staff submitting for the secretary is recorded."""
@@ -385,7 +375,7 @@ def report_submit(*, report: DutyReport, by: User) -> DutyReport:
     if empty:
         raise DomainError(_("请先填写“%(section)s”。") % {"section": empty[0]})
     now = timezone.now()
-    secretary = _secretary_of(locked.organization)
+    secretary = Position.objects.secretary_of(locked.organization)
     number = (locked.versions.aggregate(last=Max("number"))["last"] or 0) + 1
     assessments = locked.self_assessments.select_related("indicator").prefetch_related("records")
     ReportVersion.objects.create(
@@ -410,7 +400,7 @@ def report_submit(*, report: DutyReport, by: User) -> DutyReport:
     locked.return_reason = ""
     locked.save(update_fields=["status", "submitted_at", "return_reason"])
     # Through the outbox, in this transaction: a broker outage delays the notice but never loses it or the report.
-    reviewer_in_charge = _secretary_of(locked.cycle.organization)
+    reviewer_in_charge = Position.objects.secretary_of(locked.cycle.organization)
     if reviewer_in_charge is not None:
         notify(
             recipient=reviewer_in_charge,
@@ -431,7 +421,7 @@ def report_return(*, report: DutyReport, by: User, reason: str) -> DutyReport:
     locked.status = transition(REPORT_TRANSITIONS, "return", locked.status, locked.get_status_display())
     locked.return_reason = reason
     locked.save(update_fields=["status", "return_reason"])
-    secretary = _secretary_of(locked.organization)
+    secretary = Position.objects.secretary_of(locked.organization)
     if secretary is not None:
         notify(
             recipient=secretary,
