@@ -10,9 +10,7 @@ category for the same organization in an earlier year is flagged as recurring. A
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
@@ -21,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.history import audited
 from accounts.models import Organization
+from responsibility.models import AttachedFile, stored_file_name
 
 
 class Inspection(models.Model):
@@ -280,30 +279,18 @@ class TaskEvent(models.Model):
 
 
 def task_evidence_path(instance: TaskEvidence, filename: str) -> str:
-    suffix = PurePath(filename).suffix.lower()[:8]
-    return f"rectification/{instance.event.task.organization_id}/{uuid.uuid4().hex}{suffix}"
+    return stored_file_name("rectification", instance.event.task.organization_id, filename)
 
 
-class TaskEvidence(models.Model):
+class TaskEvidence(AttachedFile):
     """A file attached to a progress update, under the same rules as duty-record evidence."""
 
     event = models.ForeignKey(TaskEvent, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(_("文件"), upload_to=task_evidence_path, max_length=200)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    content_type = models.CharField(_("文件类型"), max_length=100)
-    size = models.PositiveIntegerField(_("大小"))
 
-    class Meta:
+    class Meta(AttachedFile.Meta):
         verbose_name = _("整改佐证")
         verbose_name_plural = _("整改佐证")
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
 
 
 class ExtensionRequest(models.Model):

@@ -387,28 +387,28 @@ class DutyRecord(models.Model):
         return self.status != self.Status.RETURNED
 
 
-def evidence_path(instance: Evidence, filename: str) -> str:
-    # A random name: the person's file name is kept in `original_name`, never in the path.
+def stored_file_name(folder: str, organization_id: int, filename: str) -> str:
+    """Where an uploaded file goes: a random name under the folder and organization.
+
+    The person's file name is kept in `original_name`, never in the path.
+    """
     suffix = PurePath(filename).suffix.lower()[:8]
-    return f"evidence/{instance.record.organization_id}/{uuid.uuid4().hex}{suffix}"
+    return f"{folder}/{organization_id}/{uuid.uuid4().hex}{suffix}"
 
 
-class Evidence(models.Model):
-    """A file attached to a duty record, stored under MEDIA_ROOT and served only through a checked view."""
+def evidence_path(instance: Evidence, filename: str) -> str:
+    return stored_file_name("evidence", instance.record.organization_id, filename)
 
-    record = models.ForeignKey(
-        DutyRecord, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("履责记实")
-    )
-    file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
+
+class AttachedFile(models.Model):
+    """What every evidence file keeps beside the file itself (duty records' and rectification's)."""
+
     original_name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(_("文件类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("佐证材料")
-        verbose_name_plural = _("佐证材料")
+        abstract = True
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -417,6 +417,21 @@ class Evidence(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class Evidence(AttachedFile):
+    """A file attached to a duty record, stored under MEDIA_ROOT and served only through a checked view."""
+
+    record = models.ForeignKey(
+        DutyRecord, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("履责记实")
+    )
+    file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta(AttachedFile.Meta):
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
 
 
 class PublicCommitment(models.Model):
