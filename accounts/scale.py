@@ -8,9 +8,9 @@ organizations loads in minutes. The price: no history rows (django-simple-histor
 from model signals, which bulk writes skip) and no notifications.
 
 省委 (1)
-└── 市委 (about 14)
+└── 市委 (about 10)
     └── 县委 / 区委 (about 10 a city)
-        ├── 镇党委 / 乡党委 / 街道党工委 (about 15 a county, one of them 县直机关工委)
+        ├── 镇党委 / 乡党委 / 街道党工委 (about 21 a county, one of them 县直机关工委)
         │   └── 村 / 社区 / 学校 / 企业 / 机关党支部 (the rest, about 46 a township)
 
 Names, people and figures come from a seeded `random.Random`: the same size and seed give the
@@ -55,9 +55,10 @@ SCALE_LOGINS: list[tuple[str, str]] = [
 ]
 MIN_ORGS = 20
 
-# At 100,000 organizations: 14 cities, 140 counties, 2,100 townships, the rest branches.
+# At 100,000 organizations: 10 cities, 100 counties of about 1,000 organizations each (the
+# county summary PDF the benchmark renders), 2,100 townships, the rest branches.
 TOWNSHIP_SHARE = 0.021
-TOWNSHIPS_PER_COUNTY = 15
+TOWNSHIPS_PER_COUNTY = 21
 COUNTIES_PER_CITY = 10
 
 # Characters of invented place names: two of them make one name ("青川", "安宁").
