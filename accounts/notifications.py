@@ -41,6 +41,7 @@ from accounts.models import (
 )
 from accounts.permissions import scope_for
 from accounts.services import DomainError
+from config.celery import queue_or_leave
 
 logger = logging.getLogger("notifications")
 
@@ -162,12 +163,11 @@ def _queue_delivery() -> None:
     # Imported here: the task module imports this one.
     from accounts.tasks import deliver_pending
 
-    try:
-        deliver_pending.delay()
-    except Exception:
-        # The broker is down: the deliveries are committed and pending, so the periodic drain or
-        # `manage.py deliver_notifications` sends them later. The cause must not fail afterwards.
-        logger.exception("Could not queue notification delivery; the outbox keeps it pending.")
+    # With the broker down the deliveries stay committed and pending: the periodic drain or
+    # `manage.py deliver_notifications` sends them later.
+    queue_or_leave(
+        deliver_pending, logger=logger, message="Could not queue notification delivery; the outbox keeps it pending."
+    )
 
 
 # Delivering ------------------------------------------------------------------------------------

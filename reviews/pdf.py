@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, User
 from accounts.permissions import Action, can, require, scope_for, supervised_q
 from accounts.services import DomainError
+from config.celery import queue_or_leave
 from rectification.models import Finding, RectificationTask
 from rectification.selectors import CarriedTask, carried_tasks
 from responsibility.models import ResponsibilityList
@@ -550,12 +551,14 @@ def _check_request(organization: Organization, year: int, kind: str) -> None:
 def _send(rendered_id: int) -> None:
     from reviews.tasks import render_report
 
-    try:
-        render_report.delay(rendered_id)
-    except Exception:
-        # The broker is down: the row is committed as queued, and the periodic sweep
-        # (rendered_reports_requeue) sends it once the broker is back. The request must not fail.
-        logger.exception("Could not queue render %s; the periodic sweep queues it again.", rendered_id)
+    # With the broker down the row stays committed as queued: the periodic sweep
+    # (rendered_reports_requeue) sends it once the broker is back.
+    queue_or_leave(
+        render_report,
+        rendered_id,
+        logger=logger,
+        message=f"Could not queue render {rendered_id}; the periodic sweep queues it again.",
+    )
 
 
 def _enqueue(rendered_id: int) -> None:
