@@ -23,6 +23,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -30,6 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.permissions import scope_for
 
 RECOVERY_CODE_COUNT = 10
+RECOVERY_DIGEST_SALT = "accounts.two_factor.recovery_code"
 TOTP_DIGITS = 6
 AUTHENTICATOR_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery codes"
@@ -125,6 +127,19 @@ def recovery_code_for_reading(token: str) -> str:
     return f"{token[:4]}-{token[4:]}"
 
 
+def stored_recovery_code(token: str, secret: str | bytes | None = None) -> str:
+    """What the database keeps of a recovery code: a digest keyed with SECRET_KEY, never the code.
+
+    16 hex characters, the width of django-otp's column. A copy of the database alone gives no
+    code away; a recovery code made under a key now in SECRET_KEY_FALLBACKS still works.
+    """
+    return salted_hmac(RECOVERY_DIGEST_SALT, token, secret=secret, algorithm="sha256").hexdigest()[:16]
+
+
+def _stored_forms(token: str) -> list[str]:
+    return [stored_recovery_code(token, secret) for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+
+
 # Services
 
 
@@ -156,7 +171,7 @@ def recovery_codes_regenerate(*, user: Any) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
     tokens = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=token) for token in tokens)
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=stored_recovery_code(token)) for token in tokens)
     return [recovery_code_for_reading(token) for token in tokens]
 
 
@@ -174,6 +189,11 @@ def two_factor_verify(*, user: Any, code: str) -> Verified:
     device: Device | None
     if by_recovery_code:
         device = StaticDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None and token:
+            # Checked as stored: under the current key, or an older one the code was made with.
+            forms = _stored_forms(token)
+            held = set(device.token_set.filter(token__in=forms).values_list("token", flat=True))
+            token = next((form for form in forms if form in held), forms[0])
     else:
         device = authenticator_for(user)
     if device is None or not token:

@@ -66,6 +66,9 @@ if PRODUCTION:
         raise ImproperlyConfigured("Production needs ALLOWED_HOSTS (the host names the site answers to).")
 elif not SECRET_KEY:
     SECRET_KEY = "development-only-key-not-for-production-use-0123456789"
+# Earlier keys, while a new SECRET_KEY takes over: sessions, reset links and recovery codes made
+# under them stay valid until these are removed.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -87,3 +87,10 @@ def test_a_wrong_number_is_named_in_the_error() -> None:
     result = load_settings("settings.IMPORT_MAX_BYTES", IMPORT_MAX_BYTES="ten")
     assert result.returncode != 0
     assert "IMPORT_MAX_BYTES" in result.stderr
+
+
+def test_earlier_secret_keys_are_taken_from_a_comma_separated_list() -> None:
+    result = load_settings("settings.SECRET_KEY_FALLBACKS", SECRET_KEY_FALLBACKS=" old-key-one , old-key-two ")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['old-key-one', 'old-key-two']"
+    assert load_settings("settings.SECRET_KEY_FALLBACKS").stdout.strip() == "[]"

@@ -252,7 +252,57 @@ def test_regenerated_recovery_codes_replace_the_old_ones(
     assert not set(new_codes) & set(old_codes)
     assert response["Cache-Control"] == "no-store"
     stored = set(StaticToken.objects.values_list("token", flat=True))
-    assert stored == {code.replace("-", "") for code in new_codes}
+    assert stored == {two_factor.stored_recovery_code(code.replace("-", "")) for code in new_codes}
+
+
+def test_the_database_keeps_no_recovery_code_only_its_keyed_digest(
+    client: Client, people: SimpleNamespace, required: None, settings: Any
+) -> None:
+    sign_in(client, people.committee_secretary)
+    codes = [code.replace("-", "") for code in enrol(client)]
+    stored = set(StaticToken.objects.values_list("token", flat=True))
+    assert len(stored) == 10
+    assert all(re.fullmatch(r"[0-9a-f]{16}", token) for token in stored)
+    assert not stored & set(codes)
+    # A stolen copy of the table is no code: typed in, a digest is refused.
+    client.post(reverse("logout"))
+    sign_in(client, people.committee_secretary)
+    assert WRONG_CODE in verify(client, sorted(stored)[0]).content.decode()
+    StaticDevice.objects.update(throttling_failure_count=0, throttling_failure_timestamp=None)  # time passes
+
+    # A new SECRET_KEY with the old one among the fallbacks: codes made under it still work, once.
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-key-" + "x" * 50
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    response = client.post(reverse("two_factor_verify"), {"code": codes[1], "next": "/"}, REMOTE_ADDR=HERE)
+    assert response.status_code == 302
+    assert StaticToken.objects.count() == 9
+    # Without the fallback the old codes no longer match.
+    settings.SECRET_KEY_FALLBACKS = []
+    client.post(reverse("logout"))
+    sign_in(client, people.committee_secretary)
+    assert WRONG_CODE in verify(client, codes[2]).content.decode()
+
+
+def test_the_migration_replaces_codes_stored_as_read_by_their_digests(people: SimpleNamespace) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("accounts.migrations.0004_recovery_code_digests")
+    device = StaticDevice.objects.create(user=people.committee_secretary, name="recovery codes", confirmed=True)
+    StaticToken.objects.create(device=device, token="abcd2345")
+    digest = two_factor.stored_recovery_code("efgh6723")
+    StaticToken.objects.create(device=device, token=digest)
+
+    migration.digest_stored_codes(apps, None)
+
+    assert set(StaticToken.objects.values_list("token", flat=True)) == {
+        two_factor.stored_recovery_code("abcd2345"),
+        digest,  # already a digest: left as it is
+    }
+    two_factor.two_factor_verify(user=people.committee_secretary, code="abcd-2345")
+    assert StaticToken.objects.count() == 1
 
 
 def test_the_code_comes_before_the_first_sign_in_password_change(
