@@ -15,11 +15,13 @@ unrelated 另一县委 (党委)
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from celery.result import allow_join_result
 
 from accounts import services
 from accounts.models import Organization, Position, User
@@ -41,6 +43,15 @@ def pytest_configure(config: pytest.Config) -> None:
     # The cache outlives a test's rolled-back data; tests of the cached dashboard switch it on.
     settings.DASHBOARD_CACHE_SECONDS = 0
     settings.BOARD_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _celery_may_wait_for_results() -> Iterator[None]:
+    """Each test starts outside any task. Celery marks "inside a task" in a process-wide flag while it
+    runs one eagerly; two threads doing so at once (the two-sweeps race test) can leave it set, and a
+    later test in the process that waits on a real worker's result would be refused."""
+    with allow_join_result():
+        yield
 
 
 @pytest.fixture(autouse=True)
