@@ -26,7 +26,7 @@ from rectification import rules
 from rectification.selectors import BoardFigures, BoardFilters, board_figures_by_group
 from responsibility.models import DutyRecord
 from responsibility.selectors import ProgressFigures, ProgressFilters, active_children_of, progress_by_group
-from reviews.models import Cycle, DutyReport, Rating, Result, ReviewerAssignment
+from reviews.models import Cycle, DutyReport, Grade, Result, ReviewerAssignment
 
 
 def percent(part: int, whole: int) -> int:
@@ -73,20 +73,21 @@ class ReportFigures(_Figures):
 
 @dataclass
 class GradeFigures(_Figures):
-    """The final grades (Result) of the year's closed cycles, one count per Rating."""
+    """The final grades (Result) of the year's closed cycles, one count per Grade."""
 
     good: int = 0
     fair: int = 0
     average: int = 0
     poor: int = 0
+    pending: int = 0
 
     @property
     def total(self) -> int:
-        return self.good + self.fair + self.average + self.poor
+        return self.good + self.fair + self.average + self.poor + self.pending
 
     def pairs(self) -> list[tuple[str, int]]:
-        """(label, count) in the order of the grades: 好, 较好, 一般, 差."""
-        return [(str(label), getattr(self, value)) for value, label in Rating.choices]
+        """(label, count) in the order of the grades: 好, 较好, 一般, 差, 待定."""
+        return [(str(label), getattr(self, value)) for value, label in Grade.choices]
 
 
 @dataclass
@@ -204,7 +205,7 @@ def grades_by_group(roots: Sequence[Organization], year: int) -> dict[str, Grade
             report__cycle__status=Cycle.Status.CLOSED,
         )
         .values(group=group_key(roots, "report__organization__path"))
-        .annotate(**{value: Count("id", filter=Q(grade=value)) for value in Rating.values})
+        .annotate(**{value: Count("id", filter=Q(grade=value)) for value in Grade.values})
         .order_by()
     )
     return _grouped(rows, GradeFigures)

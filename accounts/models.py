@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -122,6 +124,19 @@ class PositionQuerySet(models.QuerySet["Position"]):
         """The organization's current secretary (at most one: a constraint), or None."""
         position = self.holder(organization, Position.Role.SECRETARY)
         return position.person if position else None
+
+    def secretaries_of(self, organizations: Iterable[Organization]) -> dict[int, User]:
+        """The current secretary of each organization that has one, by organization id (one query)."""
+        positions = (
+            self.current()
+            .filter(organization__in=[organization.pk for organization in organizations], role=Position.Role.SECRETARY)
+            .select_related("person")
+            .order_by("id")
+        )
+        found: dict[int, User] = {}
+        for position in positions:
+            found.setdefault(position.organization_id, position.person)
+        return found
 
 
 class Position(models.Model):

@@ -315,6 +315,13 @@ CELERY_BEAT_SCHEDULE["reviews-requeue-renders"] = {
     "schedule": crontab(minute="*/10"),
 }
 
+# Votes wait sealed until their organization has a batch; once a ballot window has closed, this
+# adds the rest to the tallies (pages count them in memory until then, so nothing waits on it).
+CELERY_BEAT_SCHEDULE["reviews-count-ballots"] = {
+    "task": "reviews.count_ballots",
+    "schedule": crontab(hour=0, minute=10),
+}
+
 # The largest import file an administrator may upload (bytes).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 

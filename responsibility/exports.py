@@ -14,6 +14,7 @@ from __future__ import annotations
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 from itertools import chain, islice
 from typing import IO, Any
 
@@ -63,6 +64,23 @@ def text_cell(sheet: WriteOnlyWorksheet, value: Any, *, bold: bool = False) -> W
     if bold:
         cell.font = Font(bold=True)
     return cell
+
+
+def decimal_cell(sheet: WriteOnlyWorksheet, value: Decimal) -> WriteOnlyCell:
+    """A number cell that holds the decimal exactly as written (88.6, not openpyxl's 88.59999999999999),
+    shown with as many places as it has."""
+    cell = WriteOnlyCell(sheet, value=float(value))
+    # openpyxl writes numbers with "%.16g" of a float; a string in a numeric cell is written as it is.
+    cell._value = format(value, "f")
+    exponent = value.as_tuple().exponent
+    places = max(-exponent, 0) if isinstance(exponent, int) else 0
+    cell.number_format = "0." + "0" * places if places else "0"
+    return cell
+
+
+def exact(sheet: WriteOnlyWorksheet, row: Sequence[Any]) -> list[Any]:
+    """The row with every Decimal as an exact number cell."""
+    return [decimal_cell(sheet, value) if isinstance(value, Decimal) and value.is_finite() else value for value in row]
 
 
 def display_width(value: Any) -> int:
@@ -129,7 +147,7 @@ def write_table(
     sheet.append([text_cell(sheet, label, bold=True) for label in header])
     count = 0
     for row in chain(sample, remaining):
-        sheet.append(row)
+        sheet.append(exact(sheet, row))
         count += 1
     return count
 

@@ -2,7 +2,30 @@ from typing import Any
 
 from django.contrib import admin
 
-from reviews.models import BallotCode, Cycle, DutyReport, Indicator, Result, RubricTemplate, TemplateIndicator
+from reviews.models import (
+    BallotBatch,
+    BallotCode,
+    ClosingNote,
+    Cycle,
+    DutyReport,
+    Indicator,
+    Result,
+    RubricTemplate,
+    TemplateIndicator,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never edited here: the service that writes these keeps their rules and their audit trail."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
 
 
 class TemplateIndicatorInline(admin.TabularInline):
@@ -41,17 +64,28 @@ class DutyReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Result)
-class ResultAdmin(admin.ModelAdmin):
-    list_display = ["report", "composite", "grade", "rank", "classification"]
+class ResultAdmin(ReadOnlyAdmin):
+    """A closed cycle's results are immutable."""
+
+    list_display = ["report", "composite", "grade", "grade_reason", "rank", "classification"]
     list_filter = ["grade", "classification"]
 
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        # A closed cycle's results are immutable.
-        return False
+
+@admin.register(ClosingNote)
+class ClosingNoteAdmin(ReadOnlyAdmin):
+    list_display = ["cycle", "organization", "gap", "recorded_by", "recorded_at"]
 
 
+@admin.register(BallotBatch)
+class BallotBatchAdmin(ReadOnlyAdmin):
+    list_display = ["cycle", "organization", "number", "count", "reason", "printed_count"]
+
+
+# Codes are made, voided and printed on the committee's pages. Whether a code was spent is not on this
+# model at all (reviews.ballot_box), and the spent digests, the sealed votes and the tallies have no admin
+# page: nobody, the administrator included, can reset a used code or read or change a vote here.
 @admin.register(BallotCode)
-class BallotCodeAdmin(admin.ModelAdmin):
-    list_display = ["code", "cycle", "organization", "is_used"]
-    list_filter = ["is_used"]
-    raw_id_fields = ["cycle", "organization"]
+class BallotCodeAdmin(ReadOnlyAdmin):
+    list_display = ["organization", "cycle", "batch", "voided_at"]
+    list_filter = ["cycle__year"]
+    exclude = ["code"]

@@ -6,22 +6,19 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from reviews.models import Rating
-from reviews.services import BALLOT_CODE_LENGTH, MAX_CODES_PER_BATCH, normalize_code
+from reviews.services import BALLOT_ASPECT_LABELS, BALLOT_CODE_LENGTH, MAX_CODES_PER_BATCH, normalize_code
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-# The optional per-item ratings (分项评价). The stored key is the Chinese word, whatever the voter's language.
-BALLOT_ASPECTS: tuple[tuple[str, str], ...] = (
-    ("aspect_political", gettext_noop("政治建设")),
-    ("aspect_duty", gettext_noop("履职尽责")),
-    ("aspect_conduct", gettext_noop("作风形象")),
-    ("aspect_masses", gettext_noop("联系群众")),
+# The optional per-item ratings (分项评价): form field names for the service's aspects, in its order.
+BALLOT_ASPECTS: tuple[tuple[str, str], ...] = tuple(
+    zip(("aspect_political", "aspect_duty", "aspect_conduct", "aspect_masses"), BALLOT_ASPECT_LABELS, strict=True)
 )
 
 
@@ -36,11 +33,19 @@ class BallotCodesForm(forms.Form):
         required=False,
         widget=forms.NumberInput(attrs={"min": 1, "max": MAX_CODES_PER_BATCH, "inputmode": "numeric"}),
     )
+    reason = forms.CharField(
+        label=_("超出在册党员人数的理由"),
+        max_length=500,
+        required=False,
+        help_text=_(
+            "测评码总数不超过在册党员人数时不必填写；超过时必须说明（例如列席测评的群众代表），理由随批次保存。"
+        ),
+    )
 
     def __init__(self, *args: Any, organizations: Sequence[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["count"].help_text = gettext(
-            "一般按应参加测评的党员人数生成，每人一码，一码一票；每批最多 %(max)s 个。"
+            "按应参加测评的在册党员人数生成，每人一码，一码一票；每批最多 %(max)s 个。"
         ) % {"max": MAX_CODES_PER_BATCH}
         self.organizations = {organization.pk: organization for organization in organizations}
         field = self.fields["organization"]
@@ -49,6 +54,13 @@ class BallotCodesForm(forms.Form):
 
     def clean_organization(self) -> Organization:
         return self.organizations[self.cleaned_data["organization"]]
+
+
+class BallotCodeVoidForm(forms.Form):
+    """A code to void (a slip lost or handed out in error) and why."""
+
+    code = forms.CharField(label=_("测评码"), max_length=64)
+    reason = forms.CharField(label=_("作废理由"), max_length=500)
 
 
 class VoteCodeForm(forms.Form):
@@ -84,8 +96,9 @@ def _rating_field(label: StrOrPromise, *, required: bool) -> forms.ChoiceField:
 
 
 class BallotForm(forms.Form):
-    """The overall rating of the secretary, and optional ratings per aspect."""
+    """The overall rating of the secretary, and optional ratings per aspect; the code rides along in the body."""
 
+    code = forms.CharField(max_length=64, widget=forms.HiddenInput)
     rating = _rating_field(_("总体评价"), required=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

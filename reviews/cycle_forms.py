@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
-from reviews.models import DEFAULT_SECTIONS, Cycle, DutyReport, IndicatorKind, RubricTemplate
+from reviews.models import DEFAULT_SECTIONS, Cycle, DutyReport, IndicatorKind, MissingRule, RubricTemplate
+from reviews.services import Gap
 
 SHARE_STEP = Decimal("0.001")
 HUNDRED = Decimal("100")
@@ -38,6 +39,10 @@ PLAIN_SETTINGS = (
     "trim_extremes",
     "advanced_floor",
     "standard_floor",
+    "min_ballots",
+    "min_reviewers",
+    "missing_rule",
+    "score_places",
 )
 # cycle_create takes these as its own arguments; the rest go in its `settings`.
 CREATE_ARGUMENTS = ("year", "title", "report_due", "scoring_due", "ballot_opens", "ballot_closes")
@@ -89,6 +94,29 @@ class CycleSettingsForm(forms.Form):
     trim_extremes = forms.BooleanField(label=_("评分人数达到 5 人时，去掉一个最高分和一个最低分"), required=False)
     advanced_floor = _score(_("“先进”的最低分"))
     standard_floor = _score(_("“达标”的最低分"))
+    min_ballots = forms.IntegerField(
+        label=_("民主测评最少有效票数"),
+        min_value=3,
+        max_value=100,
+        help_text=_("有效票少于此数的组织不公布民主测评结果（票太少会暴露谁投了什么票），按缺项处理。"),
+    )
+    min_reviewers = forms.IntegerField(
+        label=_("最少评分人数"),
+        min_value=1,
+        max_value=50,
+        help_text=_("已提交的报告评分人数少于此数时，须逐项说明理由才能结束考核。"),
+    )
+    missing_rule = forms.ChoiceField(
+        label=_("缺项处理"),
+        choices=MissingRule.choices,
+        help_text=_("某项得分没有数据（如无人评分、有效票不足）时的处理办法；缺项从不按 0 分计算。"),
+    )
+    score_places = forms.TypedChoiceField(
+        label=_("得分保留小数位数"),
+        choices=[(0, "0"), (1, "1"), (2, "2")],
+        coerce=int,
+        help_text=_("各项得分和综合得分均按此四舍五入，页面、PDF 和 Excel 一致。"),
+    )
     sections = forms.CharField(
         label=_("报告栏目"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -248,3 +276,39 @@ class ProgressFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("报告状态"), choices=[("", _("全部")), *DutyReport.Status.choices], required=False
     )
+
+
+class CycleCloseForm(forms.Form):
+    """结束考核: one reason per gap (required where the gap needs one) and the confirmation."""
+
+    confirm = forms.BooleanField(
+        label=_("我已核对以上缺项，确认结束考核并生成结果"),
+        error_messages={"required": _("请先勾选确认：结束后考核结果一次生成，不能再修改。")},
+    )
+
+    def __init__(self, *args: Any, gaps: list[Gap], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gaps = gaps
+        for gap in gaps:
+            self.fields[self.field_name(gap)] = forms.CharField(
+                label=_("情况说明"),
+                required=False,
+                max_length=1000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    @staticmethod
+    def field_name(gap: Gap) -> str:
+        return "reason-" + gap.key.replace(":", "-")
+
+    def rows(self) -> list[tuple[Gap, forms.BoundField]]:
+        return [(gap, self[self.field_name(gap)]) for gap in self.gaps]
+
+    def reasons(self) -> dict[str, str]:
+        return {gap.key: self.cleaned_data.get(self.field_name(gap), "") for gap in self.gaps}
+
+    def refuse(self, gaps: list[Gap], message: str) -> None:
+        """Marks each gap the service said needs a reason, next to its field."""
+        for gap in gaps:
+            self.add_error(self.field_name(gap), _("此项须说明理由才能结束考核。"))
+        self.add_error(None, message)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.demo import FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
 from accounts.models import Organization, Position, User
 from reviews import services
-from reviews.models import Cycle, DutyReport, IndicatorKind, Rating, RubricTemplate
+from reviews.models import Cycle, DutyReport, IndicatorKind, Rating, RubricTemplate, SpentCode
 
 RUBRIC_NAME = "村（社区）党组织书记抓基层党建述职评议考核指标"
 RUBRIC = [
@@ -115,7 +115,13 @@ def _score(report: DutyReport, quality: int, rng: random.Random) -> None:
 
 def _ballots(cycle: Cycle, organization: Organization, weights: list[int], by: User, on: date, count: int) -> int:
     """Casts COUNT ballots in the proportions of WEIGHTS (好, 较好, 一般, 差), leaving a few codes unused."""
-    codes = services.ballot_codes_generate(cycle=cycle, organization=organization, count=count + 3, by=by)
+    codes = services.ballot_codes_generate(
+        cycle=cycle,
+        organization=organization,
+        count=count + 3,
+        by=by,
+        reason="在册党员之外，邀请村民代表和驻村工作队列席参加测评",
+    )
     total = sum(weights)
     ratings = [
         rating for rating, weight in zip(Rating.values, weights, strict=True) for _ in range(count * weight // total)
@@ -194,7 +200,13 @@ def _open_cycle(township: Organization, secretary: User, template: RubricTemplat
                 revision=report.revision,
                 by=Position.objects.secretary_of(organization) or secretary,
             )
-            services.ballot_codes_generate(cycle=cycle, organization=organization, count=20, by=secretary)
+            services.ballot_codes_generate(
+                cycle=cycle,
+                organization=organization,
+                count=20,
+                by=secretary,
+                reason="在册党员之外，邀请村民代表列席参加测评",
+            )
             continue
         if index % 2 == 0:
             report = _write(report, Position.objects.secretary_of(organization) or secretary, rng)
@@ -221,5 +233,5 @@ def reviews_demo_build() -> ReviewsDemoSummary:
     summary.closed_cycles = cycles.filter(status=Cycle.Status.CLOSED).count()
     summary.open_cycles = cycles.filter(status=Cycle.Status.OPEN).count()
     summary.reports = DutyReport.objects.filter(cycle__in=cycles).count()
-    summary.ballots = sum(cycle.ballots.count() for cycle in cycles)
+    summary.ballots = SpentCode.objects.filter(cycle__in=cycles).count()
     return summary

@@ -8,6 +8,7 @@ frozen header row, columns as wide as their Chinese text.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import IO, Any
 
 from django.utils import timezone
@@ -29,10 +30,13 @@ RANKING_COLUMNS: list[tuple[str, int]] = [
     (gettext_noop("民主测评"), 10),
     (gettext_noop("综合得分"), 10),
     (gettext_noop("等次"), 8),
-    (gettext_noop("等次说明"), 20),
+    (gettext_noop("等次依据"), 24),
     (gettext_noop("分类定级"), 10),
     (gettext_noop("有效票数"), 10),
     (gettext_noop("评分人数"), 10),
+    (gettext_noop("缺项"), 16),
+    (gettext_noop("实际权重"), 32),
+    (gettext_noop("情况说明"), 40),
 ]
 SCORE_COLUMNS: list[tuple[str, int]] = [
     (gettext_noop("党组织"), 32),
@@ -48,22 +52,48 @@ SCORE_COLUMNS: list[tuple[str, int]] = [
 
 
 def _ranking_rows(cycle: Cycle, viewer: Any) -> Iterator[list[Any]]:
+    """A row per organization; a missing figure is an empty cell, never 0, and the 缺项 column says why."""
     for row in selectors.cycle_ranking(cycle, viewer):
-        hidden = row.hidden
+        if row.hidden:
+            yield [
+                "",
+                text(row.organization.name),
+                text(row.organization.code),
+                "",
+                "",
+                "",
+                "",
+                "",
+                text(_("提交本人评分后显示")),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+            continue
         yield [
-            row.rank,
+            row.rank if row.rank is not None else "",
             text(row.organization.name),
             text(row.organization.code),
-            row.daily_score,
-            "" if hidden else row.review_score,
-            row.ballot_score,
-            "" if hidden else row.composite,
-            "" if hidden else text(row.grade_label),
-            text(_("提交本人评分后显示") if hidden else row.reason_label),
-            "" if hidden else text(row.classification_label),
-            row.ballots_valid,
+            _figure(row.daily_score),
+            _figure(row.review_score),
+            _figure(row.ballot_score),
+            _figure(row.composite),
+            text(row.grade_label),
+            text(row.reason_label),
+            text(row.classification_label),
+            row.ballots_valid if row.ballots_published else "",
             row.reviewers,
+            text("、".join(row.missing_labels)),
+            text(row.weights_label),
+            text("；".join(f"{note.gap_label}：{note.reason}" for note in row.notes)),
         ]
+
+
+def _figure(value: Decimal | None) -> Decimal | str:
+    return "" if value is None else value
 
 
 def _score_rows(cycle: Cycle, viewer: Any) -> Iterator[list[Any]]:
@@ -94,6 +124,8 @@ def cycle_workbook(cycle: Cycle, viewer: Any) -> IO[bytes]:
         (_("考核年度"), cycle.year),
         (_("状态"), cycle.get_status_display()),
         (_("说明"), _("暂定排名：考核结束时以最终结果为准。") if provisional else _("最终结果")),
+        (_("计分"), _("得分保留 %(places)s 位小数，四舍五入") % {"places": cycle.score_places}),
+        (_("缺项处理"), cycle.get_missing_rule_display()),
         (_("导出时间"), date_format(timezone.localtime(), "Y-m-d H:i")),
     ]
     write_table(workbook.create_sheet(title=_("排名")), RANKING_COLUMNS, _ranking_rows(cycle, viewer), facts=facts)

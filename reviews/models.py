@@ -12,7 +12,7 @@ The arithmetic lives in `reviews/scoring.py`, the workflow in `reviews/services.
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -41,10 +41,55 @@ class Rating(models.TextChoices):
     POOR = "poor", _("差")
 
 
+class Grade(models.TextChoices):
+    """A result's 等次: the four words of a rating, or 待定 when the cycle holds a grade with missing data."""
+
+    GOOD = "good", _("好")
+    FAIR = "fair", _("较好")
+    AVERAGE = "average", _("一般")
+    POOR = "poor", _("差")
+    PENDING = "pending", _("待定")
+
+
 class Classification(models.TextChoices):
     ADVANCED = "advanced", _("先进")
     STANDARD = "standard", _("达标")
     LAGGING = "lagging", _("后进")
+    PENDING = "pending", _("待定")
+
+
+class GradeRule(models.TextChoices):
+    """Which rule decided a result's grade; every result names one."""
+
+    VETO = "veto", _("触发一票否决，定为“差”")
+    NOT_SUBMITTED = "not_submitted", _("未提交述职报告，定为“差”")
+    POOR_BALLOTS = "poor_ballots", _("“差”票超过规定比例，定为“差”")
+    PENDING = "pending", _("缺少考核数据，等次待定")
+    BAND = "band", _("按综合得分分数段")
+
+
+class MissingRule(models.TextChoices):
+    """What a cycle does with a component that has no data (never a silent 0)."""
+
+    REDISTRIBUTE = "redistribute", _("该项权重按比例分配给其余有数据的各项")
+    PENDING = "pending", _("不计算综合得分，等次定为“待定”")
+
+
+class Component(models.TextChoices):
+    DAILY = "daily", _("日常考核")
+    REVIEW = "review", _("述职评议")
+    BALLOT = "ballot", _("民主测评")
+
+
+class GapKind(models.TextChoices):
+    """What may be missing when a cycle closes (see services.closing_gaps)."""
+
+    BALLOTS_OPEN = "ballots_open", _("民主测评尚未结束")
+    FEW_REVIEWERS = "few_reviewers", _("评分人数少于规定人数")
+    REVIEWERS_PENDING = "reviewers_pending", _("评议人未提交评分")
+    REPORT_MISSING = "report_missing", _("述职报告未提交")
+    FEW_BALLOTS = "few_ballots", _("民主测评有效票少于规定票数")
+    NO_DAILY = "no_daily", _("没有日常考核数据")
 
 
 class RubricTemplate(models.Model):
@@ -135,6 +180,18 @@ class Cycle(models.Model):
     advanced_floor = models.DecimalField(_("“先进”的最低分"), max_digits=5, decimal_places=1, default=Decimal("90"))
     standard_floor = models.DecimalField(_("“达标”的最低分"), max_digits=5, decimal_places=1, default=Decimal("60"))
     sections = models.JSONField(_("报告栏目"), default=list)
+    # Below this many valid ballots an organization's 民主测评 is not published: a handful of votes would
+    # tell who voted what. Votes are also added to the counts in batches of this size (reviews.ballot_box).
+    min_ballots = models.PositiveSmallIntegerField(_("民主测评最少有效票数"), default=5)
+    # A submitted report scored by fewer reviewers than this holds the closing until the committee says why.
+    min_reviewers = models.PositiveSmallIntegerField(_("最少评分人数"), default=3)
+    missing_rule = models.CharField(
+        _("缺项处理"), max_length=16, choices=MissingRule.choices, default=MissingRule.REDISTRIBUTE
+    )
+    # Every score and composite is an exact decimal rounded half up to this many places, everywhere.
+    score_places = models.PositiveSmallIntegerField(
+        _("得分保留小数位数"), choices=[(0, "0"), (1, "1"), (2, "2")], default=1
+    )
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     opened_at = models.DateTimeField(_("启动时间"), null=True, blank=True)
@@ -327,58 +384,170 @@ class Problem(models.Model):
         return self.text[:40]
 
 
+class BallotBatch(models.Model):
+    """One batch of codes made for an organization: how many, why more than its members if so, and its printings."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="ballot_batches", verbose_name=_("考核"))
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("党组织"))
+    number = models.PositiveSmallIntegerField(_("批次"))
+    count = models.PositiveIntegerField(_("数量"))
+    # Codes beyond the members on record need a reason, kept here and shown with the batch.
+    reason = models.CharField(_("超出党员人数的理由"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("生成人")
+    )
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    printed_count = models.PositiveIntegerField(_("打印次数"), default=0)
+    last_printed_at = models.DateTimeField(_("最近打印时间"), null=True, blank=True)
+
+    history = audited()
+
+    class Meta:
+        verbose_name = _("测评码批次")
+        verbose_name_plural = _("测评码批次")
+        ordering = ["organization_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "organization", "number"], name="one_ballot_batch_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} #{self.number}"
+
+
 class BallotCode(models.Model):
-    """A one-time code handed to a member. It never records which ballot it cast."""
+    """A one-time code handed to a member. A vote never writes, locks or points to this row."""
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="ballot_codes")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     code = models.CharField(_("测评码"), max_length=32, unique=True)
-    is_used = models.BooleanField(_("已使用"), default=False)
     batch = models.PositiveSmallIntegerField(_("批次"), default=1)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.CharField(_("作废理由"), max_length=500, blank=True)
+
+    history = audited()
 
     class Meta:
         verbose_name = _("测评码")
         verbose_name_plural = _("测评码")
-        indexes = [models.Index(fields=["cycle", "organization", "is_used"], name="ballot_code_org_idx")]
+        indexes = [models.Index(fields=["cycle", "organization", "batch"], name="ballot_code_org_idx")]
 
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None
 
-class Ballot(models.Model):
-    """A cast vote, stored apart from the codes: a random key and no time, so nothing ties it to a code."""
+
+class SpentCode(models.Model):
+    """That some code was spent, as a keyed digest (reviews.ballot_box.spent_digest): no code, no time, no link."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="ballots")
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    rating = models.CharField(_("总体评价"), max_length=16, choices=Rating.choices)
-    # Optional per-item ratings: {item label: rating}.
-    item_ratings = models.JSONField(_("分项评价"), default=dict, blank=True)
+    digest = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        verbose_name = _("测评票")
-        verbose_name_plural = _("测评票")
-        indexes = [models.Index(fields=["cycle", "organization"], name="ballot_cycle_org_idx")]
+        verbose_name = _("已使用的测评码")
+        verbose_name_plural = _("已使用的测评码")
+        indexes = [models.Index(fields=["cycle", "organization"], name="spent_code_org_idx")]
 
     def __str__(self) -> str:
-        return f"{self.organization} {self.get_rating_display()}"
+        return str(self.organization_id)
+
+
+class PendingBallot(models.Model):
+    """A cast vote waiting, sealed, until its organization has a batch of them (reviews.ballot_box)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    sealed = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("待计入的测评票")
+        verbose_name_plural = _("待计入的测评票")
+        indexes = [models.Index(fields=["cycle", "organization"], name="pending_ballot_org_idx")]
+
+    def __str__(self) -> str:
+        return str(self.organization_id)
+
+
+class BallotTally(models.Model):
+    """民主测评 counts of one organization in a cycle: the only form in which ratings are stored."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="tallies")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    good = models.PositiveIntegerField(_("好"), default=0)
+    fair = models.PositiveIntegerField(_("较好"), default=0)
+    average = models.PositiveIntegerField(_("一般"), default=0)
+    poor = models.PositiveIntegerField(_("差"), default=0)
+    # {aspect: {rating: count}} for the optional 分项评价.
+    items = models.JSONField(_("分项评价"), default=dict)
+
+    class Meta:
+        verbose_name = _("测评票统计")
+        verbose_name_plural = _("测评票统计")
+        constraints = [models.UniqueConstraint(fields=["cycle", "organization"], name="one_tally_per_org_cycle")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.good}/{self.fair}/{self.average}/{self.poor}"
+
+    def counts(self) -> dict[str, int]:
+        return {rating: getattr(self, rating) for rating in Rating.values}
+
+
+class ClosingNote(models.Model):
+    """The committee's reason for closing a cycle over a gap (情况说明); shown on the result and in the export."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="closing_notes")
+    # Empty for a gap of the whole cycle (the ballot window still open).
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("党组织")
+    )
+    gap = models.CharField(_("缺项"), max_length=24, choices=GapKind.choices)
+    reason = models.TextField(_("情况说明"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    history = audited()
+
+    class Meta:
+        verbose_name = _("结束考核情况说明")
+        verbose_name_plural = _("结束考核情况说明")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_gap_display()}: {self.reason[:40]}"
 
 
 class Result(models.Model):
-    """The closed cycle's verdict on one report; written once at closing and never changed."""
+    """The closed cycle's verdict on one report; written once at closing and never changed.
+
+    A component without data is None (never 0); `weights` are the weights actually applied after the
+    cycle's missing rule, `rule` names what decided the grade and `notes` the committee's reasons.
+    """
 
     report = models.OneToOneField(DutyReport, on_delete=models.CASCADE, related_name="result")
-    daily_score = models.DecimalField(_("日常考核"), max_digits=5, decimal_places=1)
-    review_score = models.DecimalField(_("述职评议"), max_digits=5, decimal_places=1)
-    ballot_score = models.DecimalField(_("民主测评"), max_digits=5, decimal_places=1)
-    composite = models.DecimalField(_("综合得分"), max_digits=5, decimal_places=1)
-    grade = models.CharField(_("等次"), max_length=16, choices=Rating.choices)
-    grade_reason = models.CharField(_("等次说明"), max_length=200, blank=True)
-    rank = models.PositiveIntegerField(_("排名"))
+    daily_score = models.DecimalField(_("日常考核"), max_digits=5, decimal_places=2, null=True)
+    review_score = models.DecimalField(_("述职评议"), max_digits=5, decimal_places=2, null=True)
+    ballot_score = models.DecimalField(_("民主测评"), max_digits=5, decimal_places=2, null=True)
+    composite = models.DecimalField(_("综合得分"), max_digits=5, decimal_places=2, null=True)
+    grade = models.CharField(_("等次"), max_length=16, choices=Grade.choices)
+    grade_reason = models.CharField(_("等次依据"), max_length=16, choices=GradeRule.choices, default=GradeRule.BAND)
+    rank = models.PositiveIntegerField(_("排名"), null=True)
     classification = models.CharField(_("分类定级"), max_length=16, choices=Classification.choices)
     ballots_valid = models.PositiveIntegerField(_("有效票数"), default=0)
     ballots_poor = models.PositiveIntegerField(_("“差”票数"), default=0)
+    ballots_published = models.BooleanField(_("民主测评已公布"), default=True)
     reviewers = models.PositiveSmallIntegerField(_("评分人数"), default=0)
+    # {component: weight applied, in percent}; a missing component is absent.
+    weights = models.JSONField(_("实际权重"), default=dict)
+    # [{"gap": GapKind, "reason": text}]: the committee's reasons for closing over this organization's gaps.
+    notes = models.JSONField(_("情况说明"), default=list)
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
 
     history = audited()
@@ -390,6 +559,50 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} {self.composite}"
+
+    # The columns keep two places; a cycle may round to fewer, and every page shows its figures so.
+    def _shown(self, value: Decimal | None) -> Decimal | None:
+        if value is None:
+            return None
+        return value.quantize(Decimal(1).scaleb(-self.report.cycle.score_places), rounding=ROUND_HALF_UP)
+
+    @property
+    def shown_daily(self) -> Decimal | None:
+        return self._shown(self.daily_score)
+
+    @property
+    def shown_review(self) -> Decimal | None:
+        return self._shown(self.review_score)
+
+    @property
+    def shown_ballot(self) -> Decimal | None:
+        return self._shown(self.ballot_score)
+
+    @property
+    def shown_composite(self) -> Decimal | None:
+        return self._shown(self.composite)
+
+    @property
+    def is_overridden(self) -> bool:
+        """Whether a rule other than the bands decided the grade (a veto, 差 ballots, no report, missing data)."""
+        return self.grade_reason != GradeRule.BAND
+
+    @property
+    def rule_label(self) -> str:
+        return str(GradeRule(self.grade_reason).label) if self.grade_reason in GradeRule.values else ""
+
+    @property
+    def weights_label(self) -> str:
+        """The weights applied, e.g. "日常考核 57.1% · 述职评议 42.9%"."""
+        return " · ".join(f"{Component(name).label} {weight}%" for name, weight in self.weights.items())
+
+    @property
+    def note_lines(self) -> list[tuple[str, str]]:
+        """(gap, reason) of the committee's reasons, the gap in words."""
+        return [
+            (str(GapKind(note["gap"]).label) if note.get("gap") in GapKind.values else "", note.get("reason", ""))
+            for note in self.notes
+        ]
 
 
 class RenderedReport(models.Model):

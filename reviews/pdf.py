@@ -34,7 +34,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -49,7 +49,7 @@ from rectification.models import Finding, RectificationTask
 from rectification.selectors import CarriedTask, carried_tasks
 from responsibility.models import ResponsibilityList
 from reviews import charts, selectors
-from reviews.models import Cycle, DutyReport, IndicatorKind, Rating, RenderedReport, Result
+from reviews.models import Cycle, DutyReport, Grade, IndicatorKind, RenderedReport, Result
 
 logger = logging.getLogger(__name__)
 
@@ -223,9 +223,7 @@ class OrganizationYear:
     document: selectors.ReportDocument | None
     """The duty report of the year's cycle (the latest one started), if the organization took part in one."""
     scores: list[ScoreLine] = field(default_factory=list)
-    ballot_counts: list[tuple[str, str, int]] = field(default_factory=list)
-    ballots_valid: int = 0
-    ballot_score: Decimal | None = None
+    ballots: selectors.BallotStanding | None = None
     review_score: Decimal | None = None
     cycle_size: int = 0
     tasks: list[CarriedTask] = field(default_factory=list)
@@ -248,13 +246,7 @@ class OrganizationYear:
 
     @property
     def grade_label(self) -> str:
-        return str(Rating(self.result.grade).label) if self.result else ""
-
-    @property
-    def grade_reason_label(self) -> str:
-        if not self.result or not self.result.grade_reason:
-            return ""
-        return str(selectors.GRADE_REASONS.get(self.result.grade_reason, self.result.grade_reason))
+        return self.result.get_grade_display() if self.result else ""
 
 
 def year_report(organization: Organization, year: int) -> DutyReport | None:
@@ -297,9 +289,7 @@ def organization_year(organization: Organization, year: int) -> OrganizationYear
                 veto_hits=hits if indicator.kind == IndicatorKind.VETO else 0,
             )
         )
-    figures.ballot_counts = assessment.ballot_counts
-    figures.ballots_valid = assessment.ballots_valid
-    figures.ballot_score = assessment.ballot_score
+    figures.ballots = assessment.ballots
     figures.review_score = assessment.review_score
     figures.cycle_size = Result.objects.filter(report__cycle=figures.document.cycle).count()
     return figures
@@ -404,12 +394,12 @@ def committee_year(committee: Organization, year: int, today: date | None = None
         Result.objects.filter(
             report__cycle__organization=committee, report__cycle__year=year, report__cycle__status=Cycle.Status.CLOSED
         )
-        .select_related("report__organization")
-        .order_by("report__cycle_id", "rank", "report__organization__path")
+        .select_related("report__organization", "report__cycle")
+        .order_by("report__cycle_id", F("rank").asc(nulls_last=True), "report__organization__path")
     )
     for result in results:
         by_cycle[result.report.cycle_id].results.append(result)
-    grades = dict.fromkeys(Rating.values, 0)
+    grades = dict.fromkeys(Grade.values, 0)
     for summary in cycles:
         for result in summary.results:
             grades[result.grade] = grades.get(result.grade, 0) + 1
@@ -452,7 +442,7 @@ def committee_year(committee: Organization, year: int, today: date | None = None
         year=year,
         today=today,
         cycles=cycles,
-        grade_counts=[(str(label), grades.get(value, 0)) for value, label in Rating.choices],
+        grade_counts=[(str(label), grades.get(value, 0)) for value, label in Grade.choices],
         rectification=lines,
         overdue_tasks=overdue_tasks,
         recurring_findings=list(

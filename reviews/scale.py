@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from accounts.scale import REVIEWER_LOGIN, ScaleTree, TableWriter
+from reviews.ballot_box import spent_digest
 from reviews.demo import COMMENTS, PROBLEMS, RUBRIC, RUBRIC_NAME, SECTIONS_TEXT
 from reviews.models import (
     DEFAULT_SECTIONS,
-    Ballot,
+    BallotBatch,
     BallotCode,
+    BallotTally,
     Cycle,
     DutyReport,
     Indicator,
@@ -32,6 +35,7 @@ from reviews.models import (
     ReviewerAssignment,
     RubricTemplate,
     Score,
+    SpentCode,
     TemplateIndicator,
 )
 from reviews.services import BALLOT_CODE_ALPHABET, BALLOT_CODE_LENGTH
@@ -124,7 +128,9 @@ def reviews_scale_build(writer: TableWriter, tree: ScaleTree) -> ReviewsScale:
     scores: list[tuple[Any, ...]] = []
     problems: list[tuple[Any, ...]] = []
     codes: list[tuple[Any, ...]] = []
-    ballots: list[tuple[Any, ...]] = []
+    batches: list[tuple[Any, ...]] = []
+    spent: list[tuple[Any, ...]] = []
+    tallies: list[tuple[Any, ...]] = []
 
     for committee in tree.committees():
         below = children.get(committee, [])
@@ -201,17 +207,26 @@ def reviews_scale_build(writer: TableWriter, tree: ScaleTree) -> ReviewsScale:
                                 scores.append((next_assignment, indicator_id, points, False))
                     next_assignment += 1
             if rng.random() < BALLOT_SHARE:
+                # As the ballot box keeps them: the codes, a keyed digest per spent one, and the counts only.
                 count = rng.randint(6, 15)
                 cast = count - rng.randint(0, 3)
+                organization_id = tree.ids[org_index]
+                batches.append((cycle_id, organization_id, 1, count, committee_user))
                 for number in range(count):
-                    codes.append(
-                        (code_number, cycle_id, tree.ids[org_index], _code(code_number, rng), number < cast, 1)
-                    )
+                    code = _code(code_number, rng)
+                    codes.append((code_number, cycle_id, organization_id, code, 1))
+                    if number < cast:
+                        spent.append(
+                            (
+                                uuid.UUID(int=rng.getrandbits(128), version=4),
+                                cycle_id,
+                                organization_id,
+                                spent_digest(code),
+                            )
+                        )
                     code_number += 1
-                for rating in rng.choices(Rating.values, weights=BALLOT_WEIGHTS, k=cast):
-                    ballots.append(
-                        (uuid.UUID(int=rng.getrandbits(128), version=4), cycle_id, tree.ids[org_index], rating, {})
-                    )
+                counted = Counter(rng.choices(Rating.values, weights=BALLOT_WEIGHTS, k=cast))
+                tallies.append((cycle_id, organization_id, *(counted.get(value, 0) for value in Rating.values), {}))
             next_report += 1
 
     _write_cycles(writer, tree, cycles)
@@ -243,8 +258,10 @@ def reviews_scale_build(writer: TableWriter, tree: ScaleTree) -> ReviewsScale:
     writer.write(ReviewerAssignment, ["id", "report_id", "reviewer_id", "comment", "submitted_at"], assignments)
     writer.write(Score, ["assignment_id", "indicator_id", "points", "vetoed"], scores)
     writer.write(Problem, ["id", "report_id", "text", "order", "created_by_id"], problems)
-    writer.write(BallotCode, ["id", "cycle_id", "organization_id", "code", "is_used", "batch"], codes)
-    writer.write(Ballot, ["id", "cycle_id", "organization_id", "rating", "item_ratings"], ballots)
+    writer.write(BallotBatch, ["cycle_id", "organization_id", "number", "count", "created_by_id"], batches)
+    writer.write(BallotCode, ["id", "cycle_id", "organization_id", "code", "batch"], codes)
+    writer.write(SpentCode, ["id", "cycle_id", "organization_id", "digest"], spent)
+    writer.write(BallotTally, ["cycle_id", "organization_id", *Rating.values, "items"], tallies)
     return result
 
 

@@ -3,11 +3,18 @@
 - Review (述职评议): per indicator the mean of the reviewers' points, dropping the
   highest and the lowest when at least five scored and the cycle says so; the
   standard indicators scale to 100; bonus and deduction sums are capped; the
-  result is clamped to 0..100.
+  result is clamped to 0..100. No reviewer: no review score (None), never 0.
 - Ballots (民主测评): Σ points × count ÷ valid ballots.
-- Composite: the weighted sum of the three components (weights sum to 100).
-- Grade: by bands, overridden to 差 by a veto hit or by too large a share of 差 ballots.
-- Rank: competition ranking (1, 2, 2, 4) on the composite.
+- Composite: the weighted sum of the components that have data. A component
+  without data is never counted as 0: the cycle's missing rule either shares
+  its weight among the others in proportion or holds the grade as 待定.
+- Grade, by the first rule that applies: a veto hit → 差; a report never
+  submitted → 差; more than the set share of 差 ballots (when the ballots are
+  published) → 差; no composite → 待定; otherwise the bands.
+- Rank: competition ranking (1, 2, 2, 4) on the composite within tiers: every
+  organization not vetoed and submitted, then those that never submitted, then
+  the vetoed; a 待定 grade has no rank.
+- Every figure is an exact Decimal rounded half up to the cycle's places.
 """
 
 from __future__ import annotations
@@ -16,17 +23,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from reviews.models import Classification, IndicatorKind, Rating
+from reviews.models import Classification, Grade, GradeRule, IndicatorKind, MissingRule, Rating
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
-TENTH = Decimal("0.1")
 SHARE_PRECISION = Decimal("0.001")
 TRIM_FROM = 5
 
 
-def rounded(value: Decimal) -> Decimal:
-    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
+def rounded(value: Decimal, places: int = 1) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def clamp(value: Decimal, low: Decimal = ZERO, high: Decimal = HUNDRED) -> Decimal:
@@ -51,7 +57,7 @@ class IndicatorSpec:
 
 
 def review_score(
-    indicators: Iterable[IndicatorSpec], points: Mapping[int, Sequence[Decimal]], *, trim: bool
+    indicators: Iterable[IndicatorSpec], points: Mapping[int, Sequence[Decimal]], *, trim: bool, places: int = 1
 ) -> Decimal:
     """The 述职评议 component on 0..100 from every reviewer's points per indicator."""
     standard_max = standard = bonus = deduction = ZERO
@@ -68,23 +74,44 @@ def review_score(
             deduction += mean
             deduction_cap += indicator.max_points
     scaled = standard * HUNDRED / standard_max if standard_max else ZERO
-    return rounded(clamp(scaled + min(bonus, bonus_cap) - min(deduction, deduction_cap)))
+    return rounded(clamp(scaled + min(bonus, bonus_cap) - min(deduction, deduction_cap)), places)
 
 
-def ballot_score(counts: Mapping[str, int], points: Mapping[str, int]) -> Decimal:
-    """民主测评得分: Σ points × count ÷ valid ballots (0 when nobody voted)."""
+def ballot_score(counts: Mapping[str, int], points: Mapping[str, int], places: int = 1) -> Decimal | None:
+    """民主测评得分: Σ points × count ÷ valid ballots; None when nobody voted."""
     valid = sum(counts.get(rating, 0) for rating in Rating.values)
     if not valid:
-        return ZERO
+        return None
     total = sum((Decimal(points[rating]) * counts.get(rating, 0) for rating in Rating.values), ZERO)
-    return rounded(clamp(total / valid))
+    return rounded(clamp(total / valid), places)
 
 
-def composite(*, daily: Decimal, review: Decimal, ballot: Decimal, weights: tuple[int, int, int]) -> Decimal:
-    """The weighted composite; the weights sum to 100."""
-    weight_daily, weight_review, weight_ballot = weights
-    total = daily * weight_daily + review * weight_review + ballot * weight_ballot
-    return rounded(clamp(total / HUNDRED))
+@dataclass(frozen=True)
+class Weighted:
+    """A composite and the weights it was made with (percent per component that had data)."""
+
+    composite: Decimal | None
+    weights: dict[str, Decimal]
+    missing: tuple[str, ...]
+    """Components with a weight but no data."""
+
+
+def composite(
+    components: Mapping[str, Decimal | None], weights: Mapping[str, int], *, rule: str, places: int = 1
+) -> Weighted:
+    """The weighted composite of the components with data (weights sum to 100), by the cycle's missing rule.
+
+    REDISTRIBUTE: a missing component's weight goes to the others in proportion to theirs.
+    PENDING: any missing component leaves no composite (the grade is then 待定).
+    """
+    present = {name: weight for name, weight in weights.items() if weight and components.get(name) is not None}
+    missing = tuple(name for name, weight in weights.items() if weight and components.get(name) is None)
+    total_weight = sum(present.values())
+    if not total_weight or (missing and rule == MissingRule.PENDING):
+        return Weighted(None, {}, missing)
+    total = sum((Decimal(components[name] or 0) * weight for name, weight in present.items()), ZERO)
+    applied = {name: rounded(Decimal(weight) * HUNDRED / total_weight, 1) for name, weight in present.items()}
+    return Weighted(rounded(clamp(total / total_weight), places), applied, missing)
 
 
 @dataclass(frozen=True)
@@ -96,33 +123,51 @@ class Bands:
 
 
 @dataclass(frozen=True)
-class Grade:
+class Verdict:
     rating: str
-    reason: str = ""
-    """Empty when the bands decided; otherwise which rule overrode them ("veto" or "poor_ballots")."""
+    rule: str
 
 
-def grade(score: Decimal, bands: Bands, *, vetoed: bool, poor: int, valid: int) -> Grade:
-    """The grade by bands, overridden to 差 by a veto hit or by more than the set share of 差 ballots."""
+def grade(
+    score: Decimal | None,
+    bands: Bands,
+    *,
+    vetoed: bool = False,
+    submitted: bool = True,
+    poor: int = 0,
+    valid: int = 0,
+    ballots_published: bool = True,
+) -> Verdict:
+    """The grade and the rule that decided it (see the module's docstring for their order)."""
     if vetoed:
-        return Grade(Rating.POOR, "veto")
+        return Verdict(Grade.POOR, GradeRule.VETO)
+    if not submitted:
+        return Verdict(Grade.POOR, GradeRule.NOT_SUBMITTED)
     # The share is compared at the setting's precision (0.1 %), so the default 0.333 means
     # "more than a third": 3 差 of 9 ballots is exactly a third and does not trigger it.
-    if valid and (Decimal(poor) / valid).quantize(SHARE_PRECISION, rounding=ROUND_HALF_UP) > bands.poor_share:
-        return Grade(Rating.POOR, "poor_ballots")
+    if (
+        ballots_published
+        and valid
+        and (Decimal(poor) / valid).quantize(SHARE_PRECISION, rounding=ROUND_HALF_UP) > bands.poor_share
+    ):
+        return Verdict(Grade.POOR, GradeRule.POOR_BALLOTS)
+    if score is None:
+        return Verdict(Grade.PENDING, GradeRule.PENDING)
     if score >= bands.good:
-        return Grade(Rating.GOOD)
+        return Verdict(Grade.GOOD, GradeRule.BAND)
     if score >= bands.fair:
-        return Grade(Rating.FAIR)
+        return Verdict(Grade.FAIR, GradeRule.BAND)
     if score >= bands.average:
-        return Grade(Rating.AVERAGE)
-    return Grade(Rating.POOR)
+        return Verdict(Grade.AVERAGE, GradeRule.BAND)
+    return Verdict(Grade.POOR, GradeRule.BAND)
 
 
-def classify(score: Decimal, grade_rating: str, *, advanced: Decimal, standard: Decimal) -> str:
-    """先进 / 达标 / 后进 by the composite; a 差 grade is always 后进."""
-    if grade_rating == Rating.POOR:
+def classify(score: Decimal | None, grade_rating: str, *, advanced: Decimal, standard: Decimal) -> str:
+    """先进 / 达标 / 后进 by the composite; a 差 grade is always 后进, a 待定 grade stays 待定."""
+    if grade_rating == Grade.POOR:
         return Classification.LAGGING
+    if grade_rating == Grade.PENDING or score is None:
+        return Classification.PENDING
     if score >= advanced:
         return Classification.ADVANCED
     if score >= standard:
@@ -130,10 +175,24 @@ def classify(score: Decimal, grade_rating: str, *, advanced: Decimal, standard: 
     return Classification.LAGGING
 
 
-def competition_ranks(scores: Sequence[Decimal]) -> list[int]:
-    """Ranks in the given order, highest first, ties sharing a rank (1, 2, 2, 4)."""
-    ordered = sorted(scores, reverse=True)
-    first_position: dict[Decimal, int] = {}
-    for position, score in enumerate(ordered, start=1):
-        first_position.setdefault(score, position)
-    return [first_position[score] for score in scores]
+def tier(rule: str) -> int:
+    """Ranking tiers: those not vetoed who submitted, then those who never submitted, then the vetoed."""
+    if rule == GradeRule.VETO:
+        return 2
+    if rule == GradeRule.NOT_SUBMITTED:
+        return 1
+    return 0
+
+
+def competition_ranks(entries: Sequence[tuple[int, Decimal | None] | None]) -> list[int | None]:
+    """Ranks in the given order for (tier, composite) entries, lower tiers first and the highest composite first
+    within a tier, equal entries sharing a rank (1, 2, 2, 4); an entry of None (a 待定 grade) has no rank."""
+    # Within a tier a missing composite sorts after every number.
+    keys = [
+        None if entry is None else (entry[0], -(Decimal(-1) if entry[1] is None else entry[1])) for entry in entries
+    ]
+    ordered = sorted(key for key in keys if key is not None)
+    first_position: dict[tuple[int, Decimal], int] = {}
+    for position, key in enumerate(ordered, start=1):
+        first_position.setdefault(key, position)
+    return [None if key is None else first_position[key] for key in keys]

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils.translation import gettext_lazy
+from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import (
@@ -26,11 +26,15 @@ from accounts.permissions import Action, can, scope_for
 from responsibility.models import DutyRecord, ListItem, ResponsibilityList
 from reviews import scoring, services
 from reviews.models import (
-    Ballot,
+    BallotBatch,
     BallotCode,
     Classification,
+    Component,
     Cycle,
     DutyReport,
+    GapKind,
+    Grade,
+    GradeRule,
     Indicator,
     IndicatorKind,
     Problem,
@@ -41,6 +45,7 @@ from reviews.models import (
     RubricTemplate,
     Score,
     SelfAssessment,
+    SpentCode,
 )
 
 if TYPE_CHECKING:
@@ -238,17 +243,30 @@ class HomeReviews:
     """Submitted reports assigned to them and not yet scored."""
     cycles: list[Cycle]
     """Open cycles run by the committees they lead."""
+    results: list[Result] = field(default_factory=list)
+    """The results of the organizations they lead in cycles closed within RESULT_CARD_DAYS."""
+
+
+RESULT_CARD_DAYS = 365
+"""How long a closed cycle's result stays on the secretary's home page (a year: until the next one)."""
 
 
 def home_reviews(user: Any, led: Iterable[Organization]) -> HomeReviews:
-    """At most three queries whatever the number of reports, assignments and cycles."""
+    """At most four queries whatever the number of reports, results, assignments and cycles."""
     led_ids = [organization.pk for organization in led]
     reports: list[DutyReport] = []
+    results: list[Result] = []
     if led_ids:
         reports = list(
             DutyReport.objects.filter(organization_id__in=led_ids, cycle__status=Cycle.Status.OPEN)
             .select_related("cycle", "organization")
             .order_by("cycle__report_due", "organization__path")
+        )
+        since = timezone.now() - timedelta(days=RESULT_CARD_DAYS)
+        results = list(
+            Result.objects.filter(report__organization_id__in=led_ids, report__cycle__closed_at__gte=since)
+            .select_related("report__cycle__organization", "report__organization")
+            .order_by("-report__cycle__closed_at", "report__organization__path")
         )
     scope = scope_for(user)
     to_score = 0
@@ -266,7 +284,7 @@ def home_reviews(user: Any, led: Iterable[Organization]) -> HomeReviews:
                 .select_related("organization")
                 .order_by("report_due", "id")
             )
-    return HomeReviews(reports=reports, to_score=to_score, cycles=cycles)
+    return HomeReviews(reports=reports, to_score=to_score, cycles=cycles, results=results)
 
 
 def evidence_choices(report: DutyReport, *, query: str = "", keep: list[int] | None = None) -> list[DutyRecord]:
@@ -502,11 +520,9 @@ class Assessment:
     reviewers: list[ReviewerScores]
     pending: list[ReviewerAssignment]
     means: list[Decimal | None]
-    review_score: Decimal
+    review_score: Decimal | None
     vetoed: bool
-    ballot_counts: list[tuple[str, str, int]]
-    ballots_valid: int
-    ballot_score: Decimal
+    ballots: BallotStanding
     responsibility_list: ResponsibilityList | None
     problems: list[Problem]
 
@@ -515,11 +531,15 @@ class Assessment:
         return self.responsibility_list.completion_rate if self.responsibility_list else 0
 
     @property
-    def daily_score(self) -> Decimal:
-        """The daily component: the committee's score when it set one, otherwise the list's completion rate."""
+    def daily_score(self) -> Decimal | None:
+        """The daily component: the committee's score when it set one, otherwise the list's completion rate;
+        None without either (no list, or a list with nothing required): no data, never 0."""
+        places = self.report.cycle.score_places
         if self.report.daily_score is not None:
-            return self.report.daily_score
-        return Decimal(self.completion_rate)
+            return scoring.rounded(self.report.daily_score, places)
+        if self.responsibility_list is None or not self.responsibility_list.required_total:
+            return None
+        return scoring.rounded(Decimal(self.completion_rate), places)
 
     @property
     def indicator_rows(self) -> list[tuple[Indicator, list[Decimal | bool | None], Decimal | None]]:
@@ -528,10 +548,6 @@ class Assessment:
             (indicator, [reviewer.points[index] for reviewer in self.reviewers], self.means[index])
             for index, indicator in enumerate(self.indicators)
         ]
-
-    @property
-    def ballots_poor(self) -> int:
-        return next((count for rating, _label, count in self.ballot_counts if rating == Rating.POOR), 0)
 
 
 def report_assessment(report: DutyReport) -> Assessment:
@@ -559,7 +575,10 @@ def report_assessment(report: DutyReport) -> Assessment:
             ],
             vetoed=any(assignment_id == assignment.pk for assignment_id, _indicator in vetoes),
             total=scoring.review_score(
-                specs, {key: [value] for key, value in per_reviewer[assignment.pk].items()}, trim=False
+                specs,
+                {key: [value] for key, value in per_reviewer[assignment.pk].items()},
+                trim=False,
+                places=cycle.score_places,
             ),
         )
         for assignment in assignments
@@ -569,21 +588,13 @@ def report_assessment(report: DutyReport) -> Assessment:
     for scores in per_reviewer.values():
         for indicator_id, value in scores.items():
             pooled[indicator_id].append(value)
+    places = cycle.score_places
     means: list[Decimal | None] = [
-        scoring.rounded(scoring.reviewers_mean(pooled[indicator.pk], trim=cycle.trim_extremes))
+        scoring.rounded(scoring.reviewers_mean(pooled[indicator.pk], trim=cycle.trim_extremes), places)
         if reviewers and indicator.kind != IndicatorKind.VETO
         else None
         for indicator in indicators
     ]
-    tally = Counter(
-        dict(
-            Ballot.objects.filter(cycle=cycle, organization=report.organization)
-            .order_by()
-            .values_list("rating")
-            .annotate(count=Count("pk"))
-            .values_list("rating", "count")
-        )
-    )
     return Assessment(
         report=report,
         body=report_body(report),
@@ -591,11 +602,11 @@ def report_assessment(report: DutyReport) -> Assessment:
         reviewers=reviewers,
         pending=[assignment for assignment in assignments if assignment.submitted_at is None],
         means=means,
-        review_score=scoring.review_score(specs, pooled, trim=cycle.trim_extremes),
+        review_score=scoring.review_score(specs, pooled, trim=cycle.trim_extremes, places=places)
+        if reviewers
+        else None,
         vetoed=bool(vetoes),
-        ballot_counts=[(rating, str(label), tally.get(rating, 0)) for rating, label in Rating.choices],
-        ballots_valid=sum(tally.values()),
-        ballot_score=scoring.ballot_score(tally, services.cycle_points(cycle)),
+        ballots=ballot_standing(cycle, report.organization),
         responsibility_list=ResponsibilityList.objects.filter(
             organization=report.organization, year=cycle.year
         ).first(),
@@ -605,19 +616,11 @@ def report_assessment(report: DutyReport) -> Assessment:
 
 # --- cycles: progress, ranking, exports, rubric templates --------------------------------
 
-GRADE_REASONS = {
-    "veto": gettext_lazy("触发一票否决"),
-    "poor_ballots": gettext_lazy("“差”票超过规定比例"),
-    "not_submitted": gettext_lazy("未提交述职报告"),
-}
-
 
 def may_follow_cycle(user: Any, cycle: Cycle) -> bool:
-    """The cycle's committee (MANAGE, or an administrator) and those granted supervision over it follow a cycle."""
-    path = cycle.organization.path
-    return can(user, Action.MANAGE, cycle.organization) or any(
-        path.startswith(root) for root in scope_for(user).grant_roots
-    )
+    """The cycle's committee (MANAGE, or an administrator) and everyone who supervises it from above (a higher
+    committee, a grant) follow a cycle: they read its pages, ranking and exports; only its committee acts."""
+    return can(user, Action.MANAGE, cycle.organization) or can(user, Action.SUPERVISE, cycle.organization)
 
 
 def cycle_is_visible(user: Any, cycle: Cycle) -> bool:
@@ -632,10 +635,7 @@ def cycles_q(user: Any) -> Q:
     scope = scope_for(user)
     if scope.is_admin:
         return Q()
-    condition = Q(organization__path__in=sorted(scope.manage_paths))
-    for root in scope.grant_roots:
-        condition |= Q(organization__path__startswith=root)
-    return condition
+    return Q(organization__path__in=sorted(scope.manage_paths)) | permissions.supervised_q(user, "organization__")
 
 
 def cycles_for(user: Any) -> QuerySet[Cycle]:
@@ -691,8 +691,8 @@ def cycle_progress(cycle: Cycle, *, status: str = "") -> QuerySet[DutyReport]:
             ReviewerAssignment.objects.filter(**same_report, submitted_at__isnull=False), "report"
         ),
         problem_count=_count(Problem.objects.filter(**same_report), "report"),
-        ballots_cast=_count(Ballot.objects.filter(**same_organization), "organization"),
-        codes_issued=_count(BallotCode.objects.filter(**same_organization), "organization"),
+        ballots_cast=_count(SpentCode.objects.filter(**same_organization), "organization"),
+        codes_issued=_count(BallotCode.objects.filter(**same_organization, voided_at__isnull=True), "organization"),
     ).order_by("organization__path")
 
 
@@ -705,8 +705,8 @@ class CycleSummary:
     assignments: int = 0
     assignments_submitted: int = 0
     codes: int = 0
-    codes_used: int = 0
     ballots: int = 0
+    """Codes spent: the turnout, which is all anyone sees of the ballots while the window is open."""
     problems: int = 0
 
     def status_count(self, status: str) -> int:
@@ -731,14 +731,12 @@ def cycle_summary(cycle: Cycle) -> CycleSummary:
     assignments = ReviewerAssignment.objects.filter(report__cycle=cycle).aggregate(
         total=Count("pk"), submitted=Count("pk", filter=Q(submitted_at__isnull=False))
     )
-    codes = BallotCode.objects.filter(cycle=cycle).aggregate(
-        total=Count("pk"), used=Count("pk", filter=Q(is_used=True))
-    )
+    codes = BallotCode.objects.filter(cycle=cycle, voided_at__isnull=True).aggregate(total=Count("pk"))
     # The ballots and the problems in one more query, as subqueries on the cycle row.
     others = (
         Cycle.objects.filter(pk=cycle.pk)
         .annotate(
-            ballot_total=_count(Ballot.objects.filter(cycle=OuterRef("pk")), "cycle"),
+            ballot_total=_count(SpentCode.objects.filter(cycle=OuterRef("pk")), "cycle"),
             problem_total=_count(Problem.objects.filter(report__cycle=OuterRef("pk")), "report__cycle"),
         )
         .values("ballot_total", "problem_total")
@@ -750,7 +748,6 @@ def cycle_summary(cycle: Cycle) -> CycleSummary:
         assignments=assignments["total"],
         assignments_submitted=assignments["submitted"],
         codes=codes["total"],
-        codes_used=codes["used"],
         ballots=others["ballot_total"],
         problems=others["problem_total"],
     )
@@ -795,20 +792,38 @@ def _pending_reports(cycle: Cycle, viewer: Any) -> set[int]:
 
 
 @dataclass(frozen=True)
+class ClosingNoteLine:
+    gap: str
+    reason: str
+
+    @property
+    def gap_label(self) -> str:
+        return str(GapKind(self.gap).label) if self.gap in GapKind.values else self.gap
+
+
+@dataclass(frozen=True)
 class RankingRow:
-    rank: int
+    rank: int | None
+    """None for a 待定 grade, and for a report hidden from the viewer."""
     report: DutyReport
-    daily_score: Decimal
-    review_score: Decimal
-    ballot_score: Decimal
-    composite: Decimal
+    daily_score: Decimal | None
+    """None: the component had no data (never 0); see `missing` and `weights`."""
+    review_score: Decimal | None
+    ballot_score: Decimal | None
+    composite: Decimal | None
     grade: str
     grade_reason: str
     classification: str
     ballots_valid: int
+    ballots_published: bool
     reviewers: int
+    weights: dict[str, str]
+    notes: list[ClosingNoteLine]
     hidden: bool = False
-    """The viewer still has to score this report: its review figures are not shown to them yet."""
+    """The viewer still has to score this report: none of its review figures are shown to them yet."""
+    turnout: int | None = None
+    """While the ballot window is open: how many codes were spent (the only ballot figure anyone sees)."""
+    missing: tuple[str, ...] = ()
 
     @property
     def organization(self) -> Organization:
@@ -816,16 +831,25 @@ class RankingRow:
 
     @property
     def grade_label(self) -> str:
-        return str(Rating(self.grade).label)
+        return str(Grade(self.grade).label)
 
     @property
     def reason_label(self) -> str:
-        reason = GRADE_REASONS.get(self.grade_reason)
-        return str(reason) if reason else self.grade_reason
+        return str(GradeRule(self.grade_reason).label) if self.grade_reason in GradeRule.values else ""
 
     @property
     def classification_label(self) -> str:
         return str(Classification(self.classification).label)
+
+    @property
+    def weights_label(self) -> str:
+        """The weights applied, e.g. "日常考核 57.1% · 述职评议 42.9%"; empty when no composite was made."""
+        return " · ".join(f"{Component(name).label} {weight}%" for name, weight in self.weights.items())
+
+    @property
+    def missing_labels(self) -> list[str]:
+        """The weighted components that had no data (their weight went to the others, or the grade is 待定)."""
+        return [str(Component(name).label) for name in self.missing]
 
 
 RANKING_FIGURES = (
@@ -838,30 +862,91 @@ RANKING_FIGURES = (
     "grade_reason",
     "classification",
     "ballots_valid",
+    "ballots_published",
     "reviewers",
+    "weights",
 )
+# The stored figures as the cycle rounds them (Result keeps two places).
+SHOWN = {
+    "daily_score": "shown_daily",
+    "review_score": "shown_review",
+    "ballot_score": "shown_ballot",
+    "composite": "shown_composite",
+}
+
+
+def _notes(stored: Iterable[dict[str, str]]) -> list[ClosingNoteLine]:
+    return [ClosingNoteLine(note.get("gap", ""), note.get("reason", "")) for note in stored]
+
+
+SCORE_OF: dict[str, str] = {
+    Component.DAILY: "daily_score",
+    Component.REVIEW: "review_score",
+    Component.BALLOT: "ballot_score",
+}
+
+
+def _missing(cycle: Cycle, figures: Any) -> tuple[str, ...]:
+    """The components the cycle weighs that have no data in FIGURES (a Result or a computed row)."""
+    read = figures.get if isinstance(figures, dict) else lambda name: getattr(figures, name)
+    return tuple(
+        name for name, weight in services.cycle_weights(cycle).items() if weight and read(SCORE_OF[name]) is None
+    )
 
 
 def cycle_ranking(cycle: Cycle, viewer: Any) -> list[RankingRow]:
-    """The ranking: a closed cycle's stored results, an open cycle's provisional figures, a draft's none."""
+    """The ranking: a closed cycle's stored results, an open cycle's provisional figures, a draft's none.
+
+    Provisional figures show the viewer nothing they may not yet see: reports they have still to score
+    are listed without figures and left out of the ranks, and while the ballot window is open ballots
+    count for nobody (turnout only), so a vote never moves a figure on this page.
+    """
     if cycle.status == Cycle.Status.CLOSED:
-        results = Result.objects.filter(report__cycle=cycle).select_related("report__organization")
-        return [
-            RankingRow(report=result.report, **{name: getattr(result, name) for name in RANKING_FIGURES})
-            for result in results.order_by("rank", "report__organization__path")
+        results = Result.objects.filter(report__cycle=cycle).select_related("report__organization", "report__cycle")
+        ranked = [
+            RankingRow(
+                report=result.report,
+                notes=_notes(result.notes),
+                missing=_missing(cycle, result),
+                **{name: getattr(result, SHOWN.get(name, name)) for name in RANKING_FIGURES},
+            )
+            for result in results
         ]
+        return sorted(ranked, key=_ranking_order)
     if cycle.status != Cycle.Status.OPEN:
         return []
     pending = _pending_reports(cycle, viewer)
-    rows = [
-        RankingRow(
-            report=row["report"],
-            hidden=row["report"].pk in pending,
-            **{name: row[name] for name in RANKING_FIGURES},
+    computed = services.compute_results(cycle)
+    visible = [row for row in computed if row["report"].pk not in pending]
+    ranks = scoring.competition_ranks(
+        [
+            None if row["grade"] == Grade.PENDING else (scoring.tier(row["grade_reason"]), row["composite"])
+            for row in visible
+        ]
+    )
+    rank_of = {row["report"].pk: rank for row, rank in zip(visible, ranks, strict=True)}
+    turnout = None if services.ballot_window_closed(cycle) else _turnout(cycle)[0]
+    rows = []
+    for row in computed:
+        hidden = row["report"].pk in pending
+        figures = {name: row[name] for name in RANKING_FIGURES}
+        figures["rank"] = rank_of.get(row["report"].pk)
+        rows.append(
+            RankingRow(
+                report=row["report"],
+                notes=[],
+                hidden=hidden,
+                turnout=None if turnout is None else turnout.get(row["report"].organization_id, 0),
+                missing=_missing(cycle, row),
+                **figures,
+            )
         )
-        for row in services.compute_results(cycle)
-    ]
-    return sorted(rows, key=lambda row: (row.rank, row.organization.path))
+    return sorted(rows, key=_ranking_order)
+
+
+def _ranking_order(row: RankingRow) -> tuple[bool, int, str]:
+    """Ranked rows by rank; then the unranked (待定, or hidden from the viewer) by organization."""
+    return (row.rank is None, row.rank or 0, row.organization.path)
 
 
 @dataclass(frozen=True)
@@ -872,11 +957,12 @@ class Tally:
 
 
 def ranking_distribution(rows: list[RankingRow]) -> tuple[list[Tally], list[Tally]]:
-    """How many reports earned each grade (好 / 较好 / 一般 / 差) and each class (先进 / 达标 / 后进)."""
-    grades = Counter(row.grade for row in rows)
-    classes = Counter(row.classification for row in rows)
+    """How many reports earned each grade and each class, counting only the rows the viewer may see."""
+    shown = [row for row in rows if not row.hidden]
+    grades = Counter(row.grade for row in shown)
+    classes = Counter(row.classification for row in shown)
     return (
-        [Tally(value, str(label), grades.get(value, 0)) for value, label in Rating.choices],
+        [Tally(value, str(label), grades.get(value, 0)) for value, label in Grade.choices],
         [Tally(value, str(label), classes.get(value, 0)) for value, label in Classification.choices],
     )
 
@@ -900,52 +986,142 @@ def submitted_scores(cycle: Cycle, viewer: Any) -> QuerySet[Score]:
     )
 
 
-# --- ballots: codes, tally ----------------------------------------------------------
+# --- ballots: codes, turnout, and the counts once the window has closed ----------------
+
+
+@dataclass(frozen=True)
+class RatingCount:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class BallotStanding:
+    """What anyone may know of an organization's 民主测评: turnout while the window is open; afterwards the
+    counts and score, but only with at least the cycle's minimum of valid ballots."""
+
+    cast: int
+    issued: int
+    window_closed: bool
+    minimum: int
+    counts: list[RatingCount] | None = None
+    """None while the window is open or below the minimum: ratings are not published then."""
+    score: Decimal | None = None
+
+    @property
+    def published(self) -> bool:
+        return self.counts is not None
+
+    @property
+    def valid(self) -> int:
+        return sum(count.count for count in self.counts or ())
+
+    @property
+    def poor(self) -> int:
+        return next((count.count for count in self.counts or () if count.value == Rating.POOR), 0)
+
+
+def _standing(cycle: Cycle, *, cast: int, issued: int, counts: services.BallotCounts | None) -> BallotStanding:
+    closed = services.ballot_window_closed(cycle)
+    if not services.ballots_published(cycle, counts) or counts is None:
+        return BallotStanding(cast=cast, issued=issued, window_closed=closed, minimum=cycle.min_ballots)
+    return BallotStanding(
+        cast=cast,
+        issued=issued,
+        window_closed=closed,
+        minimum=cycle.min_ballots,
+        counts=[RatingCount(value, str(label), counts.counts.get(value, 0)) for value, label in Rating.choices],
+        score=scoring.ballot_score(counts.counts, services.cycle_points(cycle), cycle.score_places),
+    )
+
+
+def _turnout(cycle: Cycle) -> tuple[dict[int, int], dict[int, int]]:
+    """Per organization: codes spent and codes issued (not voided). Counts only: nothing says which code."""
+    cast = dict(
+        SpentCode.objects.filter(cycle=cycle)
+        .values("organization_id")
+        .annotate(total=Count("pk"))
+        .values_list("organization_id", "total")
+    )
+    issued = dict(
+        BallotCode.objects.filter(cycle=cycle, voided_at__isnull=True)
+        .values("organization_id")
+        .annotate(total=Count("pk"))
+        .values_list("organization_id", "total")
+    )
+    return cast, issued
+
+
+def ballot_standing(cycle: Cycle, organization: Organization) -> BallotStanding:
+    """One organization's 民主测评 as its viewers may see it (a fixed number of queries)."""
+    cast = SpentCode.objects.filter(cycle=cycle, organization=organization).count()
+    issued = BallotCode.objects.filter(cycle=cycle, organization=organization, voided_at__isnull=True).count()
+    counts = (
+        services.ballot_counts(cycle, [organization.pk]).get(organization.pk)
+        if services.ballot_window_closed(cycle)
+        else None
+    )
+    return _standing(cycle, cast=cast, issued=issued, counts=counts)
 
 
 @dataclass
-class BallotBatch:
+class BallotBatchRow:
     """One printed batch of an organization's codes."""
 
     number: int
-    issued: int = 0
-    used: int = 0
+    count: int
+    reason: str
+    printed_count: int
 
 
 @dataclass
 class BallotFigures:
-    """A participating organization's codes and ballots: counts only, since nothing ties a code to a vote."""
+    """A participating organization's codes and turnout (and, once published, its counts)."""
 
     organization: Organization
+    members: int = 0
     issued: int = 0
-    used: int = 0
-    cast: int = 0
-    batches: list[BallotBatch] = field(default_factory=list)
+    voided: int = 0
+    batches: list[BallotBatchRow] = field(default_factory=list)
+    standing: BallotStanding | None = None
 
 
 def ballot_overview(cycle: Cycle) -> list[BallotFigures]:
-    """Per participating organization: codes issued and used, ballots cast and the batches (three queries)."""
+    """Per participating organization: members on record, codes issued and voided, turnout, batches (fixed queries)."""
     rows = {
         report.organization_id: BallotFigures(report.organization)
         for report in cycle.reports.select_related("organization").order_by("organization__path")
     }
-    batches = (
-        BallotCode.objects.filter(cycle=cycle)
-        .values("organization_id", "batch")
-        .annotate(issued=Count("pk"), used=Count("pk", filter=Q(is_used=True)))
-        .order_by("organization_id", "batch")
+    members = (
+        Position.objects.current()
+        .filter(organization__in=list(rows))
+        .values("organization_id")
+        .annotate(total=Count("person", distinct=True))
+        .values_list("organization_id", "total")
     )
-    for batch in batches:
-        row = rows.get(batch["organization_id"])
+    for organization_id, total in members:
+        rows[organization_id].members = total
+    for batch in BallotBatch.objects.filter(cycle=cycle).order_by("organization_id", "number"):
+        row = rows.get(batch.organization_id)
         if row is not None:
-            row.batches.append(BallotBatch(batch["batch"], batch["issued"], batch["used"]))
-            row.issued += batch["issued"]
-            row.used += batch["used"]
-    cast = Ballot.objects.filter(cycle=cycle).values("organization_id").annotate(total=Count("pk")).order_by()
-    for ballots in cast:
-        row = rows.get(ballots["organization_id"])
-        if row is not None:
-            row.cast = ballots["total"]
+            row.batches.append(BallotBatchRow(batch.number, batch.count, batch.reason, batch.printed_count))
+    voided = (
+        BallotCode.objects.filter(cycle=cycle, voided_at__isnull=False)
+        .values("organization_id")
+        .annotate(total=Count("pk"))
+        .values_list("organization_id", "total")
+    )
+    for organization_id, total in voided:
+        if organization_id in rows:
+            rows[organization_id].voided = total
+    cast, issued = _turnout(cycle)
+    counts = services.ballot_counts(cycle) if services.ballot_window_closed(cycle) else {}
+    for organization_id, row in rows.items():
+        row.issued = issued.get(organization_id, 0)
+        row.standing = _standing(
+            cycle, cast=cast.get(organization_id, 0), issued=row.issued, counts=counts.get(organization_id)
+        )
     return list(rows.values())
 
 
@@ -964,16 +1140,17 @@ def ballot_code_exists(code: str) -> bool:
 
 @dataclass(frozen=True)
 class VoteSubject:
-    """What a voter sees before rating: the cycle, the organization and its secretary (the person rated)."""
+    """What a voter sees before rating: the cycle, the organization and its secretary (the person rated).
+
+    Whether the code was used is not part of it: the ballot form looks the same for a spent code, so
+    whoever holds a printed sheet cannot find out which slips have voted; only casting says so.
+    """
 
     code: str
     cycle: Cycle
     organization: Organization
     secretary_name: str
-    is_used: bool
-
-    def is_open_on(self, day: date) -> bool:
-        return self.cycle.status == Cycle.Status.OPEN and self.cycle.ballot_opens <= day <= self.cycle.ballot_closes
+    is_void: bool
 
 
 def vote_subject(code: str) -> VoteSubject | None:
@@ -981,18 +1158,13 @@ def vote_subject(code: str) -> VoteSubject | None:
     ballot_code = BallotCode.objects.select_related("cycle", "organization").filter(code=code).first()
     if ballot_code is None:
         return None
-    secretary = (
-        Position.objects.current()
-        .filter(organization=ballot_code.organization_id, role=Position.Role.SECRETARY)
-        .select_related("person")
-        .first()
-    )
+    secretary = Position.objects.secretary_of(ballot_code.organization)
     return VoteSubject(
         code=ballot_code.code,
         cycle=ballot_code.cycle,
         organization=ballot_code.organization,
-        secretary_name=secretary.person.get_full_name() if secretary else "",
-        is_used=ballot_code.is_used,
+        secretary_name=secretary.get_full_name() if secretary else "",
+        is_void=ballot_code.is_void,
     )
 
 

@@ -10,32 +10,42 @@ from __future__ import annotations
 import secrets
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import nh3
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from simple_history.utils import bulk_create_with_history
 
 from accounts import permissions
 from accounts.concurrency import fingerprint, is_stale
 from accounts.models import Organization, Position, User
-from accounts.notifications import notify
+from accounts.notifications import Draft, notify, notify_many
 from accounts.services import DomainError, clean_text, transition
 from responsibility.models import DutyRecord, ResponsibilityList
-from reviews import scoring
+from reviews import ballot_box, scoring
 from reviews.models import (
     DEFAULT_SECTIONS,
-    Ballot,
+    BallotBatch,
     BallotCode,
+    BallotTally,
+    ClosingNote,
+    Component,
     Cycle,
     DutyReport,
+    GapKind,
+    Grade,
     Indicator,
     IndicatorKind,
+    MissingRule,
+    PendingBallot,
     Problem,
     Rating,
     ReportVersion,
@@ -44,6 +54,7 @@ from reviews.models import (
     RubricTemplate,
     Score,
     SelfAssessment,
+    SpentCode,
     TemplateIndicator,
 )
 
@@ -150,6 +161,14 @@ def _check_settings(cycle: Cycle) -> None:
         raise DomainError(_("民主测评开始日期不能晚于结束日期。"))
     if cycle.report_due > cycle.scoring_due:
         raise DomainError(_("评分截止不能早于述职报告截止。"))
+    if not MIN_BALLOTS_FLOOR <= cycle.min_ballots <= 100:
+        raise DomainError(_("民主测评最少有效票数须在 %(min)s 到 100 之间。") % {"min": MIN_BALLOTS_FLOOR})
+    if not 1 <= cycle.min_reviewers <= 50:
+        raise DomainError(_("最少评分人数须在 1 到 50 之间。"))
+    if cycle.missing_rule not in MissingRule.values:
+        raise DomainError(_("请选择缺项处理办法。"))
+    if cycle.score_places not in (0, 1, 2):
+        raise DomainError(_("得分保留小数位数须为 0、1 或 2。"))
     sections = cycle.section_titles()
     if not sections or len(set(sections)) != len(sections) or any(not title.strip() for title in sections):
         raise DomainError(_("报告栏目不能为空，也不能重复。"))
@@ -581,15 +600,42 @@ def problem_remove(*, problem: Problem, by: User) -> None:
 
 
 # 民主测评 --------------------------------------------------------------------
+#
+# What the database keeps of a vote, and what it never does, is reviews.ballot_box's to say;
+# docs/architecture.md ("Ballot secrecy") lists what each observer can and cannot learn.
+
+# The optional aspects of a ballot (分项评价); the stored key is the Chinese word, whatever the voter's language.
+BALLOT_ASPECT_LABELS = (
+    gettext_noop("政治建设"),
+    gettext_noop("履职尽责"),
+    gettext_noop("作风形象"),
+    gettext_noop("联系群众"),
+)
+MIN_BALLOTS_FLOOR = 3
+"""Fewer would publish, or add to the counts, a ballot or two that anyone could tell apart."""
+
+
+def _check_keeps_cycle(cycle: Cycle, by: User) -> None:
+    """The cycle's committee (or an administrator) keeps its codes; anyone else is refused, whoever calls."""
+    if not permissions.can(by, permissions.Action.MANAGE, cycle.organization):
+        raise DomainError(_("只有组织本次考核的党组织可以办理测评码。"))
 
 
 def _new_code() -> str:
     return "".join(secrets.choice(BALLOT_CODE_ALPHABET) for _ in range(BALLOT_CODE_LENGTH))
 
 
+def members_on_record(organization: Organization) -> int:
+    """The people who hold a current position in the organization (its members on record)."""
+    return Position.objects.current().filter(organization=organization).values("person").distinct().count()
+
+
 @transaction.atomic
-def ballot_codes_generate(*, cycle: Cycle, organization: Organization, count: Any, by: User) -> list[BallotCode]:
-    """Makes COUNT one-time codes for an organization's members."""
+def ballot_codes_generate(
+    *, cycle: Cycle, organization: Organization, count: Any, by: User, reason: str = ""
+) -> list[BallotCode]:
+    """Makes COUNT one-time codes for an organization's members; more codes than members need a reason, kept."""
+    _check_keeps_cycle(cycle, by)
     if cycle.is_closed:
         raise DomainError(_("考核已结束。"))
     if not cycle.reports.filter(organization=organization).exists():
@@ -600,7 +646,32 @@ def ballot_codes_generate(*, cycle: Cycle, organization: Organization, count: An
         count = 0
     if not 1 <= count <= MAX_CODES_PER_BATCH:
         raise DomainError(_("测评码数量须在 1 到 %(max)s 之间。") % {"max": MAX_CODES_PER_BATCH})
-    batch = (cycle.ballot_codes.filter(organization=organization).aggregate(last=Max("batch"))["last"] or 0) + 1
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise DomainError(_("%(field)s不能超过 %(max)s 个字。") % {"field": _("理由"), "max": 500})
+    members = members_on_record(organization)
+    issued = cycle.ballot_codes.filter(organization=organization, voided_at__isnull=True).count()
+    if issued + count > members and not reason:
+        raise DomainError(
+            _(
+                "%(org)s 在册党员 %(members)s 人，已发放有效测评码 %(issued)s 个，再生成 %(count)s 个将超过在册人数。"
+                "如确需多发（例如列席测评的群众代表），请填写理由。"
+            )
+            % {"org": organization.name, "members": members, "issued": issued, "count": count}
+        )
+    number = (cycle.ballot_codes.filter(organization=organization).aggregate(last=Max("batch"))["last"] or 0) + 1
+    batch = BallotBatch(
+        cycle=cycle,
+        organization=organization,
+        number=number,
+        count=count,
+        reason=reason if issued + count > members else "",
+        created_by=by,
+    )
+    batch._history_user = by  # type: ignore[attr-defined]  # the actor, also when no request is behind the call
+    batch.save()
+    # The tally exists before the first vote: adding a batch of votes locks it, so two never add at once.
+    BallotTally.objects.get_or_create(cycle=cycle, organization=organization)
     codes: set[str] = set()
     while len(codes) < count:
         codes.add(_new_code())
@@ -610,8 +681,14 @@ def ballot_codes_generate(*, cycle: Cycle, organization: Organization, count: An
         while len(codes) < count:
             codes.add(_new_code())
         taken = set(BallotCode.objects.filter(code__in=codes).values_list("code", flat=True))
-    return BallotCode.objects.bulk_create(
-        BallotCode(cycle=cycle, organization=organization, code=code, batch=batch) for code in sorted(codes)
+    # Shuffled, not sorted: the rows' order then says nothing about a slip's place on the printed sheet.
+    shuffled = list(codes)
+    secrets.SystemRandom().shuffle(shuffled)
+    # With their history rows, so that a later voiding shows in the audit trail as a change.
+    return bulk_create_with_history(
+        [BallotCode(cycle=cycle, organization=organization, code=code, batch=number) for code in shuffled],
+        BallotCode,
+        default_user=by,
     )
 
 
@@ -620,41 +697,215 @@ def normalize_code(code: str) -> str:
 
 
 @transaction.atomic
+def ballot_code_void(*, cycle: Cycle, code: str, reason: str, by: User) -> BallotCode:
+    """Voids a code (a slip lost or handed out in error): it can no longer vote. A vote it already cast stays
+    counted, and nobody can tell whether it had: nothing ties a vote to its code."""
+    _check_keeps_cycle(cycle, by)
+    if Cycle.objects.get(pk=cycle.pk).is_closed:
+        raise DomainError(_("考核已结束。"))
+    reason = clean_text(reason, field=_("作废理由"), max_length=500)
+    ballot_code = cycle.ballot_codes.filter(code=normalize_code(code)).first()
+    if ballot_code is None:
+        raise DomainError(_("本次考核没有这个测评码，请核对后重新输入。"))
+    if ballot_code.is_void:
+        raise DomainError(_("该测评码已作废。"))
+    ballot_code.voided_at = timezone.now()
+    ballot_code.voided_by = by
+    ballot_code.void_reason = reason
+    ballot_code._history_user = by  # type: ignore[attr-defined]
+    ballot_code.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    return ballot_code
+
+
+@transaction.atomic
+def ballot_batch_printed(*, cycle: Cycle, organization_id: int, number: int, by: User) -> BallotBatch:
+    """Records that a batch's slips were opened for printing (the audit trail keeps who and when)."""
+    _check_keeps_cycle(cycle, by)
+    batch = BallotBatch.objects.select_for_update().filter(cycle=cycle, organization_id=organization_id, number=number)
+    locked = batch.first()
+    if locked is None:
+        raise DomainError(_("没有这批测评码。"))
+    locked.printed_count += 1
+    locked.last_printed_at = timezone.now()
+    locked._history_user = by  # type: ignore[attr-defined]
+    locked.save(update_fields=["printed_count", "last_printed_at"])
+    return locked
+
+
+def ballot_window_refusal(cycle: Cycle, today: date) -> str:
+    """Why no vote can be cast in the cycle today, in plain words; '' while the window is open."""
+    if cycle.is_closed:
+        return _("本次考核已结束，民主测评已关闭，不能再投票。")
+    if today > cycle.ballot_closes:
+        return _("民主测评已于 %(end)s 结束，不能再投票。") % {"end": cycle.ballot_closes.isoformat()}
+    if cycle.status != CycleStatus.OPEN or today < cycle.ballot_opens:
+        return _("民主测评尚未开始，开始日期为 %(start)s。") % {"start": cycle.ballot_opens.isoformat()}
+    return ""
+
+
+def ballot_window_closed(cycle: Cycle, today: date | None = None) -> bool:
+    """Whether no more votes can come: the cycle closed or the window's last day passed."""
+    return cycle.is_closed or (today or timezone.localdate()) > cycle.ballot_closes
+
+
+def _checked_vote(rating: str, item_ratings: Mapping[str, str] | None) -> ballot_box.Vote:
+    if rating not in Rating.values:
+        raise DomainError(_("请选择评价：好、较好、一般或差。"))
+    items = {str(label): value for label, value in (item_ratings or {}).items() if value}
+    if any(label not in BALLOT_ASPECT_LABELS for label in items) or any(
+        value not in Rating.values for value in items.values()
+    ):
+        raise DomainError(_("分项评价无效。"))
+    return ballot_box.Vote(rating=rating, items=items)
+
+
+def _code_used() -> DomainError:
+    return DomainError(_("该测评码已使用过，每个测评码只能投票一次。"))
+
+
+@transaction.atomic
 def ballot_cast(
     *, code: str, rating: str, item_ratings: Mapping[str, str] | None = None, today: date | None = None
 ) -> None:
-    """Casts one anonymous ballot with a one-time code. The code is marked used; the ballot keeps no trace of it."""
+    """Casts one anonymous ballot with a one-time code.
+
+    The code is remembered as spent by a keyed digest alone and the vote is sealed until its organization
+    has a batch of them; the code's own row is only read, never written or locked (reviews.ballot_box).
+    """
     today = today or timezone.localdate()
-    if rating not in Rating.values:
-        raise DomainError(_("请选择评价：好、较好、一般或差。"))
-    items = {str(label)[:100]: value for label, value in (item_ratings or {}).items() if value}
-    if any(value not in Rating.values for value in items.values()):
-        raise DomainError(_("分项评价无效。"))
+    vote = _checked_vote(rating, item_ratings)
+    normalized = normalize_code(code)
+    ballot_code = BallotCode.objects.filter(code=normalized).only("cycle_id", "organization_id", "voided_at").first()
+    if ballot_code is None:
+        raise DomainError(_("测评码无效，请核对后重新输入。"))
+    # The cycle row is locked, not the code's: closing takes the same lock, so no vote slips in after it.
+    cycle = Cycle.objects.select_for_update().get(pk=ballot_code.cycle_id)
+    if ballot_code.is_void:
+        raise DomainError(_("该测评码已作废，不能投票。请向发放测评票的同志咨询。"))
+    refusal = ballot_window_refusal(cycle, today)
+    if refusal:
+        raise DomainError(refusal)
+    digests = ballot_box.spent_digests(normalized)
+    if SpentCode.objects.filter(digest__in=digests).exists():
+        raise _code_used()
     try:
-        ballot_code = BallotCode.objects.select_for_update().select_related("cycle").get(code=normalize_code(code))
-    except BallotCode.DoesNotExist:
-        raise DomainError(_("测评码无效，请核对后重新输入。")) from None
-    cycle = ballot_code.cycle
-    if ballot_code.is_used:
-        raise DomainError(_("该测评码已使用过，每个测评码只能投票一次。"))
-    if cycle.status != CycleStatus.OPEN or not cycle.ballot_opens <= today <= cycle.ballot_closes:
-        raise DomainError(
-            _("不在民主测评时间内（%(start)s 至 %(end)s）。")
-            % {"start": cycle.ballot_opens.isoformat(), "end": cycle.ballot_closes.isoformat()}
-        )
-    updated = BallotCode.objects.filter(pk=ballot_code.pk, is_used=False).update(is_used=True)
-    if updated != 1:
-        raise DomainError(_("该测评码已使用过，每个测评码只能投票一次。"))
-    Ballot.objects.create(cycle=cycle, organization_id=ballot_code.organization_id, rating=rating, item_ratings=items)
+        with transaction.atomic():
+            SpentCode.objects.create(cycle=cycle, organization_id=ballot_code.organization_id, digest=digests[0])
+    except IntegrityError:
+        raise _code_used() from None
+    PendingBallot.objects.create(
+        cycle=cycle,
+        organization_id=ballot_code.organization_id,
+        sealed=ballot_box.seal(vote, cycle_id=cycle.pk, organization_id=ballot_code.organization_id),
+    )
+    waiting = PendingBallot.objects.filter(cycle=cycle, organization_id=ballot_code.organization_id).count()
+    if waiting >= max(cycle.min_ballots, MIN_BALLOTS_FLOOR):
+        _count_waiting(cycle, ballot_code.organization_id)
 
 
-def ballot_tally(cycle: Cycle) -> dict[int, Counter[str]]:
-    """Ballots per organization and rating (one query)."""
-    tally: dict[int, Counter[str]] = defaultdict(Counter)
-    rows = Ballot.objects.filter(cycle=cycle).values_list("organization_id", "rating")
-    for organization_id, rating in rows:
-        tally[organization_id][rating] += 1
-    return tally
+def _add(counts: Counter[str], items: dict[str, dict[str, int]], vote: ballot_box.Vote) -> None:
+    counts[vote.rating] += 1
+    for label, value in vote.items.items():
+        aspect = items.setdefault(label, {})
+        aspect[value] = aspect.get(value, 0) + 1
+
+
+def _merged(
+    first: Mapping[str, Mapping[str, int]], second: Mapping[str, Mapping[str, int]]
+) -> dict[str, dict[str, int]]:
+    """Two sets of aspect counts ({aspect: {rating: count}}) added together."""
+    merged = {label: dict(ratings) for label, ratings in first.items()}
+    for label, ratings in second.items():
+        aspect = merged.setdefault(label, {})
+        for value, count in ratings.items():
+            aspect[value] = aspect.get(value, 0) + count
+    return merged
+
+
+def _open_boxes(cycle_id: int, organization_id: int, boxes: Iterable[bytes]) -> tuple[Counter[str], dict[str, Any]]:
+    counts: Counter[str] = Counter()
+    items: dict[str, dict[str, int]] = {}
+    for box in boxes:
+        _add(counts, items, ballot_box.unseal(box, cycle_id=cycle_id, organization_id=organization_id))
+    return counts, items
+
+
+def _count_waiting(cycle: Cycle, organization_id: int) -> int:
+    """Opens the organization's waiting boxes, adds them to its tally and deletes them, all in one transaction."""
+    tally, _created = BallotTally.objects.get_or_create(cycle=cycle, organization_id=organization_id)
+    tally = BallotTally.objects.select_for_update().get(pk=tally.pk)
+    waiting = list(
+        PendingBallot.objects.select_for_update()
+        .filter(cycle=cycle, organization_id=organization_id)
+        .values_list("pk", "sealed")
+    )
+    if not waiting:
+        return 0
+    counts, items = _open_boxes(cycle.pk, organization_id, (bytes(box) for _pk, box in waiting))
+    for value in Rating.values:
+        setattr(tally, value, getattr(tally, value) + counts.get(value, 0))
+    tally.items = _merged(tally.items, items)
+    tally.save(update_fields=[*Rating.values, "items"])
+    PendingBallot.objects.filter(pk__in=[pk for pk, _box in waiting]).delete()
+    return len(waiting)
+
+
+@transaction.atomic
+def ballots_count(*, cycle: Cycle) -> int:
+    """Adds every vote still waiting to the tallies; done when the window has closed (beat, and at closing)."""
+    locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if not ballot_window_closed(locked):
+        raise DomainError(_("民主测评尚未结束，测评票按批计入。"))
+    return _count_all_waiting(locked)
+
+
+def _count_all_waiting(cycle: Cycle) -> int:
+    organizations = set(PendingBallot.objects.filter(cycle=cycle).values_list("organization_id", flat=True))
+    return sum(_count_waiting(cycle, organization_id) for organization_id in sorted(organizations))
+
+
+@dataclass(frozen=True)
+class BallotCounts:
+    """One organization's 民主测评 figures, which only a closed window may show (see ballots_published)."""
+
+    counts: Counter[str]
+    items: dict[str, dict[str, int]]
+
+    @property
+    def valid(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def poor(self) -> int:
+        return self.counts.get(Rating.POOR, 0)
+
+
+def ballot_counts(cycle: Cycle, organization_ids: Iterable[int] | None = None) -> dict[int, BallotCounts]:
+    """Per organization: every vote cast, the waiting ones included. Only for a closed window (two queries)."""
+    if not ballot_window_closed(cycle):
+        raise DomainError(_("民主测评尚未结束，票数不能查看。"))
+    tallies = BallotTally.objects.filter(cycle=cycle)
+    waiting = PendingBallot.objects.filter(cycle=cycle)
+    if organization_ids is not None:
+        wanted = list(organization_ids)
+        tallies = tallies.filter(organization_id__in=wanted)
+        waiting = waiting.filter(organization_id__in=wanted)
+    result: dict[int, BallotCounts] = {}
+    for tally in tallies:
+        result[tally.organization_id] = BallotCounts(Counter(tally.counts()), tally.items)
+    boxes: dict[int, list[bytes]] = defaultdict(list)
+    for organization_id, box in waiting.values_list("organization_id", "sealed"):
+        boxes[organization_id].append(bytes(box))
+    for organization_id, sealed in boxes.items():
+        counts, items = _open_boxes(cycle.pk, organization_id, sealed)
+        known = result.get(organization_id, BallotCounts(Counter(), {}))
+        result[organization_id] = BallotCounts(known.counts + counts, _merged(known.items, items))
+    return result
+
+
+def ballots_published(cycle: Cycle, counts: BallotCounts | None) -> bool:
+    """Whether an organization's 民主测评 is published: the window has closed and it has the cycle's minimum."""
+    return counts is not None and ballot_window_closed(cycle) and counts.valid >= cycle.min_ballots
 
 
 # 结束考核 --------------------------------------------------------------------
@@ -669,8 +920,37 @@ def cycle_points(cycle: Cycle) -> dict[str, int]:
     }
 
 
-def compute_results(cycle: Cycle) -> list[dict[str, Any]]:
-    """Every report's components, composite, grade and classification, in a fixed number of queries."""
+def cycle_weights(cycle: Cycle) -> dict[str, int]:
+    return {
+        Component.DAILY: cycle.weight_daily,
+        Component.REVIEW: cycle.weight_review,
+        Component.BALLOT: cycle.weight_ballot,
+    }
+
+
+def _submitted_reviewers(cycle: Cycle) -> dict[int, list[int]]:
+    """Per report, the reviewers (user ids) who submitted their scores."""
+    submitted: dict[int, list[int]] = defaultdict(list)
+    rows = ReviewerAssignment.objects.filter(report__cycle=cycle, submitted_at__isnull=False).values_list(
+        "report_id", "reviewer_id"
+    )
+    for report_id, reviewer_id in rows:
+        submitted[report_id].append(reviewer_id)
+    return submitted
+
+
+def compute_results(
+    cycle: Cycle, *, notes: Mapping[int | None, list[dict[str, str]]] | None = None, today: date | None = None
+) -> list[dict[str, Any]]:
+    """Every report's components, composite, grade, the rule that decided it, rank and class (fixed queries).
+
+    Ballots count only once the window has closed and an organization has the cycle's minimum; before
+    that the 民主测评 component has no data, as has a review nobody scored and a daily score with
+    neither a list nor the committee's figure. NOTES are the committee's reasons per organization
+    (under None: those about the whole cycle, which every result carries).
+    """
+    notes = notes or {}
+    places = cycle.score_places
     reports = list(cycle.reports.select_related("organization").order_by("organization__path"))
     indicators = [
         scoring.IndicatorSpec(id=indicator.pk, kind=indicator.kind, max_points=indicator.max_points)
@@ -678,7 +958,6 @@ def compute_results(cycle: Cycle) -> list[dict[str, Any]]:
     ]
     points: dict[int, dict[int, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
     vetoed: set[int] = set()
-    reviewers: Counter[int] = Counter()
     submitted_scores = Score.objects.filter(
         assignment__report__cycle=cycle, assignment__submitted_at__isnull=False
     ).values_list("assignment__report_id", "indicator_id", "points", "vetoed")
@@ -686,90 +965,274 @@ def compute_results(cycle: Cycle) -> list[dict[str, Any]]:
         points[report_id][indicator_id].append(value)
         if hit:
             vetoed.add(report_id)
-    for report_id in ReviewerAssignment.objects.filter(report__cycle=cycle, submitted_at__isnull=False).values_list(
-        "report_id", flat=True
-    ):
-        reviewers[report_id] += 1
+    reviewers = {report_id: len(people) for report_id, people in _submitted_reviewers(cycle).items()}
     completion = {
-        organization_id: responsibility_list.completion_rate
-        for organization_id, responsibility_list in (
-            (row.organization_id, row)
-            for row in ResponsibilityList.objects.filter(
-                year=cycle.year, organization__in=[report.organization_id for report in reports]
-            ).only("organization_id", "required_total", "done_total")
-        )
+        row.organization_id: row.completion_rate
+        for row in ResponsibilityList.objects.filter(
+            year=cycle.year, organization__in=[report.organization_id for report in reports]
+        ).only("organization_id", "required_total", "done_total")
+        if row.required_total
     }
-    tally = ballot_tally(cycle)
+    window_closed = ballot_window_closed(cycle, today)
+    counts = ballot_counts(cycle) if window_closed else {}
     ballot_points = cycle_points(cycle)
+    weights = cycle_weights(cycle)
     bands = scoring.Bands(
         good=cycle.band_good, fair=cycle.band_fair, average=cycle.band_average, poor_share=cycle.poor_ballot_share
     )
     rows: list[dict[str, Any]] = []
     for report in reports:
-        daily = (
-            report.daily_score if report.daily_score is not None else Decimal(completion.get(report.organization_id, 0))
-        )
+        submitted = report.status == ReportStatus.SUBMITTED
+        if report.daily_score is not None:
+            daily: Decimal | None = scoring.rounded(report.daily_score, places)
+        elif report.organization_id in completion:
+            daily = scoring.rounded(Decimal(completion[report.organization_id]), places)
+        else:
+            daily = None
+        scored = points.get(report.pk, {})
+        count = reviewers.get(report.pk, 0)
         # A reviewer who left a bonus or deduction item blank gave it 0: every submitted
         # reviewer counts in every indicator's mean.
-        scored = points.get(report.pk, {})
         padded = {
-            indicator.id: [
-                *scored.get(indicator.id, ()),
-                *[Decimal("0")] * (reviewers[report.pk] - len(scored.get(indicator.id, ()))),
-            ]
+            indicator.id: [*scored.get(indicator.id, ()), *[Decimal("0")] * (count - len(scored.get(indicator.id, ())))]
             for indicator in indicators
         }
         review = (
-            scoring.review_score(indicators, padded, trim=cycle.trim_extremes)
-            if report.status == ReportStatus.SUBMITTED
-            else Decimal("0")
+            scoring.review_score(indicators, padded, trim=cycle.trim_extremes, places=places)
+            if submitted and count
+            else None
         )
-        counts = tally.get(report.organization_id, Counter())
-        ballot = scoring.ballot_score(counts, ballot_points)
-        total = scoring.composite(
-            daily=daily,
-            review=review,
-            ballot=ballot,
-            weights=(cycle.weight_daily, cycle.weight_review, cycle.weight_ballot),
+        ballots = counts.get(report.organization_id)
+        published = ballots_published(cycle, ballots)
+        ballot = scoring.ballot_score(ballots.counts, ballot_points, places) if published and ballots else None
+        weighted = scoring.composite(
+            {Component.DAILY: daily, Component.REVIEW: review, Component.BALLOT: ballot},
+            weights,
+            rule=cycle.missing_rule,
+            places=places,
         )
-        valid = sum(counts.values())
-        verdict = scoring.grade(total, bands, vetoed=report.pk in vetoed, poor=counts.get(Rating.POOR, 0), valid=valid)
-        reason = verdict.reason
-        if report.status != ReportStatus.SUBMITTED and not reason:
-            reason = "not_submitted"
+        verdict = scoring.grade(
+            weighted.composite,
+            bands,
+            vetoed=report.pk in vetoed,
+            submitted=submitted,
+            poor=ballots.poor if published and ballots else 0,
+            valid=ballots.valid if published and ballots else 0,
+            ballots_published=published,
+        )
         rows.append(
             {
                 "report": report,
-                "daily_score": scoring.rounded(daily),
+                "daily_score": daily,
                 "review_score": review,
                 "ballot_score": ballot,
-                "composite": total,
+                "composite": weighted.composite,
                 "grade": verdict.rating,
-                "grade_reason": reason,
+                "grade_reason": verdict.rule,
                 "classification": scoring.classify(
-                    total, verdict.rating, advanced=cycle.advanced_floor, standard=cycle.standard_floor
+                    weighted.composite, verdict.rating, advanced=cycle.advanced_floor, standard=cycle.standard_floor
                 ),
-                "ballots_valid": valid,
-                "ballots_poor": counts.get(Rating.POOR, 0),
-                "reviewers": reviewers.get(report.pk, 0),
+                "ballots_valid": ballots.valid if published and ballots else 0,
+                "ballots_poor": ballots.poor if published and ballots else 0,
+                "ballots_published": published,
+                "reviewers": count,
+                "weights": {name: str(weight) for name, weight in weighted.weights.items()},
+                "notes": [*notes.get(None, []), *notes.get(report.organization_id, [])],
             }
         )
-    ranks = scoring.competition_ranks([row["composite"] for row in rows])
+    ranks = scoring.competition_ranks(
+        [
+            None if row["grade"] == Grade.PENDING else (scoring.tier(row["grade_reason"]), row["composite"])
+            for row in rows
+        ]
+    )
     for row, rank in zip(rows, ranks, strict=True):
         row["rank"] = rank
     return rows
 
 
+@dataclass(frozen=True)
+class Gap:
+    """Something missing when a cycle closes: of one organization, or (organization None) of the whole cycle."""
+
+    kind: str
+    organization: Organization | None
+    detail: str
+
+    @property
+    def needs_reason(self) -> bool:
+        """Closing over this gap is refused unless the committee records why."""
+        return self.kind in (GapKind.BALLOTS_OPEN, GapKind.FEW_REVIEWERS)
+
+    @property
+    def key(self) -> str:
+        """The name of its reason in the closing form and in `cycle_close(reasons=...)`."""
+        return f"{self.kind}:{self.organization.pk if self.organization else 'cycle'}"
+
+    @property
+    def label(self) -> str:
+        return str(GapKind(self.kind).label)
+
+    @property
+    def where(self) -> str:
+        return self.organization.name if self.organization else _("整个考核")
+
+
+def closing_gaps(cycle: Cycle, *, today: date | None = None) -> list[Gap]:
+    """Everything missing if the cycle closed now, organization by organization (a fixed number of queries)."""
+    today = today or timezone.localdate()
+    gaps: list[Gap] = []
+    if not ballot_window_closed(cycle, today):
+        gaps.append(
+            Gap(
+                GapKind.BALLOTS_OPEN,
+                None,
+                _("测评时间至 %(end)s；结束考核后不能再投票，已投的票全部计入。")
+                % {"end": cycle.ballot_closes.isoformat()},
+            )
+        )
+    reports = list(cycle.reports.select_related("organization").order_by("organization__path"))
+    submitted_by = _submitted_reviewers(cycle)
+    waiting: dict[int, list[str]] = defaultdict(list)
+    for report_id, name, login in ReviewerAssignment.objects.filter(
+        report__cycle=cycle, submitted_at__isnull=True
+    ).values_list("report_id", "reviewer__full_name", "reviewer__username"):
+        waiting[report_id].append(name or login)
+    turnout = dict(
+        SpentCode.objects.filter(cycle=cycle)
+        .values("organization_id")
+        .annotate(total=Count("pk"))
+        .values_list("organization_id", "total")
+    )
+    with_list = set(
+        ResponsibilityList.objects.filter(
+            year=cycle.year, organization__in=[report.organization_id for report in reports], required_total__gt=0
+        ).values_list("organization_id", flat=True)
+    )
+    for report in reports:
+        organization = report.organization
+        if report.status != ReportStatus.SUBMITTED:
+            gaps.append(
+                Gap(
+                    GapKind.REPORT_MISSING,
+                    organization,
+                    _("按规则定为“差”（%(status)s）。") % {"status": report.get_status_display()},
+                )
+            )
+        else:
+            scored = len(submitted_by.get(report.pk, ()))
+            if scored < cycle.min_reviewers:
+                gaps.append(
+                    Gap(
+                        GapKind.FEW_REVIEWERS,
+                        organization,
+                        _("已评分 %(scored)s 人，规定至少 %(min)s 人。")
+                        % {"scored": scored, "min": cycle.min_reviewers},
+                    )
+                )
+            if waiting.get(report.pk):
+                gaps.append(Gap(GapKind.REVIEWERS_PENDING, organization, "、".join(sorted(waiting[report.pk]))))
+        cast = turnout.get(organization.pk, 0)
+        if cycle.weight_ballot and cast < cycle.min_ballots:
+            gaps.append(
+                Gap(
+                    GapKind.FEW_BALLOTS,
+                    organization,
+                    _("已投 %(cast)s 张，规定至少 %(min)s 张：民主测评不公布，%(rule)s。")
+                    % {"cast": cast, "min": cycle.min_ballots, "rule": cycle.get_missing_rule_display()},
+                )
+            )
+        if cycle.weight_daily and report.daily_score is None and organization.pk not in with_list:
+            gaps.append(
+                Gap(
+                    GapKind.NO_DAILY,
+                    organization,
+                    _("本年度没有责任清单，上级也未评定日常考核得分：%(rule)s。")
+                    % {"rule": cycle.get_missing_rule_display()},
+                )
+            )
+    return gaps
+
+
+class ClosingRefused(DomainError):
+    """Closing would pass over gaps that need the committee's reason; `gaps` lists them."""
+
+    def __init__(self, message: str, gaps: list[Gap]) -> None:
+        super().__init__(message)
+        self.gaps = gaps
+
+
 @transaction.atomic
-def cycle_close(*, cycle: Cycle, by: User) -> Cycle:
-    """Closes the cycle: results are computed once, stored, and reach the secretaries; nothing changes after."""
-    locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    locked.status = transition(CYCLE_TRANSITIONS, "close", locked.status, locked.get_status_display())
-    rows = compute_results(locked)
+def cycle_close(
+    *, cycle: Cycle, by: User, reasons: Mapping[str, str] | None = None, today: date | None = None
+) -> Cycle:
+    """Closes the cycle: results are computed once, stored, and reach the secretaries; nothing changes after.
+
+    REASONS maps a gap's key (Gap.key) to the committee's reason. Closing is refused while a gap that needs
+    one has none; every reason given is kept (ClosingNote) and shown on the results it concerns.
+    """
+    if not permissions.can(by, permissions.Action.MANAGE, cycle.organization):
+        raise DomainError(_("只有组织本次考核的党组织可以结束考核。"))
+    locked = Cycle.objects.select_for_update().select_related("organization").get(pk=cycle.pk)
+    target = transition(CYCLE_TRANSITIONS, "close", locked.status, locked.get_status_display())
+    gaps = closing_gaps(locked, today=today)
+    given = {key: " ".join((text or "").split()) for key, text in (reasons or {}).items()}
+    unexplained = [gap for gap in gaps if gap.needs_reason and not given.get(gap.key)]
+    if unexplained:
+        raise ClosingRefused(
+            _("还有 %(count)s 项缺项需要填写情况说明才能结束考核（如 %(where)s：%(gap)s）。")
+            % {"count": len(unexplained), "where": unexplained[0].where, "gap": unexplained[0].label},
+            unexplained,
+        )
+    too_long = [gap for gap in gaps if len(given.get(gap.key, "")) > 1000]
+    if too_long:
+        raise DomainError(_("%(field)s不能超过 %(max)s 个字。") % {"field": _("情况说明"), "max": 1000})
+    notes: dict[int | None, list[dict[str, str]]] = defaultdict(list)
+    for gap in gaps:
+        reason = given.get(gap.key, "")
+        if reason:
+            ClosingNote.objects.create(
+                cycle=locked, organization=gap.organization, gap=gap.kind, reason=reason, recorded_by=by
+            )
+            notes[gap.organization.pk if gap.organization else None].append({"gap": gap.kind, "reason": reason})
+    locked.status = target
+    locked.closed_at = timezone.now()
+    # Closed before counting: no vote can come after this point, so every waiting one is counted now.
+    locked.save(update_fields=["status", "closed_at"])
+    _count_all_waiting(locked)
+    rows = compute_results(locked, notes=notes, today=today)
     try:
         Result.objects.bulk_create(Result(**row) for row in rows)
     except IntegrityError:
         raise DomainError(_("考核结果已生成。")) from None
-    locked.closed_at = timezone.now()
-    locked.save(update_fields=["status", "closed_at"])
+    _notify_results(locked, rows)
     return locked
+
+
+def _notify_results(cycle: Cycle, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Each secretary learns the result and the committee's comment (and finds it on the home page)."""
+    secretaries = Position.objects.secretaries_of([row["report"].organization for row in rows])
+    drafts = []
+    for row in rows:
+        report = row["report"]
+        secretary = secretaries.get(report.organization_id)
+        if secretary is None:
+            continue
+        composite = row["composite"]
+        figures = _("等次：%(grade)s；综合得分：%(score)s；排名：%(rank)s。") % {
+            "grade": Grade(row["grade"]).label,
+            "score": composite if composite is not None else "—",
+            "rank": row["rank"] if row["rank"] is not None else "—",
+        }
+        comment = report.comment.strip()
+        drafts.append(
+            Draft(
+                recipient=secretary,
+                kind="review_result",
+                title=_("述职评议考核结果：%(cycle)s") % {"cycle": cycle.title},
+                body=f"{figures}\n{_('点评意见')}：{comment}" if comment else figures,
+                url=reverse("report_result", args=[report.pk]),
+            )
+        )
+    if drafts:
+        notify_many(drafts)

@@ -1,13 +1,15 @@
-"""Background work for 述职评议考核: thin wrappers that take ids and call reviews.pdf."""
+"""Background work for 述职评议考核: thin wrappers that take ids and call reviews.pdf or reviews.services."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from celery import shared_task
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
-from reviews import pdf
-from reviews.models import RenderedReport
+from reviews import pdf, services
+from reviews.models import Cycle, PendingBallot, RenderedReport
 
 Status = RenderedReport.Status
 
@@ -30,3 +32,11 @@ def render_report(self: Any, rendered_id: int) -> str:
 def requeue_renders() -> int:
     """Beat's sweep: queues again the renders whose message a broker outage lost."""
     return pdf.rendered_reports_requeue()
+
+
+@shared_task(name="reviews.count_ballots", ignore_result=True)
+def count_ballots() -> int:
+    """Beat's nightly pass: adds the votes still waiting in closed ballot windows to their tallies."""
+    waiting = PendingBallot.objects.filter(cycle=OuterRef("pk"))
+    cycles = Cycle.objects.filter(Exists(waiting), ballot_closes__lt=timezone.localdate())
+    return sum(services.ballots_count(cycle=cycle) for cycle in cycles)

@@ -56,7 +56,7 @@ class Export:
 EXPORTS = [
     Export("list", "责任清单", "A9", "类别"),
     Export("progress", "责任落实进度", "A7", "党组织"),
-    Export("ranking", "排名", "A9", "排名"),
+    Export("ranking", "排名", "A11", "排名"),
     Export("scores", "评分明细", "A2", "党组织"),
     Export("ledger", "整改台账", "A2", "序号"),
 ]

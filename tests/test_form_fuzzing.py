@@ -45,7 +45,6 @@ from responsibility.models import (
     WorkPlan,
 )
 from responsibility.record_forms import ReviewForm
-from reviews.ballot_forms import VoteCodeForm
 from reviews.cycle_forms import CycleSettingsForm
 from reviews.models import Cycle, DutyReport, Problem, RenderedReport, ReviewerAssignment, RubricTemplate
 from reviews.scoring_forms import ReturnForm
@@ -310,18 +309,16 @@ FORMS: dict[str, FormSpec] = {
     ),
     "cycle_indicators": FormSpec(first(OPEN_CYCLE), obj=model_row(Cycle)),
     "cycle_action": FormSpec(
-        lambda demo: [
-            {"pk": pk, "action": a} for pk in Cycle.objects.values_list("pk", flat=True) for a in ("open", "close")
-        ],
+        lambda demo: [{"pk": pk, "action": "open"} for pk in Cycle.objects.values_list("pk", flat=True)],
         page=page_of("cycle_detail"),
         obj=model_row(Cycle),
     ),
+    "cycle_close": FormSpec(first(OPEN_CYCLE), obj=model_row(Cycle)),
     "cycle_reviewers": FormSpec(first(OPEN_CYCLE), obj=model_row(Cycle)),
     "ballot_codes": FormSpec(first(OPEN_CYCLE), obj=model_row(Cycle)),
     "rubric_templates": FormSpec(none, person="demo-township"),
     "rubric_template_detail": FormSpec(first(RubricTemplate.objects.order_by("pk")), obj=model_row(RubricTemplate)),
     "vote": FormSpec(none, person=""),
-    "vote_with_code": FormSpec(lambda demo: {"code": demo_ballot_code()}, person="", fields=field_names(VoteCodeForm)),
     "yearly_report_request": FormSpec(none, page=lambda kwargs: reverse("yearly_reports")),
     "yearly_report_retry": FormSpec(
         first(RenderedReport.objects.order_by("pk")),
@@ -409,14 +406,6 @@ NOT_FUZZED: dict[str, str] = {
     "set_language": "Django's language switch",
     "healthz": "no form",
 }
-
-
-def demo_ballot_code() -> str:
-    from reviews.models import BallotCode
-
-    code = BallotCode.objects.filter(is_used=False, cycle__status=Cycle.Status.OPEN).first()
-    assert code is not None
-    return code.code
 
 
 def test_every_url_pattern_is_classified() -> None:

@@ -1,8 +1,10 @@
 """民主测评: the committee's ballot codes and printable sheets, and public voting without signing in.
 
 The committee pages go through accounts.permissions (MANAGE on the cycle's committee).
-The voting pages need no account, write nothing to the session and show nothing about
-a vote once cast: the service marks the code used and stores the ballot apart from it.
+The voting page needs no account and writes nothing to the session. The code never travels
+in a URL: the printed QR code carries it in the fragment (#…), which browsers never send,
+and the page posts it in the body, so no access log line pairs a code with a time or an
+address. Nothing here says whether a code was spent until it is used to cast a ballot.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
 from accounts.permissions import Action, get_object_for
+from accounts.security import client_address
 from accounts.services import DomainError
 from reviews import selectors, services
-from reviews.ballot_forms import BallotCodesForm, BallotForm, VoteCodeForm
+from reviews.ballot_forms import BallotCodesForm, BallotCodeVoidForm, BallotForm, VoteCodeForm
 from reviews.models import Cycle
 
 # Against guessing codes: at most this many refused codes per client address in the window.
@@ -53,17 +57,33 @@ def _managed_cycle(user: Any, pk: int) -> Cycle:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ballot_codes(request: HttpRequest, pk: int) -> HttpResponse:
-    """Codes issued and used and ballots cast per organization, the batches to print, and a form to make more."""
+    """Codes issued per organization against its members, turnout, the batches to print; make more, void one."""
     cycle = _managed_cycle(request.user, pk)
     rows = selectors.ballot_overview(cycle)
     organizations = [row.organization for row in rows]
-    if request.method == "POST":
+    form = BallotCodesForm(organizations=organizations)
+    void_form = BallotCodeVoidForm()
+    if request.method == "POST" and request.POST.get("action") == "void":
+        void_form = BallotCodeVoidForm(request.POST)
+        if void_form.is_valid():
+            try:
+                services.ballot_code_void(cycle=cycle, by=_user(request), **void_form.cleaned_data)
+            except DomainError as error:
+                void_form.add_error(None, str(error))
+            else:
+                messages.success(request, _("测评码已作废，不能再用于投票。"))
+                return redirect("ballot_codes", pk=cycle.pk)
+    elif request.method == "POST":
         form = BallotCodesForm(request.POST, organizations=organizations)
         if form.is_valid():
             organization = form.cleaned_data["organization"]
             try:
                 codes = services.ballot_codes_generate(
-                    cycle=cycle, organization=organization, count=form.cleaned_data["count"], by=_user(request)
+                    cycle=cycle,
+                    organization=organization,
+                    count=form.cleaned_data["count"],
+                    reason=form.cleaned_data["reason"],
+                    by=_user(request),
                 )
             except DomainError as error:
                 form.add_error(None, str(error))
@@ -74,8 +94,6 @@ def ballot_codes(request: HttpRequest, pk: int) -> HttpResponse:
                     % {"org": organization.name, "count": len(codes), "batch": codes[0].batch},
                 )
                 return redirect("ballot_codes", pk=cycle.pk)
-    else:
-        form = BallotCodesForm(organizations=organizations)
     return render(
         request,
         "reviews/ballots/codes.html",
@@ -83,10 +101,11 @@ def ballot_codes(request: HttpRequest, pk: int) -> HttpResponse:
             "cycle": cycle,
             "rows": rows,
             "form": form,
+            "void_form": void_form,
+            "window_closed": services.ballot_window_closed(cycle),
             "totals": {
                 "issued": sum(row.issued for row in rows),
-                "used": sum(row.used for row in rows),
-                "cast": sum(row.cast for row in rows),
+                "cast": sum(row.standing.cast for row in rows if row.standing),
             },
         },
     )
@@ -99,7 +118,7 @@ class Slip:
     code: str
     url: str
     qr: SafeString
-    is_used: bool
+    is_void: bool
 
     @property
     def spaced_code(self) -> str:
@@ -116,34 +135,46 @@ def qr_svg(data: str) -> SafeString:
     return mark_safe(code.make_image().to_string(encoding="unicode"))
 
 
+def vote_link(request: HttpRequest, code: str) -> str:
+    """The voting page with the code in the fragment: the browser keeps it, the server never receives it."""
+    return f"{request.build_absolute_uri(reverse('vote'))}#{code}"
+
+
 @login_required
 @require_GET
 def ballot_sheet(request: HttpRequest, pk: int, org_pk: int, batch: int) -> HttpResponse:
-    """One organization's batch as slips to print and cut: link, code and QR code each; used codes marked."""
+    """One organization's batch as slips to print and cut: link, code and QR code each; voided codes marked.
+
+    Nothing shows whether a slip was used: the sheet reads the same before and after anyone votes.
+    Opening it is recorded in the audit trail (the batch's printings).
+    """
     cycle = _managed_cycle(request.user, pk)
     codes = selectors.ballot_batch_codes(cycle, org_pk, batch)
     if not codes:
         raise Http404
-    slips = []
-    for ballot_code in codes:
-        url = request.build_absolute_uri(reverse("vote_with_code", args=[ballot_code.code]))
-        slips.append(
-            Slip(
-                code=ballot_code.code,
-                url=url,
-                qr=SafeString("") if ballot_code.is_used else qr_svg(url),
-                is_used=ballot_code.is_used,
-            )
+    try:
+        printed = services.ballot_batch_printed(cycle=cycle, organization_id=org_pk, number=batch, by=_user(request))
+    except DomainError as error:
+        raise Http404 from error
+    slips = [
+        Slip(
+            code=ballot_code.code,
+            url=vote_link(request, ballot_code.code),
+            qr=SafeString("") if ballot_code.is_void else qr_svg(vote_link(request, ballot_code.code)),
+            is_void=ballot_code.is_void,
         )
+        for ballot_code in codes
+    ]
     return render(
         request,
         "reviews/ballots/sheet.html",
         {
             "cycle": cycle,
             "organization": codes[0].organization,
-            "batch": batch,
+            "batch": printed,
             "slips": slips,
-            "used": sum(slip.is_used for slip in slips),
+            "voided": sum(slip.is_void for slip in slips),
+            "vote_url": request.build_absolute_uri(reverse("vote")),
         },
     )
 
@@ -152,11 +183,8 @@ def ballot_sheet(request: HttpRequest, pk: int, org_pk: int, batch: int) -> Http
 
 
 def _client_key(request: HttpRequest) -> str:
-    # Behind the front proxy every request comes from the proxy; the proxy appends the address it
-    # saw to X-Forwarded-For (docs/deployment.md), so the last entry is the one a client cannot forge.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    address = forwarded.rsplit(",", 1)[-1].strip() if forwarded else request.META.get("REMOTE_ADDR", "")
     # Hashed: the cache holds a count, not who asked.
+    address = client_address(request) or ""
     return "vote-failures:" + hashlib.sha256(address.encode()).hexdigest()[:32]
 
 
@@ -186,68 +214,66 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _invalid_code_message() -> str:
-    return _("测评码无效，请核对后重新输入。")
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def vote(request: HttpRequest) -> HttpResponse:
-    """民主测评: type the code printed on the slip (for those who cannot scan its QR code)."""
-    if request.method == "POST":
-        if _is_blocked(request):
-            return _too_many(request)
-        form = VoteCodeForm(request.POST)
-        if form.is_valid():
-            code = form.cleaned_data["code"]
-            if selectors.ballot_code_exists(code):
-                return redirect("vote_with_code", code=code)
-            _count_failure(request)
-            form.add_error("code", _invalid_code_message())
-    else:
-        form = VoteCodeForm()
-    return render(request, "reviews/ballots/vote.html", {"form": form})
-
-
 def _refusal(subject: selectors.VoteSubject) -> str:
-    """Why this code cannot vote now (the service says the same when a ballot is cast), or ''."""
-    if subject.is_used:
-        return _("该测评码已使用过，每个测评码只能投票一次。")
-    if not subject.is_open_on(timezone.localdate()):
-        return _("不在民主测评时间内（%(start)s 至 %(end)s）。") % {
-            "start": subject.cycle.ballot_opens.isoformat(),
-            "end": subject.cycle.ballot_closes.isoformat(),
-        }
-    return ""
+    """Why this code cannot vote now (the service says the same when a ballot is cast), or ''.
+
+    Whether it was already used is not among the reasons: only casting a ballot tells that."""
+    if subject.is_void:
+        return _("该测评码已作废，不能投票。请向发放测评票的同志咨询。")
+    return services.ballot_window_refusal(subject.cycle, timezone.localdate())
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def vote_with_code(request: HttpRequest, code: str) -> HttpResponse:
-    """The ballot: who is rated, 好 / 较好 / 一般 / 差 and optional aspects; cast once, then thanks."""
-    if _is_blocked(request):
-        return _too_many(request)
-    subject = selectors.vote_subject(services.normalize_code(code))
+def _ballot_page(request: HttpRequest, subject: selectors.VoteSubject, form: BallotForm) -> HttpResponse:
+    return render(request, "reviews/ballots/vote_form.html", {"subject": subject, "form": form})
+
+
+def _open_ballot(request: HttpRequest) -> HttpResponse:
+    """Step one: the code typed or read from the QR code's fragment; answers with the ballot for it."""
+    form = VoteCodeForm(request.POST)
+    if not form.is_valid():
+        return render(request, "reviews/ballots/vote.html", {"form": form})
+    subject = selectors.vote_subject(form.cleaned_data["code"])
     if subject is None:
         _count_failure(request)
-        return _refused(request, _invalid_code_message(), status=404)
-    if request.method == "POST":
-        form = BallotForm(request.POST)
-        if form.is_valid():
-            try:
-                services.ballot_cast(
-                    code=subject.code, rating=form.cleaned_data["rating"], item_ratings=form.item_ratings()
-                )
-            except DomainError as error:
-                _count_failure(request)
-                return _refused(request, str(error), subject=subject)
-            return redirect("vote_done")
-    else:
-        refusal = _refusal(subject)
-        if refusal:
-            return _refused(request, refusal, subject=subject)
-        form = BallotForm()
-    return render(request, "reviews/ballots/vote_form.html", {"subject": subject, "form": form})
+        form.add_error("code", _("测评码无效，请核对后重新输入。"))
+        return render(request, "reviews/ballots/vote.html", {"form": form})
+    refusal = _refusal(subject)
+    if refusal:
+        return _refused(request, refusal, subject=subject)
+    return _ballot_page(request, subject, BallotForm(initial={"code": subject.code}))
+
+
+def _cast(request: HttpRequest) -> HttpResponse:
+    """Step two: the ballot with its code in the body; cast once, then thanks."""
+    form = BallotForm(request.POST)
+    subject = selectors.vote_subject(services.normalize_code(request.POST.get("code", "")))
+    if subject is None:
+        _count_failure(request)
+        return render(
+            request, "reviews/ballots/vote.html", {"form": VoteCodeForm(), "error": _("测评码无效，请核对后重新输入。")}
+        )
+    if not form.is_valid():
+        return _ballot_page(request, subject, form)
+    try:
+        services.ballot_cast(code=subject.code, rating=form.cleaned_data["rating"], item_ratings=form.item_ratings())
+    except DomainError as error:
+        _count_failure(request)
+        return _refused(request, str(error), subject=subject)
+    return redirect("vote_done")
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def vote(request: HttpRequest) -> HttpResponse:
+    """民主测评: the code (typed, or filled in from the QR code's fragment by the page), then the ballot."""
+    if request.method == "GET":
+        return render(request, "reviews/ballots/vote.html", {"form": VoteCodeForm()})
+    if _is_blocked(request):
+        return _too_many(request)
+    if request.POST.get("step") == "cast":
+        return _cast(request)
+    return _open_ballot(request)
 
 
 @never_cache
@@ -262,5 +288,4 @@ urlpatterns = [
     path("reviews/cycles/<int:pk>/ballots/<int:org_pk>/<int:batch>/sheet/", ballot_sheet, name="ballot_sheet"),
     path("vote/", vote, name="vote"),
     path("vote/done/", vote_done, name="vote_done"),
-    path("vote/<str:code>/", vote_with_code, name="vote_with_code"),
 ]

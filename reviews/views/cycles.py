@@ -29,6 +29,7 @@ from accounts.services import DomainError
 from responsibility.exports import XLSX_CONTENT_TYPE
 from reviews import exports, selectors, services
 from reviews.cycle_forms import (
+    CycleCloseForm,
     CycleCreateForm,
     CycleSettingsForm,
     IndicatorForm,
@@ -136,6 +137,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_manage": may_manage,
             "may_open": may_manage and cycle.status == Status.DRAFT,
             "may_close": may_manage and cycle.status == Status.OPEN,
+            "ballots_closed": services.ballot_window_closed(cycle),
         },
     )
 
@@ -195,28 +197,53 @@ def cycle_indicators(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-CYCLE_ACTIONS = ("open", "close")
+CYCLE_ACTIONS = ("open",)
 
 
 @login_required
 @require_POST
 def cycle_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """启动 (open) or 结束 (close): closing computes the results once and they never change."""
+    """启动 (open). Closing has a page of its own (cycle_close): it lists the gaps first."""
     if action not in CYCLE_ACTIONS:
         raise Http404
     cycle = _cycle_for(request.user, pk, manage=True)
     try:
-        if action == "open":
-            services.cycle_open(cycle=cycle, by=_user(request))
-            messages.success(request, _("考核已启动：各组织可以撰写述职报告，评议人可以评分。"))
-        elif request.POST.get("confirm") != "yes":
-            messages.error(request, _("请先勾选确认：结束后考核结果一次生成，不能再修改。"))
-        else:
-            services.cycle_close(cycle=cycle, by=_user(request))
-            messages.success(request, _("考核已结束，结果已生成并送达各组织。"))
+        services.cycle_open(cycle=cycle, by=_user(request))
+        messages.success(request, _("考核已启动：各组织可以撰写述职报告，评议人可以评分。"))
     except DomainError as error:
         messages.error(request, str(error))
     return redirect("cycle_detail", cycle.pk)
+
+
+@login_required
+def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """结束考核: every gap by organization first; a gap that needs a reason holds the closing until one is given."""
+    cycle = _cycle_for(request.user, pk, manage=True)
+    if cycle.status != Status.OPEN:
+        messages.error(request, _("只有进行中的考核可以结束。"))
+        return redirect("cycle_detail", cycle.pk)
+    gaps = services.closing_gaps(cycle)
+    form = CycleCloseForm(request.POST or None, gaps=gaps)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cycle_close(cycle=cycle, by=_user(request), reasons=form.reasons())
+        except services.ClosingRefused as refused:
+            form.refuse(refused.gaps, str(refused))
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("考核已结束，结果已生成并通知各组织书记。"))
+            return redirect("cycle_ranking", cycle.pk)
+    return render(
+        request,
+        "reviews/cycles/cycle_close.html",
+        {
+            "cycle": cycle,
+            "form": form,
+            "blocking": sum(gap.needs_reason for gap in gaps),
+            "summary": selectors.cycle_summary(cycle),
+        },
+    )
 
 
 # 评议人 ------------------------------------------------------------------------
@@ -293,7 +320,8 @@ def cycle_ranking(request: HttpRequest, pk: int) -> HttpResponse:
             "grades": grades,
             "classes": classes,
             "provisional": cycle.status == Status.OPEN,
-            "any_hidden": any(row.hidden for row in rows),
+            "hidden": sum(row.hidden for row in rows),
+            "ballots_closed": services.ballot_window_closed(cycle),
         },
     )
 
@@ -375,6 +403,7 @@ urlpatterns = [
     path("reviews/cycles/<int:pk>/settings/", cycle_settings, name="cycle_settings"),
     path("reviews/cycles/<int:pk>/indicators/", cycle_indicators, name="cycle_indicators"),
     path("reviews/cycles/<int:pk>/do/<str:action>/", cycle_action, name="cycle_action"),
+    path("reviews/cycles/<int:pk>/close/", cycle_close, name="cycle_close"),
     path("reviews/cycles/<int:pk>/reviewers/", cycle_reviewers, name="cycle_reviewers"),
     path("reviews/cycles/<int:pk>/ranking/", cycle_ranking, name="cycle_ranking"),
     path("reviews/cycles/<int:pk>/export.xlsx", cycle_export, name="cycle_export"),

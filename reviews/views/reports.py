@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -22,13 +21,6 @@ from accounts.services import DomainError
 from reviews import selectors, services
 from reviews.models import Cycle, DutyReport
 from reviews.report_forms import ReportForm, SelfAssessmentForm, sections_from_json
-
-# Why a closed cycle's result carries an override (Result.grade_reason).
-GRADE_REASONS = {
-    "veto": gettext_lazy("触发一票否决项，等次定为“差”。"),
-    "poor_ballots": gettext_lazy("民主测评中“差”票超过规定比例，等次定为“差”。"),
-    "not_submitted": gettext_lazy("未提交述职报告。"),
-}
 
 
 def _user(request: HttpRequest) -> User:
@@ -279,7 +271,6 @@ def report_result(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "report": report,
             "result": result,
-            "grade_reason": GRADE_REASONS.get(result.grade_reason, result.grade_reason) if result else "",
             "problems": list(report.problems.order_by("order", "id")) if result else [],
         },
     )

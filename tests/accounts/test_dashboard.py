@@ -20,13 +20,12 @@ from rectification import services as rectification_services
 from rectification.models import Finding, RectificationTask
 from responsibility import services as responsibility_services
 from responsibility.models import Category, DutyRecord, ResponsibilityList
-from reviews import services as review_services
 from reviews.models import Cycle, ReviewerAssignment
 from tests.conftest import Tree, _person
 from tests.factories import OrganizationFactory
 from tests.responsibility.conftest import branch_list, category, year  # noqa: F401 - fixtures
 from tests.responsibility.test_progress_views import add_branches, give_list
-from tests.reviews.conftest import open_cycle, rubric  # noqa: F401 - fixtures
+from tests.reviews.conftest import close_cycle, open_cycle, rubric  # noqa: F401 - fixtures
 from tests.reviews.test_cycle_views import score_fully, submit_report
 
 URL = reverse("dashboard")
@@ -106,7 +105,7 @@ def busy_year(
     report = open_cycle.reports.get(organization=tree.branch)
     submit_report(report, people.branch_secretary)
     score_fully(ReviewerAssignment.objects.get(report=report))
-    review_services.cycle_close(cycle=open_cycle, by=boss)
+    close_cycle(open_cycle, boss)
 
     new_task(tree.branch, category, boss, of_year=year)
     new_task(tree.direct_branch, category, boss, of_year=year, deadline=TODAY - timedelta(days=3))
@@ -224,7 +223,7 @@ def test_committee_sees_its_own_level_and_each_direct_child(
     # Reports: three in the closed cycle, 一村's submitted and scored; all three graded 差.
     assert (general.reports.reports, general.reports.submitted, general.reports.scored) == (2, 1, 1)
     assert (direct.reports.reports, direct.reports.submitted) == (1, 0)
-    assert general.grades.pairs() == [("好", 0), ("较好", 0), ("一般", 0), ("差", 2)]
+    assert general.grades.pairs() == [("好", 0), ("较好", 0), ("一般", 0), ("差", 2), ("待定", 0)]
     assert direct.grades.poor == 1
 
     # Rectification: open / overdue / closed, and the recurring finding.

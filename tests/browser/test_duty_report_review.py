@@ -1,6 +1,8 @@
 """In real Chromium: the demo secretary writes and submits the duty report on a phone, a reviewer scores it
-on a laptop, two members vote with their codes, the committee closes the cycle, and the secretary sees
-the grade and the comment."""
+on a laptop, the committee prints the ballot slips, five members vote on their phones by the QR codes'
+links while the committee sees turnout only, the committee closes the cycle over its gaps with reasons,
+the results show the rule that decided each grade, and the secretary is notified and sees the grade and
+the comment."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.demo import FIRST_VILLAGE_CODE
-from reviews.models import BallotCode, Cycle, DutyReport, Result
+from accounts.models import Notification
+from reviews.models import BallotCode, Cycle, DutyReport, Result, SpentCode
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test-results"
@@ -98,29 +101,63 @@ def test_report_written_scored_voted_closed_and_the_result_reaches_the_secretary
     reviewer.get_by_role("button", name="保存点评").click()
     reviewer.get_by_text(COMMENT).first.wait_for()
 
-    # Two members vote with their one-time codes, signed out, on phones.
-    codes = list(
-        BallotCode.objects.filter(cycle=cycle, organization=report.organization, is_used=False).values_list(
-            "code", flat=True
-        )[:2]
-    )
-    for code, rating in zip(codes, ["好", "较好"], strict=True):
+    # The committee prints the village's slips: each QR code opens the voting page with the code after "#".
+    reviewer.goto(f"{url}/reviews/cycles/{cycle.pk}/ballots/")
+    reviewer.locator("tr", has_text="柳塘村").get_by_role("link", name="第 1 批").click()
+    slips = reviewer.locator("li.slip")
+    assert slips.count() == 20
+    codes = [code.replace(" ", "") for code in reviewer.locator(".slip-code").all_inner_texts()[:5]]
+    assert set(codes) <= set(BallotCode.objects.filter(cycle=cycle).values_list("code", flat=True))
+
+    # Five members vote, signed out, each on a phone, by the link the QR code holds.
+    for code, rating in zip(codes, ["好", "较好", "好", "一般", "好"], strict=True):
         voter = new_page(chromium, phone=True)
-        voter.goto(f"{url}/vote/{code}/")
+        voter.goto(f"{url}/vote/#{code}")
         voter.locator("label.vote-choice", has_text=rating).first.click()
+        assert "#" not in voter.url  # the page took the code out of the address
         voter.get_by_role("button", name="提交测评").click()
         voter.get_by_role("heading").first.wait_for()
         assert "/vote/done/" in voter.url
         voter.context.close()
-    assert cycle.ballots.filter(organization=report.organization).count() == 2
+    assert SpentCode.objects.filter(cycle=cycle, organization=report.organization).count() == 5
 
-    # The committee closes the cycle.
+    # While the window is open the committee sees how many voted, never what.
+    reviewer.goto(f"{url}/reviews/cycles/{cycle.pk}/ballots/")
+    row = reviewer.locator("tr", has_text="柳塘村").inner_text()
+    assert "5" in row
+    assert "测评进行中，结束后公布" in row
+    reviewer.goto(f"{url}/reviews/reports/{report.pk}/assess/")
+    assert "已投票 5 张" in reviewer.locator("#ballot-turnout").inner_text()
+
+    # The committee closes the cycle: the closing page lists the gaps; those that need a reason get one.
     reviewer.goto(f"{url}/reviews/cycles/{cycle.pk}/")
-    reviewer.get_by_label("我已知晓，确认结束考核并生成结果").check()
-    reviewer.get_by_role("button", name="结束考核").click()
+    reviewer.get_by_role("link", name="结束考核…").click()
+    reviewer.get_by_role("heading", name="缺项清单").wait_for()
+    assert "民主测评尚未结束" in reviewer.locator("#gaps").inner_text()
+    reviewer.get_by_label("我已核对以上缺项，确认结束考核并生成结果").check()
+    reviewer.get_by_role("button", name="结束考核并生成结果").click()
+    reviewer.locator(".field-error", has_text="此项须说明理由才能结束考核。").first.wait_for()
+    for reason in reviewer.locator("#gaps textarea").all():
+        reason.fill("党员大会上集中测评已完成，其余评议人回避")
+    reviewer.get_by_label("我已核对以上缺项，确认结束考核并生成结果").check()
+    shoot(reviewer, "review-closing-1280.png")
+    reviewer.get_by_role("button", name="结束考核并生成结果").click()
+    reviewer.get_by_role("heading", name="结果排名").wait_for()
     cycle.refresh_from_db()
     assert cycle.status == Cycle.Status.CLOSED
     result = Result.objects.get(report=report)
+    # Every result names the rule that decided its grade.
+    village = reviewer.locator("tr[data-org]", has_text="柳塘村")
+    assert result.rule_label in village.inner_text()
+    assert reviewer.locator("tr[data-rule]").count() == cycle.reports.count()
+    assert "党员大会上集中测评已完成" in reviewer.locator("main").inner_text()
+    assert result.ballots_published
+    shoot(reviewer, "review-ranking-1280.png")
+
+    # The secretary is notified, and the home page keeps a card for the result.
+    assert Notification.objects.filter(recipient__username="demo-secretary", kind="review_result").exists()
+    secretary.goto(f"{url}/")
+    assert "查看结果和点评意见" in secretary.locator("main").inner_text()
 
     # The secretary sees the grade, the rank and the comment.
     secretary.goto(f"{url}/reviews/mine/")
@@ -128,6 +165,6 @@ def test_report_written_scored_voted_closed_and_the_result_reaches_the_secretary
     page_text = secretary.locator("main").inner_text()
     assert result.get_grade_display() in page_text
     assert COMMENT in page_text
-    assert str(result.composite) in page_text
+    assert str(result.shown_composite) in page_text
     assert timezone.localdate().year == cycle.year
     shoot(secretary, "review-result-375.png")

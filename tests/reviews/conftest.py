@@ -8,12 +8,15 @@ bonus (cap 5), a deduction (cap 10) and a veto; the ballot window is open today.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
+from accounts.models import Organization
 from reviews import services
 from reviews.models import Cycle, IndicatorKind, RubricTemplate
 from tests.conftest import Tree
@@ -64,3 +67,30 @@ def open_cycle(tree: Tree, people: SimpleNamespace, rubric: RubricTemplate) -> C
     )
     cycle.refresh_from_db()
     return cycle
+
+
+def make_codes(cycle: Cycle, organization: Organization, count: int, people: SimpleNamespace) -> list[str]:
+    """COUNT codes for ORGANIZATION, made by the cycle's committee (with a reason: the fixture's branches
+    have fewer members on record than most tests need codes)."""
+    created = services.ballot_codes_generate(
+        cycle=cycle, organization=organization, count=count, by=people.committee_secretary, reason="测试：列席人员"
+    )
+    return [ballot_code.code for ballot_code in created]
+
+
+def counted_after_window(cycle: Cycle) -> dict[int, Counter[str]]:
+    """Per organization, the ratings counted so far, read as the committee may once the window has closed
+    (the window is moved into the past for the reading; the test's own data only)."""
+    Cycle.objects.filter(pk=cycle.pk).update(ballot_closes=timezone.localdate() - timedelta(days=1))
+    cycle.refresh_from_db()
+    return {
+        organization_id: Counter({rating: count for rating, count in counts.counts.items() if count})
+        for organization_id, counts in services.ballot_counts(cycle).items()
+        if counts.valid
+    }
+
+
+def close_cycle(cycle: Cycle, by: Any) -> Cycle:
+    """Closes the cycle as its committee would on the closing page, giving a reason for every gap that needs one."""
+    reasons = {gap.key: f"测试说明：{gap.label}" for gap in services.closing_gaps(cycle) if gap.needs_reason}
+    return services.cycle_close(cycle=cycle, by=by, reasons=reasons)

@@ -18,9 +18,19 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import Organization, Position
 from reviews import services
-from reviews.models import Cycle, DutyReport, Indicator, IndicatorKind, Result, ReviewerAssignment, RubricTemplate
+from reviews.models import (
+    Cycle,
+    DutyReport,
+    GapKind,
+    Indicator,
+    IndicatorKind,
+    Result,
+    ReviewerAssignment,
+    RubricTemplate,
+)
 from tests.conftest import Tree
 from tests.factories import OrganizationFactory, UserFactory
+from tests.reviews.conftest import close_cycle, make_codes
 
 Status = Cycle.Status
 
@@ -61,6 +71,10 @@ def create_data(organization: Organization, **changes: Any) -> dict[str, Any]:
         "trim_extremes": "on",
         "advanced_floor": "90",
         "standard_floor": "60",
+        "min_ballots": 5,
+        "min_reviewers": 3,
+        "missing_rule": "redistribute",
+        "score_places": 1,
         "sections": "履职情况\n存在问题\n原因分析\n下步打算",
     }
     data.update(changes)
@@ -108,7 +122,7 @@ def busy_cycle(tree: Tree, people: SimpleNamespace, rubric: RubricTemplate) -> C
     services.reviewer_assign(reports=reports, reviewer=people.committee_member, by=people.committee_secretary)
     for report in reports:
         services.ballot_codes_generate(
-            cycle=cycle, organization=report.organization, count=2, by=people.committee_secretary
+            cycle=cycle, organization=report.organization, count=2, by=people.committee_secretary, reason="列席"
         )
     return cycle
 
@@ -315,27 +329,93 @@ def test_committee_opens_a_draft_with_indicators(
 def test_closing_a_draft_is_refused(client: Client, people: SimpleNamespace, tree: Tree) -> None:
     cycle = draft_cycle(tree, people)
     response = signed_in(client, people.committee_secretary).post(
-        reverse("cycle_action", args=[cycle.pk, "close"]), {"confirm": "yes"}
+        reverse("cycle_close", args=[cycle.pk]), {"confirm": "on"}
     )
-    assert "当前状态为“筹备中”，不能执行此操作。" in messages_of(response)
+    assert "只有进行中的考核可以结束。" in messages_of(response)
     cycle.refresh_from_db()
     assert cycle.status == Status.DRAFT
 
 
-def test_closing_asks_for_confirmation(client: Client, people: SimpleNamespace, open_cycle: Cycle) -> None:
-    url = reverse("cycle_action", args=[open_cycle.pk, "close"])
-    response = signed_in(client, people.committee_secretary).post(url)
-    assert "请先勾选确认：结束后考核结果一次生成，不能再修改。" in messages_of(response)
+def test_closing_lists_every_gap_by_organization_before_anything_happens(
+    client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle
+) -> None:
+    report = open_cycle.reports.get(organization=tree.branch)
+    submit_report(report, people.branch_secretary)
+    services.reviewer_assign(reports=[report], reviewer=people.committee_deputy, by=people.committee_secretary)
+    score_fully(ReviewerAssignment.objects.get(report=report, reviewer=people.committee_member))
+    client = signed_in(client, people.committee_secretary)
+
+    detail = client.get(reverse("cycle_detail", args=[open_cycle.pk])).content.decode()
+    page = client.get(reverse("cycle_close", args=[open_cycle.pk]))
+
+    # The cycle page links to the closing page, after the progress, instead of closing with one button.
+    assert reverse("cycle_close", args=[open_cycle.pk]) in detail
+    assert detail.index('id="progress-title"') < detail.index('id="close-link"')
+    assert reverse("cycle_action", args=[open_cycle.pk, "close"]) not in detail
+    body = page.content.decode()
+    gaps = {(gap.kind, gap.organization) for gap, _field in page.context["form"].rows()}
+    assert (GapKind.BALLOTS_OPEN, None) in gaps
+    assert (GapKind.FEW_REVIEWERS, tree.branch) in gaps
+    assert (GapKind.REVIEWERS_PENDING, tree.branch) in gaps
+    assert (GapKind.REPORT_MISSING, tree.branch_sibling) in gaps
+    assert (GapKind.FEW_BALLOTS, tree.direct_branch) in gaps
+    assert people.committee_deputy.get_full_name() in body
+    assert "已评分 1 人，规定至少 3 人。" in body
+    assert page.context["blocking"] == 2
+
+
+def test_closing_without_a_reason_for_each_gap_that_needs_one_is_refused_and_keeps_what_was_typed(
+    client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle
+) -> None:
+    report = open_cycle.reports.get(organization=tree.branch)
+    submit_report(report, people.branch_secretary)
+    score_fully(ReviewerAssignment.objects.get(report=report, reviewer=people.committee_member))
+    client = signed_in(client, people.committee_secretary)
+    url = reverse("cycle_close", args=[open_cycle.pk])
+
+    unconfirmed = client.post(url, {"reason-ballots_open-cycle": "会上集中测评已完成"})
+    assert "请先勾选确认：结束后考核结果一次生成，不能再修改。" in unconfirmed.content.decode()
+    missing = client.post(url, {"confirm": "on", "reason-ballots_open-cycle": "会上集中测评已完成"})
+    body = missing.content.decode()
+    assert missing.status_code == 200
+    assert "还有 1 项缺项需要填写情况说明才能结束考核" in body
+    assert "此项须说明理由才能结束考核。" in body
+    assert "会上集中测评已完成" in body  # what was typed stays on the page
     open_cycle.refresh_from_db()
     assert open_cycle.status == Status.OPEN
-    client.post(url, {"confirm": "yes"})
+    assert not Result.objects.exists()
+
+    closed = client.post(
+        url,
+        {
+            "confirm": "on",
+            "reason-ballots_open-cycle": "会上集中测评已完成",
+            f"reason-few_reviewers-{tree.branch.pk}": "其余评议人回避",
+        },
+        follow=True,
+    )
     open_cycle.refresh_from_db()
     assert open_cycle.status == Status.CLOSED
+    assert closed.redirect_chain == [(reverse("cycle_ranking", args=[open_cycle.pk]), 302)]
+    page = closed.content.decode()
+    assert "其余评议人回避" in page
+    assert "会上集中测评已完成" in page
     assert Result.objects.filter(report__cycle=open_cycle).count() == 3
 
 
+@pytest.mark.parametrize("who", ["county_secretary", "grantee", "committee_party_member"])
+def test_only_the_cycles_committee_may_open_its_closing_page(
+    client: Client, people: SimpleNamespace, open_cycle: Cycle, county_secretary: Any, who: str
+) -> None:
+    client = signed_in(client, county_secretary if who == "county_secretary" else getattr(people, who))
+    assert client.get(reverse("cycle_close", args=[open_cycle.pk])).status_code == 403
+    assert client.post(reverse("cycle_close", args=[open_cycle.pk]), {"confirm": "on"}).status_code == 403
+    open_cycle.refresh_from_db()
+    assert open_cycle.status == Status.OPEN
+
+
 def test_opening_a_closed_cycle_is_refused(client: Client, people: SimpleNamespace, open_cycle: Cycle) -> None:
-    services.cycle_close(cycle=open_cycle, by=people.committee_secretary)
+    close_cycle(open_cycle, people.committee_secretary)
     response = signed_in(client, people.committee_secretary).post(reverse("cycle_action", args=[open_cycle.pk, "open"]))
     assert "当前状态为“已结束”，不能执行此操作。" in messages_of(response)
     open_cycle.refresh_from_db()
@@ -350,7 +430,7 @@ def test_an_unknown_action_is_not_found(client: Client, people: SimpleNamespace,
 
 
 def test_a_closed_cycle_cannot_be_changed(client: Client, people: SimpleNamespace, open_cycle: Cycle) -> None:
-    services.cycle_close(cycle=open_cycle, by=people.committee_secretary)
+    close_cycle(open_cycle, people.committee_secretary)
     client = signed_in(client, people.committee_secretary)
     response = client.post(reverse("cycle_settings", args=[open_cycle.pk]), settings_data(open_cycle, title="新"))
     assert "考核已启动，设置不能再修改。" in messages_of(response)
@@ -400,7 +480,8 @@ def sibling_secretary(tree: Tree) -> Any:
         ("branch_secretary", 403),
         ("branch_member", 403),
         ("committee_party_member", 403),
-        ("county_secretary", 403),
+        # The committee above supervises the township: it reads the township's cycles (and acts on none).
+        ("county_secretary", 200),
         ("sibling_secretary", 404),
         ("outsider", 404),
     ],
@@ -420,6 +501,28 @@ def test_who_may_follow_a_cycle(
         people, who
     )
     assert signed_in(client, user).get(reverse(page, args=[open_cycle.pk])).status_code == status
+
+
+def test_the_county_reads_a_townships_cycles_ranking_and_export_but_changes_nothing(
+    client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle, county_secretary: Any
+) -> None:
+    client = signed_in(client, county_secretary)
+
+    listed = client.get(reverse("cycles"))
+    assert open_cycle in list(listed.context["page"].object_list)
+    assert "暂无述职评议考核" not in listed.content.decode()
+    assert client.get(reverse("cycle_ranking", args=[open_cycle.pk])).status_code == 200
+    assert client.get(reverse("cycle_export", args=[open_cycle.pk])).status_code == 200
+    assert client.get(reverse("ballot_codes", args=[open_cycle.pk])).status_code == 403
+    assert client.post(reverse("cycle_close", args=[open_cycle.pk]), {"confirm": "on"}).status_code == 403
+    report = open_cycle.reports.get(organization=tree.branch)
+    assert (
+        client.post(
+            reverse("cycle_reviewers", args=[open_cycle.pk]), {"action": "assign", "reviewer": county_secretary.pk}
+        ).status_code
+        == 403
+    )
+    assert not ReviewerAssignment.objects.filter(reviewer=county_secretary, report=report).exists()
 
 
 def test_grantee_follows_but_cannot_change_a_cycle(
@@ -616,16 +719,16 @@ def test_an_assignment_of_another_cycle_is_not_found(
 
 @pytest.fixture
 def scored_cycle(tree: Tree, people: SimpleNamespace, open_cycle: Cycle) -> Cycle:
-    """一村: daily 90, review 100, one 好 ballot → 96 (好, 先进); 二村 and 三村: daily 90 only → 36 each (差, 后进)."""
+    """一村: daily 90, review 100 and one 好 ballot, which does not count (the window is open, then below the
+    minimum of five): (90 × 40 + 100 × 30) / 70 = 94.3 (好, 先进). 二村 and 三村: daily 90 only → 90, but
+    never submitted, so 差 by that rule and ranked after 一村."""
     for report in open_cycle.reports.all():
         set_daily(report, "90", people.committee_secretary)
     branch_report = open_cycle.reports.get(organization=tree.branch)
     submit_report(branch_report, people.branch_secretary)
     score_fully(ReviewerAssignment.objects.get(report=branch_report))
-    code = services.ballot_codes_generate(
-        cycle=open_cycle, organization=tree.branch, count=1, by=people.committee_secretary
-    )[0]
-    services.ballot_cast(code=code.code, rating="good")
+    [code] = make_codes(open_cycle, tree.branch, 1, people)
+    services.ballot_cast(code=code, rating="good")
     return open_cycle
 
 
@@ -644,32 +747,38 @@ def test_provisional_ranking_while_open_ties_share_a_rank(
     assert response.context["provisional"]
     assert "暂定排名" in response.content.decode()
     assert _ranking(response) == [
-        (1, tree.branch.code, Decimal("96.0"), "good", "advanced"),
-        (2, tree.branch_sibling.code, Decimal("36.0"), "poor", "lagging"),
-        (2, tree.direct_branch.code, Decimal("36.0"), "poor", "lagging"),
+        (1, tree.branch.code, Decimal("94.3"), "good", "advanced"),
+        (2, tree.branch_sibling.code, Decimal("90.0"), "poor", "lagging"),
+        (2, tree.direct_branch.code, Decimal("90.0"), "poor", "lagging"),
     ]
     grades = {tally.value: tally.count for tally in response.context["grades"]}
     classes = {tally.value: tally.count for tally in response.context["classes"]}
-    assert grades == {"good": 1, "fair": 0, "average": 0, "poor": 2}
-    assert classes == {"advanced": 1, "standard": 0, "lagging": 2}
-    assert "未提交述职报告" in response.content.decode()
+    assert grades == {"good": 1, "fair": 0, "average": 0, "poor": 2, "pending": 0}
+    assert classes == {"advanced": 1, "standard": 0, "lagging": 2, "pending": 0}
+    page = response.content.decode()
+    assert "未提交述职报告，定为“差”" in page
+    assert "测评中 · 已投 1 张" in page
+    assert "实际权重：日常考核 57.1% · 述职评议 42.9%" in page
 
 
 def test_closed_ranking_shows_the_stored_results(
     client: Client, people: SimpleNamespace, tree: Tree, scored_cycle: Cycle
 ) -> None:
-    services.cycle_close(cycle=scored_cycle, by=people.committee_secretary)
+    close_cycle(scored_cycle, people.committee_secretary)
     # Stored results never change: even if a figure were altered afterwards, the page shows the stored one.
     Result.objects.filter(report__organization=tree.direct_branch).update(grade_reason="veto")
     response = signed_in(client, people.committee_secretary).get(reverse("cycle_ranking", args=[scored_cycle.pk]))
     assert not response.context["provisional"]
     assert "结果排名" in response.content.decode()
     assert _ranking(response) == [
-        (1, tree.branch.code, Decimal("96.0"), "good", "advanced"),
-        (2, tree.branch_sibling.code, Decimal("36.0"), "poor", "lagging"),
-        (2, tree.direct_branch.code, Decimal("36.0"), "poor", "lagging"),
+        (1, tree.branch.code, Decimal("94.3"), "good", "advanced"),
+        (2, tree.branch_sibling.code, Decimal("90.0"), "poor", "lagging"),
+        (2, tree.direct_branch.code, Decimal("90.0"), "poor", "lagging"),
     ]
-    assert "触发一票否决" in response.content.decode()
+    page = response.content.decode()
+    assert "触发一票否决" in page
+    assert "有效票不足 5 张，不公布" in page
+    assert "测试说明" in page  # the committee's reasons for closing over the gaps
 
 
 def test_a_reviewer_on_the_committee_sees_no_review_figures_before_scoring(
@@ -683,8 +792,32 @@ def test_a_reviewer_on_the_committee_sees_no_review_figures_before_scoring(
     rows = {row.organization.code: row for row in response.context["rows"]}
     assert rows[tree.branch.code].hidden
     assert "提交本人评分后显示" in response.content.decode()
+    # The member is assigned to all three and has scored none. Nothing else gives the hidden figures
+    # away: no rank, and the grade distribution leaves the reports out (it showed 好 1 before).
+    assert all(row.hidden and row.rank is None for row in response.context["rows"])
+    assert sum(tally.count for tally in response.context["grades"]) == 0
+    assert response.context["hidden"] == 3
+    assert "不含您尚未评分的 3 份报告。" in response.content.decode()
     response = signed_in(client, people.committee_secretary).get(reverse("cycle_ranking", args=[open_cycle.pk]))
     assert not any(row.hidden for row in response.context["rows"])
+
+
+def test_a_reviewer_with_one_report_to_score_sees_the_others_ranked_among_themselves(
+    client: Client, people: SimpleNamespace, tree: Tree, scored_cycle: Cycle
+) -> None:
+    report = scored_cycle.reports.get(organization=tree.branch)
+    services.reviewer_assign(reports=[report], reviewer=people.committee_deputy, by=people.committee_secretary)
+
+    response = signed_in(client, people.committee_deputy).get(reverse("cycle_ranking", args=[scored_cycle.pk]))
+
+    rows = {row.organization: row for row in response.context["rows"]}
+    assert rows[tree.branch].hidden
+    assert rows[tree.branch].rank is None
+    # The two others rank 1 and 1 among themselves, not 2 and 2 (which would tell 一村 is ahead of them).
+    assert (rows[tree.branch_sibling].rank, rows[tree.direct_branch].rank) == (1, 1)
+    grades = {tally.value: tally.count for tally in response.context["grades"]}
+    assert grades["good"] == 0
+    assert grades["poor"] == 2
 
 
 def test_a_draft_has_no_ranking(client: Client, people: SimpleNamespace, tree: Tree) -> None:
@@ -702,7 +835,7 @@ def test_ranking_page_costs_the_same_for_3_or_12_organizations(
 
     def count(cycle: Cycle) -> int:
         if close:
-            services.cycle_close(cycle=cycle, by=people.committee_secretary)
+            close_cycle(cycle, people.committee_secretary)
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse("cycle_ranking", args=[cycle.pk])).status_code == 200
         return len(queries)

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.demo import FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
-from reviews.models import Ballot, BallotCode, Cycle, DutyReport, Rating, Result
+from reviews.models import BallotCode, Cycle, DutyReport, Grade, GradeRule, Result, SpentCode
 
 
 @pytest.fixture
@@ -25,8 +25,10 @@ def test_last_year_is_closed_with_a_result_for_every_report(seeded: None) -> Non
     assert reports == Result.objects.filter(report__cycle=cycle).count() == 5
     # The ranking starts at 1, and one branch is graded 差 by its members' ballots, whatever its score.
     assert Result.objects.filter(report__cycle=cycle, rank=1).exists()
-    overridden = Result.objects.get(report__cycle=cycle, grade_reason="poor_ballots")
-    assert overridden.grade == Rating.POOR
+    overridden = Result.objects.get(report__cycle=cycle, grade_reason=GradeRule.POOR_BALLOTS)
+    assert overridden.grade == Grade.POOR
+    # Every result names the rule that decided it.
+    assert not Result.objects.filter(report__cycle=cycle, grade_reason="").exists()
     assert overridden.ballots_poor * 3 > overridden.ballots_valid
     assert all(report.comment and report.problems.exists() for report in cycle.reports.all())
 
@@ -38,17 +40,17 @@ def test_this_year_is_open_and_the_demo_secretary_has_a_draft_to_finish(seeded: 
     assert own.status == DutyReport.Status.DRAFT
     assert own.sections.get("履职情况")
     assert own.assignments.filter(reviewer__username="demo-township").exists()
-    unused = BallotCode.objects.filter(cycle=cycle, organization=own.organization, is_used=False)
-    assert unused.count() == 20
+    assert BallotCode.objects.filter(cycle=cycle, organization=own.organization).count() == 20
+    assert not SpentCode.objects.filter(cycle=cycle, organization=own.organization).exists()
     assert cycle.reports.filter(status=DutyReport.Status.SUBMITTED).exists()
     assert cycle.ballot_opens <= timezone.localdate() <= cycle.ballot_closes
 
 
 def test_seeding_again_creates_no_second_cycle(seeded: None) -> None:
-    ballots = Ballot.objects.count()
+    ballots = SpentCode.objects.count()
     call_command("seed_demo", stdout=StringIO())
     assert Cycle.objects.count() == 2
-    assert Ballot.objects.count() == ballots
+    assert SpentCode.objects.count() == ballots
 
 
 def test_one_selector_gives_the_whole_report_and_its_result_only_after_closing(

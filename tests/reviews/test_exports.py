@@ -19,6 +19,7 @@ from openpyxl.workbook.workbook import Workbook
 from reviews import services
 from reviews.models import Cycle, ReviewerAssignment, RubricTemplate
 from tests.conftest import Tree
+from tests.reviews.conftest import close_cycle
 from tests.reviews.test_cycle_views import add_branches, busy_cycle, score_fully, signed_in, submit_report
 
 
@@ -54,7 +55,7 @@ def test_export_holds_the_final_ranking_and_the_submitted_scores(
     first = export_cycle.indicators.order_by("order").first()
     assert first is not None
     services.scores_save(assignment=deputy, entries={first.pk: {"points": "1"}}, comment="", by=deputy.reviewer)
-    services.cycle_close(cycle=export_cycle, by=people.committee_secretary)
+    close_cycle(export_cycle, people.committee_secretary)
 
     response = signed_in(client, people.committee_secretary).get(reverse("cycle_export", args=[export_cycle.pk]))
     assert response.status_code == 200
@@ -75,10 +76,13 @@ def test_export_holds_the_final_ranking_and_the_submitted_scores(
         "民主测评",
         "综合得分",
         "等次",
-        "等次说明",
+        "等次依据",
         "分类定级",
         "有效票数",
         "评分人数",
+        "缺项",
+        "实际权重",
+        "情况说明",
     ]
     body = table_after(ranking, "排名")
     assert [row[:3] for row in body] == [
@@ -86,9 +90,13 @@ def test_export_holds_the_final_ranking_and_the_submitted_scores(
         [2, tree.branch_sibling.name, tree.branch_sibling.code],
         [2, tree.direct_branch.name, tree.direct_branch.code],
     ]
-    # An empty text cell reads back as None.
-    assert body[0][3:] == [0, 100, 0, 30, "差", None, "后进", 0, 1]
-    assert body[1][7:10] == ["差", "未提交述职报告", "后进"]
+    # A component with no data is an empty cell (it reads back as None), never 0; the row says why.
+    assert body[0][3:12] == [None, 100, None, 100, "好", "按综合得分分数段", "先进", None, 1]
+    assert body[0][12:14] == ["日常考核、民主测评", "述职评议 100.0%"]
+    assert "评分人数少于规定人数：测试说明" in body[0][14]
+    assert "民主测评尚未结束：测试说明" in body[0][14]
+    assert body[1][7:10] == ["差", "未提交述职报告，定为“差”", "后进"]
+    assert ranking[5][:2] == ["计分", "得分保留 1 位小数，四舍五入"]
 
     scores = rows_of(workbook, 1)
     assert scores[0] == ["党组织", "评议人", "指标类别", "指标", "类型", "分值", "得分", "触发否决", "说明"]
@@ -119,9 +127,10 @@ def test_a_reviewer_who_has_not_scored_does_not_see_the_others_scores(
     response = signed_in(client, people.committee_deputy).get(reverse("cycle_export", args=[export_cycle.pk]))
     workbook = workbook_of(response)
     assert rows_of(workbook, 1)[1:] == []
-    first = table_after(rows_of(workbook, 0), "排名")[0]
-    assert first[1] == tree.branch.name
-    assert first[4] in ("", None)
+    rows = table_after(rows_of(workbook, 0), "排名")
+    first = next(row for row in rows if row[1] == tree.branch.name)
+    assert first[0] in ("", None)  # no rank: it would tell where the hidden composite stands
+    assert first[3:8] == [None] * 5
     assert first[8] == "提交本人评分后显示"
 
 
@@ -163,7 +172,7 @@ def test_export_costs_the_same_for_3_or_12_organizations(
         ):
             submit_report(assignment.report, people.committee_secretary)
             score_fully(assignment)
-        services.cycle_close(cycle=cycle, by=people.committee_secretary)
+        close_cycle(cycle, people.committee_secretary)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("cycle_export", args=[cycle.pk]))
             assert response.status_code == 200

@@ -29,10 +29,11 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from rectification.models import Finding, RectificationTask
 from responsibility.models import Category
-from reviews import charts, pdf, services
+from reviews import charts, pdf
 from reviews.models import Cycle, RenderedReport
 from tests.conftest import Tree, unavailable
 from tests.factories import OrganizationFactory, PositionFactory, UserFactory
+from tests.reviews.conftest import close_cycle
 
 Kind = RenderedReport.Kind
 Status = RenderedReport.Status
@@ -197,7 +198,7 @@ def test_the_summary_lists_recurring_findings(tree: Tree, people: SimpleNamespac
 
 
 def _close(cycle: Cycle, people: SimpleNamespace) -> None:
-    services.cycle_close(cycle=cycle, by=people.committee_secretary)
+    close_cycle(cycle, people.committee_secretary)
 
 
 def test_an_organization_report_costs_the_same_queries_whatever_its_size(

@@ -24,6 +24,7 @@ from reviews import services
 from reviews.models import Cycle, DutyReport, IndicatorKind, ReportVersion, SelfAssessment
 from tests.conftest import Tree
 from tests.factories import UserFactory
+from tests.reviews.conftest import close_cycle
 
 TITLES = ["履职情况", "存在问题", "原因分析", "下步打算"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test-results"
@@ -570,13 +571,24 @@ def test_the_closed_cycle_shows_grade_rank_comment_and_problems(
     client: Client, people: SimpleNamespace, report: DutyReport, open_cycle: Cycle
 ) -> None:
     submitted(report, people.branch_secretary)
-    services.report_comment_save(report=report, comment="工作扎实，特色鲜明", by=people.committee_secretary)
+    services.report_comment_save(
+        report=report,
+        comment="工作扎实，特色鲜明",
+        daily_score="85",
+        daily_reason="督查台账",
+        by=people.committee_secretary,
+    )
     services.problem_add(report=report, text="“三会一课”记录不全", by=people.committee_secretary)
-    services.cycle_close(cycle=open_cycle, by=people.committee_secretary)
+    close_cycle(open_cycle, people.committee_secretary)
     body = body_of(client, people.branch_secretary, reverse("report_result", args=[report.pk]))
     result = report.result
     assert result.get_grade_display() in body
-    assert str(result.composite) in body
+    # Shown at the cycle's one place, though the column keeps two.
+    assert f"<dd>{result.shown_composite}</dd>" in body
+    assert str(result.shown_composite) == "85.0"
+    assert "等次依据：按综合得分分数段" in body
+    assert body.count("无数据") == 2  # nobody scored and nobody voted: no data, never 0
+    assert "情况说明" in body
     assert f"第 {result.rank} 名 / 共 3 个" in body
     assert "工作扎实，特色鲜明" in body
     assert "“三会一课”记录不全" in body
@@ -588,7 +600,7 @@ def test_the_closed_cycle_shows_grade_rank_comment_and_problems(
 def test_a_report_never_submitted_says_so_in_its_result(
     client: Client, people: SimpleNamespace, report: DutyReport, open_cycle: Cycle
 ) -> None:
-    services.cycle_close(cycle=open_cycle, by=people.committee_secretary)
+    close_cycle(open_cycle, people.committee_secretary)
     body = body_of(client, people.branch_secretary, reverse("report_result", args=[report.pk]))
     assert "未提交述职报告" in body
     assert "差" in body
@@ -598,7 +610,7 @@ def test_a_report_never_submitted_says_so_in_its_result(
 def test_who_sees_the_result(
     client: Client, people: SimpleNamespace, report: DutyReport, open_cycle: Cycle, who: str, status: int
 ) -> None:
-    services.cycle_close(cycle=open_cycle, by=people.committee_secretary)
+    close_cycle(open_cycle, people.committee_secretary)
     assert as_user(client, getattr(people, who)).get(reverse("report_result", args=[report.pk])).status_code == status
 
 
@@ -639,7 +651,7 @@ def test_my_reports_query_count_does_not_grow(
     small = count_queries(client, url)
     for index in range(1, 4):
         _another_cycle(tree, people, index)
-    services.cycle_close(cycle=open_cycle, by=people.committee_secretary)
+    close_cycle(open_cycle, people.committee_secretary)
     account_services.position_assign(
         person=people.branch_secretary, organization=tree.branch_sibling, role=Position.Role.DEPUTY
     )

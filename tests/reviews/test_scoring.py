@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from reviews import scoring
-from reviews.models import Classification, IndicatorKind, Rating
+from reviews.models import Classification, Component, Grade, GradeRule, IndicatorKind, MissingRule, Rating
 
 ZERO, HUNDRED = Decimal("0"), Decimal("100")
 RATINGS = [Rating.GOOD, Rating.FAIR, Rating.AVERAGE, Rating.POOR]
@@ -170,21 +171,30 @@ counts = st.fixed_dictionaries({rating: st.integers(min_value=0, max_value=500) 
 
 @given(counts, ballot_points())
 def test_ballot_score_always_lies_between_0_and_100(tally: dict[str, int], points: dict[str, int]) -> None:
-    assert ZERO <= scoring.ballot_score(tally, points) <= HUNDRED
+    score = scoring.ballot_score(tally, points)
+    assert score is None if not sum(tally.values()) else ZERO <= score <= HUNDRED
 
 
 def test_ballot_score_with_the_default_points_on_a_worked_example() -> None:
     tally = {Rating.GOOD: 6, Rating.FAIR: 2, Rating.AVERAGE: 1, Rating.POOR: 1}
     # (6 × 100 + 2 × 80 + 60 + 40) ÷ 10 = 86
     assert scoring.ballot_score(tally, DEFAULT_POINTS) == Decimal("86.0")
-    assert scoring.ballot_score({}, DEFAULT_POINTS) == ZERO
+    # Nobody voted: no score at all, never 0.
+    assert scoring.ballot_score({}, DEFAULT_POINTS) is None
     assert scoring.ballot_score(Counter({Rating.GOOD: 2, Rating.FAIR: 1}), DEFAULT_POINTS) == Decimal("93.3")
+    assert scoring.ballot_score(Counter({Rating.GOOD: 2, Rating.FAIR: 1}), DEFAULT_POINTS, 2) == Decimal("93.33")
+    assert scoring.ballot_score(Counter({Rating.GOOD: 2, Rating.FAIR: 1}), DEFAULT_POINTS, 0) == Decimal("93")
+
+
+def _ballot(tally: dict[str, int], points: dict[str, int]) -> Decimal:
+    return scoring.ballot_score(tally, points) or ZERO
 
 
 @given(counts, ballot_points())
 def test_adding_a_good_ballot_never_lowers_the_ballot_score(tally: dict[str, int], points: dict[str, int]) -> None:
+    assume(sum(tally.values()))
     more = {**tally, Rating.GOOD: tally[Rating.GOOD] + 1}
-    assert scoring.ballot_score(more, points) >= scoring.ballot_score(tally, points)
+    assert _ballot(more, points) >= _ballot(tally, points)
 
 
 @given(counts, ballot_points(), st.data())
@@ -195,7 +205,7 @@ def test_a_better_rating_never_lowers_the_ballot_score(
     assume(worse is not None)
     better = data.draw(st.sampled_from(RATINGS[: RATINGS.index(worse)]))
     upgraded = {**tally, worse: tally[worse] - 1, better: tally[better] + 1}
-    assert scoring.ballot_score(upgraded, points) >= scoring.ballot_score(tally, points)
+    assert _ballot(upgraded, points) >= _ballot(tally, points)
 
 
 @given(counts, ballot_points(), st.sampled_from(RATINGS))
@@ -205,49 +215,96 @@ def test_adding_a_ballot_rated_at_least_the_best_cast_never_lowers_the_score(
     cast = [candidate for candidate in RATINGS if tally[candidate]]
     assume(cast and RATINGS.index(rating) <= RATINGS.index(cast[0]))
     more = {**tally, rating: tally[rating] + 1}
-    assert scoring.ballot_score(more, points) >= scoring.ballot_score(tally, points)
+    assert _ballot(more, points) >= _ballot(tally, points)
 
 
 # 综合得分 ---------------------------------------------------------------------
 
 
 @st.composite
-def weights(draw: st.DrawFn) -> tuple[int, int, int]:
+def weights(draw: st.DrawFn) -> dict[str, int]:
     daily = draw(st.integers(min_value=0, max_value=100))
     review = draw(st.integers(min_value=0, max_value=100 - daily))
-    return daily, review, 100 - daily - review
+    return {Component.DAILY: daily, Component.REVIEW: review, Component.BALLOT: 100 - daily - review}
 
 
-@given(scores, scores, scores, weights())
-def test_composite_always_lies_between_0_and_100(
-    daily: Decimal, review: Decimal, ballot: Decimal, weight: tuple[int, int, int]
+def components(daily: Decimal | None, review: Decimal | None, ballot: Decimal | None) -> dict[str, Decimal | None]:
+    return {Component.DAILY: daily, Component.REVIEW: review, Component.BALLOT: ballot}
+
+
+maybe_scores = st.one_of(st.none(), scores)
+rules = st.sampled_from(MissingRule.values)
+
+
+def composite(values: dict[str, Decimal | None], weight: dict[str, int], rule: str = MissingRule.REDISTRIBUTE) -> Any:
+    return scoring.composite(values, weight, rule=rule).composite
+
+
+@given(maybe_scores, maybe_scores, maybe_scores, weights(), rules)
+def test_composite_always_lies_between_0_and_100_or_is_missing(
+    daily: Decimal | None, review: Decimal | None, ballot: Decimal | None, weight: dict[str, int], rule: str
 ) -> None:
-    assert ZERO <= scoring.composite(daily=daily, review=review, ballot=ballot, weights=weight) <= HUNDRED
+    weighted = scoring.composite(components(daily, review, ballot), weight, rule=rule)
+    if weighted.composite is not None:
+        assert ZERO <= weighted.composite <= HUNDRED
+        # The weights applied are those of the components with data, and add up to 100 (to rounding).
+        assert set(weighted.weights) == {name for name, value in weight.items() if value} - set(weighted.missing)
+        assert abs(sum(weighted.weights.values()) - HUNDRED) <= Decimal("0.2")
 
 
-@given(scores, scores, scores, weights(), st.integers(min_value=0, max_value=2), scores)
+@given(maybe_scores, maybe_scores, maybe_scores, weights())
+def test_a_missing_component_is_never_counted_as_zero(
+    daily: Decimal | None, review: Decimal | None, ballot: Decimal | None, weight: dict[str, int]
+) -> None:
+    values = components(daily, review, ballot)
+    weighted = scoring.composite(values, weight, rule=MissingRule.REDISTRIBUTE)
+    present = {name: value for name, value in values.items() if value is not None and weight[name]}
+    if not present:
+        assert weighted.composite is None
+        return
+    # The composite lies between the lowest and the highest component with data, whatever is missing.
+    assert scoring.rounded(min(present.values())) <= weighted.composite <= scoring.rounded(max(present.values()))
+    pending = scoring.composite(values, weight, rule=MissingRule.PENDING)
+    assert (pending.composite is None) == bool(weighted.missing)
+
+
+def test_a_missing_components_weight_goes_to_the_others_in_proportion() -> None:
+    weight = {Component.DAILY: 40, Component.REVIEW: 30, Component.BALLOT: 30}
+    weighted = scoring.composite(components(Decimal("70"), Decimal("90"), None), weight, rule=MissingRule.REDISTRIBUTE)
+    # 70 × 40/70 + 90 × 30/70 = 40 + 38.57…
+    assert weighted.composite == Decimal("78.6")
+    assert weighted.weights == {Component.DAILY: Decimal("57.1"), Component.REVIEW: Decimal("42.9")}
+    assert weighted.missing == (Component.BALLOT,)
+    held = scoring.composite(components(Decimal("70"), Decimal("90"), None), weight, rule=MissingRule.PENDING)
+    assert (held.composite, held.weights) == (None, {})
+    # A component the cycle does not weigh is not missing.
+    zero = {Component.DAILY: 50, Component.REVIEW: 50, Component.BALLOT: 0}
+    assert scoring.composite(components(Decimal(70), Decimal(90), None), zero, rule=MissingRule.PENDING).missing == ()
+
+
+@given(scores, scores, scores, weights(), st.sampled_from(Component.values), scores)
 def test_composite_never_falls_when_a_component_rises(
-    daily: Decimal, review: Decimal, ballot: Decimal, weight: tuple[int, int, int], which: int, other: Decimal
+    daily: Decimal, review: Decimal, ballot: Decimal, weight: dict[str, int], which: str, other: Decimal
 ) -> None:
-    components = [daily, review, ballot]
-    raised = list(components)
-    raised[which] = max(components[which], other)
-
-    def total(values: list[Decimal]) -> Decimal:
-        return scoring.composite(daily=values[0], review=values[1], ballot=values[2], weights=weight)
-
-    assert total(raised) >= total(components)
+    values = components(daily, review, ballot)
+    raised = {**values, which: max(values[which] or ZERO, other)}
+    assert composite(raised, weight) >= composite(values, weight)
 
 
 def test_composite_on_a_worked_example() -> None:
-    total = scoring.composite(daily=Decimal("75"), review=Decimal("80"), ballot=Decimal("86"), weights=(40, 30, 30))
+    weight = {Component.DAILY: 40, Component.REVIEW: 30, Component.BALLOT: 30}
     # 75 × 0.4 + 80 × 0.3 + 86 × 0.3 = 30 + 24 + 25.8
-    assert total == Decimal("79.8")
+    assert composite(components(Decimal("75"), Decimal("80"), Decimal("86")), weight) == Decimal("79.8")
+    exact = scoring.composite(
+        components(Decimal("88.55"), Decimal("88.65"), Decimal("88.6")), weight, rule=MissingRule.REDISTRIBUTE, places=2
+    )
+    # 35.42 + 26.595 + 26.58 = 88.595, half up at two places; exact, never 88.59999999999999.
+    assert str(exact.composite) == "88.60"
 
 
 @given(scores, weights())
-def test_equal_components_give_that_score_back(score: Decimal, weight: tuple[int, int, int]) -> None:
-    assert scoring.composite(daily=score, review=score, ballot=score, weights=weight) == scoring.rounded(score)
+def test_equal_components_give_that_score_back(score: Decimal, weight: dict[str, int]) -> None:
+    assert composite(components(score, score, score), weight) == scoring.rounded(score)
 
 
 # 等次 -----------------------------------------------------------------------
@@ -258,34 +315,47 @@ BANDS = scoring.Bands(good=Decimal(90), fair=Decimal(80), average=Decimal(60), p
 @pytest.mark.parametrize(
     ("score", "expected"),
     [
-        ("100", Rating.GOOD),
-        ("90", Rating.GOOD),
-        ("89.9", Rating.FAIR),
-        ("80", Rating.FAIR),
-        ("79.9", Rating.AVERAGE),
-        ("60", Rating.AVERAGE),
-        ("59.9", Rating.POOR),
-        ("0", Rating.POOR),
+        ("100", Grade.GOOD),
+        ("90", Grade.GOOD),
+        ("89.9", Grade.FAIR),
+        ("80", Grade.FAIR),
+        ("79.9", Grade.AVERAGE),
+        ("60", Grade.AVERAGE),
+        ("59.9", Grade.POOR),
+        ("0", Grade.POOR),
     ],
 )
 def test_grade_follows_the_bands_with_floors_included(score: str, expected: str) -> None:
-    verdict = scoring.grade(Decimal(score), BANDS, vetoed=False, poor=0, valid=10)
-    assert verdict == scoring.Grade(expected)
+    verdict = scoring.grade(Decimal(score), BANDS, poor=0, valid=10)
+    assert verdict == scoring.Verdict(expected, GradeRule.BAND)
 
 
-@given(scores, st.integers(min_value=0, max_value=50), st.integers(min_value=0, max_value=50))
-def test_a_veto_hit_always_makes_the_grade_poor(score: Decimal, poor: int, others: int) -> None:
-    assert scoring.grade(score, BANDS, vetoed=True, poor=poor, valid=poor + others) == scoring.Grade(
-        Rating.POOR, "veto"
-    )
+@given(maybe_scores, st.integers(min_value=0, max_value=50), st.integers(min_value=0, max_value=50), st.booleans())
+def test_a_veto_hit_always_makes_the_grade_poor(score: Decimal | None, poor: int, others: int, submitted: bool) -> None:
+    verdict = scoring.grade(score, BANDS, vetoed=True, submitted=submitted, poor=poor, valid=poor + others)
+    assert verdict == scoring.Verdict(Grade.POOR, GradeRule.VETO)
+
+
+@given(maybe_scores, st.integers(min_value=0, max_value=50), st.integers(min_value=0, max_value=50))
+def test_a_report_never_submitted_is_poor_whatever_its_other_figures(
+    score: Decimal | None, poor: int, others: int
+) -> None:
+    verdict = scoring.grade(score, BANDS, submitted=False, poor=poor, valid=poor + others)
+    assert verdict == scoring.Verdict(Grade.POOR, GradeRule.NOT_SUBMITTED)
+
+
+def test_no_composite_holds_the_grade_as_pending() -> None:
+    assert scoring.grade(None, BANDS) == scoring.Verdict(Grade.PENDING, GradeRule.PENDING)
 
 
 def test_poor_ballots_strictly_above_the_share_make_the_grade_poor() -> None:
     # Threshold 0.25: 3 of 10 is above it, 1 of 4 is exactly at it, 2 of 10 below.
-    assert scoring.grade(HUNDRED, BANDS, vetoed=False, poor=3, valid=10) == scoring.Grade(Rating.POOR, "poor_ballots")
-    assert scoring.grade(HUNDRED, BANDS, vetoed=False, poor=1, valid=4) == scoring.Grade(Rating.GOOD)
-    assert scoring.grade(HUNDRED, BANDS, vetoed=False, poor=2, valid=10) == scoring.Grade(Rating.GOOD)
-    assert scoring.grade(HUNDRED, BANDS, vetoed=False, poor=0, valid=0) == scoring.Grade(Rating.GOOD)
+    assert scoring.grade(HUNDRED, BANDS, poor=3, valid=10) == scoring.Verdict(Grade.POOR, GradeRule.POOR_BALLOTS)
+    assert scoring.grade(HUNDRED, BANDS, poor=1, valid=4) == scoring.Verdict(Grade.GOOD, GradeRule.BAND)
+    assert scoring.grade(HUNDRED, BANDS, poor=2, valid=10) == scoring.Verdict(Grade.GOOD, GradeRule.BAND)
+    assert scoring.grade(HUNDRED, BANDS, poor=0, valid=0) == scoring.Verdict(Grade.GOOD, GradeRule.BAND)
+    # Ballots not published (below the cycle's minimum) decide nothing.
+    assert scoring.grade(HUNDRED, BANDS, poor=3, valid=3, ballots_published=False).rule == GradeRule.BAND
 
 
 @given(scores, st.integers(min_value=1, max_value=300), st.data())
@@ -293,19 +363,19 @@ def test_the_poor_ballot_override_applies_exactly_above_the_share(
     score: Decimal, valid: int, data: st.DataObject
 ) -> None:
     poor = data.draw(st.integers(min_value=0, max_value=valid))
-    verdict = scoring.grade(score, BANDS, vetoed=False, poor=poor, valid=valid)
+    verdict = scoring.grade(score, BANDS, poor=poor, valid=valid)
     if poor * 4 > valid:
-        assert verdict == scoring.Grade(Rating.POOR, "poor_ballots")
+        assert verdict == scoring.Verdict(Grade.POOR, GradeRule.POOR_BALLOTS)
     else:
-        assert verdict.reason == ""
+        assert verdict.rule == GradeRule.BAND
 
 
 @given(scores, scores)
 def test_a_higher_score_never_earns_a_lower_grade(first: Decimal, second: Decimal) -> None:
     low, high = sorted([first, second])
-    order = [Rating.POOR, Rating.AVERAGE, Rating.FAIR, Rating.GOOD]
-    low_grade = scoring.grade(low, BANDS, vetoed=False, poor=0, valid=0).rating
-    high_grade = scoring.grade(high, BANDS, vetoed=False, poor=0, valid=0).rating
+    order = [Grade.POOR, Grade.AVERAGE, Grade.FAIR, Grade.GOOD]
+    low_grade = scoring.grade(low, BANDS).rating
+    high_grade = scoring.grade(high, BANDS).rating
     assert order.index(high_grade) >= order.index(low_grade)
 
 
@@ -315,47 +385,74 @@ def test_a_higher_score_never_earns_a_lower_grade(first: Decimal, second: Decima
 @pytest.mark.parametrize(
     ("score", "grade", "expected"),
     [
-        ("95", Rating.GOOD, Classification.ADVANCED),
-        ("90", Rating.GOOD, Classification.ADVANCED),
-        ("89.9", Rating.FAIR, Classification.STANDARD),
-        ("60", Rating.AVERAGE, Classification.STANDARD),
-        ("59.9", Rating.POOR, Classification.LAGGING),
-        ("59.9", Rating.AVERAGE, Classification.LAGGING),
-        # A 差 grade (a veto or too many 差 ballots) is 后进 whatever the score.
-        ("99", Rating.POOR, Classification.LAGGING),
+        ("95", Grade.GOOD, Classification.ADVANCED),
+        ("90", Grade.GOOD, Classification.ADVANCED),
+        ("89.9", Grade.FAIR, Classification.STANDARD),
+        ("60", Grade.AVERAGE, Classification.STANDARD),
+        ("59.9", Grade.POOR, Classification.LAGGING),
+        ("59.9", Grade.AVERAGE, Classification.LAGGING),
+        # A 差 grade (a veto, too many 差 ballots, no report) is 后进 whatever the score.
+        ("99", Grade.POOR, Classification.LAGGING),
+        (None, Grade.POOR, Classification.LAGGING),
+        # A 待定 grade has no class yet.
+        (None, Grade.PENDING, Classification.PENDING),
     ],
 )
-def test_classification_by_floors_and_poor_grade(score: str, grade: str, expected: str) -> None:
-    assert scoring.classify(Decimal(score), grade, advanced=Decimal(90), standard=Decimal(60)) == expected
+def test_classification_by_floors_and_poor_grade(score: str | None, grade: str, expected: str) -> None:
+    value = None if score is None else Decimal(score)
+    assert scoring.classify(value, grade, advanced=Decimal(90), standard=Decimal(60)) == expected
 
 
 # 排名 -----------------------------------------------------------------------
 
 
+def plain(values: list[Decimal]) -> list[int | None]:
+    return scoring.competition_ranks([(0, value) for value in values])
+
+
 def test_ties_share_a_rank_and_the_next_rank_skips() -> None:
-    ranks = scoring.competition_ranks([Decimal("80"), Decimal("95"), Decimal("80"), Decimal("70"), Decimal("95")])
-    assert ranks == [3, 1, 3, 5, 1]
-    assert scoring.competition_ranks([]) == []
-    assert scoring.competition_ranks([Decimal("80.0"), Decimal("80")]) == [1, 1]
+    assert plain([Decimal("80"), Decimal("95"), Decimal("80"), Decimal("70"), Decimal("95")]) == [3, 1, 3, 5, 1]
+    assert plain([]) == []
+    assert plain([Decimal("80.0"), Decimal("80")]) == [1, 1]
+
+
+def test_a_vetoed_organization_ranks_below_every_one_not_vetoed_and_a_pending_one_has_no_rank() -> None:
+    entries = [
+        (scoring.tier(GradeRule.VETO), Decimal("99")),
+        (scoring.tier(GradeRule.BAND), Decimal("60")),
+        (scoring.tier(GradeRule.NOT_SUBMITTED), Decimal("95")),
+        None,
+        (scoring.tier(GradeRule.POOR_BALLOTS), Decimal("70")),
+        (scoring.tier(GradeRule.NOT_SUBMITTED), None),
+    ]
+    assert scoring.competition_ranks(entries) == [5, 2, 3, None, 1, 4]
 
 
 @given(st.lists(scores, max_size=30), st.randoms(use_true_random=False))
 def test_ranks_do_not_depend_on_the_order_given(values: list[Decimal], random: object) -> None:
-    ranks = dict(zip(values, scoring.competition_ranks(values), strict=True))
+    ranks = dict(zip(values, plain(values), strict=True))
     shuffled = list(values)
     random.shuffle(shuffled)  # type: ignore[attr-defined]
-    assert dict(zip(shuffled, scoring.competition_ranks(shuffled), strict=True)) == ranks
+    assert dict(zip(shuffled, plain(shuffled), strict=True)) == ranks
 
 
 @given(st.lists(scores, min_size=1, max_size=30))
 def test_rank_is_one_plus_the_number_of_higher_scores(values: list[Decimal]) -> None:
-    for value, rank in zip(values, scoring.competition_ranks(values), strict=True):
+    for value, rank in zip(values, plain(values), strict=True):
         assert rank == 1 + sum(other > value for other in values)
 
 
 def test_the_default_share_means_more_than_a_third() -> None:
     bands = scoring.Bands()  # poor_share 0.333
-    assert scoring.grade(HUNDRED, bands, vetoed=False, poor=3, valid=9) == scoring.Grade(Rating.GOOD)
-    assert scoring.grade(HUNDRED, bands, vetoed=False, poor=1, valid=3) == scoring.Grade(Rating.GOOD)
-    assert scoring.grade(HUNDRED, bands, vetoed=False, poor=4, valid=11).reason == "poor_ballots"
-    assert scoring.grade(HUNDRED, bands, vetoed=False, poor=334, valid=1000).reason == "poor_ballots"
+    assert scoring.grade(HUNDRED, bands, poor=3, valid=9).rule == GradeRule.BAND
+    assert scoring.grade(HUNDRED, bands, poor=1, valid=3).rule == GradeRule.BAND
+    assert scoring.grade(HUNDRED, bands, poor=4, valid=11).rule == GradeRule.POOR_BALLOTS
+    assert scoring.grade(HUNDRED, bands, poor=334, valid=1000).rule == GradeRule.POOR_BALLOTS
+
+
+@given(st.integers(min_value=-(10**6), max_value=10**6), st.integers(min_value=0, max_value=2))
+def test_rounding_is_half_up_at_the_cycles_places(hundredths: int, places: int) -> None:
+    value = Decimal(hundredths) / 1000
+    rounded = scoring.rounded(value, places)
+    assert rounded.as_tuple().exponent == -places
+    assert abs(rounded - value) <= Decimal(5).scaleb(-places - 1)

@@ -19,7 +19,6 @@ from accounts.models import Organization, Position, User
 from accounts.services import position_assign
 from reviews import services
 from reviews.models import (
-    Ballot,
     Cycle,
     DutyReport,
     Indicator,
@@ -31,6 +30,7 @@ from reviews.models import (
 )
 from tests.conftest import Tree
 from tests.factories import UserFactory
+from tests.reviews.conftest import close_cycle, counted_after_window, make_codes
 
 # Helpers ---------------------------------------------------------------------------
 
@@ -198,7 +198,7 @@ def test_queue_leaves_out_closed_cycles_and_other_reviewers_assignments(
     client: Client, open_cycle: Cycle, report: DutyReport, people: SimpleNamespace
 ) -> None:
     assert "data-assignment=" not in body_of(client, people.committee_deputy, reverse("review_queue"))
-    services.cycle_close(cycle=open_cycle, by=people.committee_secretary)
+    close_cycle(open_cycle, people.committee_secretary)
     body = body_of(client, people.committee_member, reverse("review_queue"))
     assert "data-assignment=" not in body
     assert "暂无分配给您的评分任务" in body
@@ -610,16 +610,28 @@ def test_assessment_shows_submitted_reviewers_scores_and_the_review_component(
     assert people.committee_deputy.get_full_name() in body
 
 
-def test_assessment_shows_the_ballot_tally_and_the_daily_component(
+def test_assessment_shows_turnout_while_the_window_is_open_and_the_tally_after_it(
     client: Client, open_cycle: Cycle, report: DutyReport, tree: Tree, people: SimpleNamespace
 ) -> None:
-    for rating in [Rating.GOOD, Rating.GOOD, Rating.FAIR, Rating.POOR]:
-        Ballot.objects.create(cycle=open_cycle, organization=tree.branch, rating=rating)
-    Ballot.objects.create(cycle=open_cycle, organization=tree.branch_sibling, rating=Rating.POOR)
-    body = body_of(client, people.committee_secretary, reverse("report_assess", args=[report.pk]))
-    assert '<li data-rating="good"><span class="count">2</span>' in body
+    for code, rating in zip(
+        make_codes(open_cycle, tree.branch, 5, people),
+        [Rating.GOOD, Rating.GOOD, Rating.FAIR, Rating.POOR, Rating.GOOD],
+        strict=True,
+    ):
+        services.ballot_cast(code=code, rating=rating)
+    services.ballot_cast(code=make_codes(open_cycle, tree.branch_sibling, 1, people)[0], rating=Rating.POOR)
+    url = reverse("report_assess", args=[report.pk])
+
+    body = body_of(client, people.committee_secretary, url)
+    assert "已投票 5 张 / 测评码 5 个" in body
+    assert "data-rating=" not in body
+    assert "测评中，结束后公布" in body
+
+    counted_after_window(open_cycle)
+    body = body_of(client, people.committee_secretary, url)
+    assert '<li data-rating="good"><span class="count">3</span>' in body
     assert '<li data-rating="poor"><span class="count">1</span>' in body
-    assert "有效票 4 张，测评得分 80.0" in body  # (200 + 80 + 40) / 4
+    assert "有效票 5 张，其中“差” 1 票，测评得分 84.0" in body  # (300 + 80 + 40) / 5
     assert "无清单" in body
 
 
@@ -747,7 +759,7 @@ def test_everything_is_read_only_once_the_cycle_is_closed(
     client: Client, open_cycle: Cycle, report: DutyReport, people: SimpleNamespace
 ) -> None:
     problem = services.problem_add(report=report, text="台账不全", by=people.committee_secretary)
-    services.cycle_close(cycle=open_cycle, by=people.committee_secretary)
+    close_cycle(open_cycle, people.committee_secretary)
     url = reverse("report_assess", args=[report.pk])
     body = body_of(client, people.committee_secretary, url)
     assert 'data-closed="true"' in body
@@ -776,7 +788,7 @@ def test_assessment_query_count_does_not_grow_with_reviewers_or_indicators(
     for cycle in (small, large):
         report = report_of(cycle, tree.branch)
         services.problem_add(report=report, text="问题一", by=people.committee_secretary)
-        Ballot.objects.create(cycle=cycle, organization=tree.branch, rating=Rating.GOOD)
+        services.ballot_cast(code=make_codes(cycle, tree.branch, 1, people)[0], rating=Rating.GOOD)
     small_count = queries_for(
         client, people.committee_secretary, reverse("report_assess", args=[report_of(small, tree.branch).pk])
     )
