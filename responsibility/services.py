@@ -352,6 +352,9 @@ def list_item_update(
         raise DomainError(_("请选择有效的责任类型。"))
     count = _check_target(year=responsibility_list.year, period=target_period, count=target_count, due_date=due_date)
     _check_item_links(responsibility_list, responsible, work_point)
+    # Judge the item against its target as it stands before changing it: a period that went late or
+    # was missed since the last refresh is recorded now, and no new target or due date can undo that.
+    progress.refresh_items([item.id])
     item.category = category
     item.duty_type = duty_type
     item.content = clean_text(content, field=_("内容"), max_length=500)
@@ -368,11 +371,22 @@ def list_item_update(
 
 @transaction.atomic
 def list_item_remove(*, item: ListItem, by: User) -> None:
-    """Removes an item that has no records; recorded work is never thrown away."""
+    """Removes an item that has no records and no late marks; recorded work and lateness are never thrown away."""
     responsibility_list = item.list
     _check_editable(responsibility_list)
     if item.records.exists():
         raise DomainError(_("该条目已有履责记实，不能删除。"))
+    # A period that ended unmet since the last refresh is judged now, so removing the item cannot outrun it.
+    progress.refresh_items([item.id])
+    marks = item.late_marks.count()
+    if marks:
+        raise DomainError(
+            _(
+                "该条目有 %(count)s 条逾期记录，是本年度履责情况的一部分，不能删除。"
+                "如内容有误，请修改条目；逾期记录会原样保留。"
+            )
+            % {"count": marks}
+        )
     item.delete()
     progress.refresh_lists([responsibility_list.id])
 
