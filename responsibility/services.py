@@ -26,7 +26,7 @@ from accounts.concurrency import fingerprint, is_stale
 from accounts.models import Organization, Position, User
 from accounts.notifications import notify
 from accounts.services import DomainError, clean_text, transition
-from responsibility import progress
+from responsibility import progress, versions
 from responsibility.models import (
     Category,
     ContactPoint,
@@ -446,19 +446,9 @@ def list_submit(
 
 
 def _snapshot(responsibility_list: ResponsibilityList) -> list[dict[str, Any]]:
+    """The items as the version keeps them: with their ids and raw fields, so the next revision can be compared."""
     items = responsibility_list.items.select_related("category", "work_point", "responsible__person")
-    return [
-        {
-            "category": item.category.name,
-            "duty_type": item.duty_type,
-            "duty_type_label": item.get_duty_type_display(),
-            "content": item.content,
-            "target": item.target_label(),
-            "work_point": item.work_point.text if item.work_point else "",
-            "responsible": str(item.responsible.person) if item.responsible else "",
-        }
-        for item in items
-    ]
+    return [versions.item_row(item) for item in items]
 
 
 @transaction.atomic

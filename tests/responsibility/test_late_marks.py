@@ -156,6 +156,31 @@ def test_a_due_date_moved_before_the_nightly_refresh_saw_the_miss_still_leaves_a
     assert new_list.late_items == 1
 
 
+def test_the_item_page_lists_the_mark_under_the_due_date_it_was_recorded_with(
+    client: Client,
+    people: SimpleNamespace,
+    new_list: ResponsibilityList,
+    category: Category,
+    year: int,
+    on_day: SetDay,
+) -> None:
+    secretary = people.branch_secretary
+    on_day(date(year, 12, 3))
+    item = add_item(
+        new_list, secretary, category, content="完成换届选举", target_period=Period.ONCE, due_date=date(year, 11, 23)
+    )
+    item = update_item(item, secretary, due_date=date(year, 12, 31))
+
+    client.force_login(people.branch_member)
+    body = client.get(reverse("item_detail", args=[item.pk])).content.decode()
+
+    assert "逾期记录" in body
+    assert f"{year}-01-01 – {year}-11-23" in body
+    assert f"{year}年11月23日 前完成" in body  # the target at the time
+    assert f"{year}年12月31日 前完成" in body  # the target now
+    assert 'data-mark="missed"' in body
+
+
 # Edits of target, period, content -----------------------------------------------------------------
 
 
