@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
 from accounts.models import User
 from accounts.services import DomainError
-from responsibility import progress, services
+from responsibility import exports, progress, selectors, services
 from responsibility.models import (
     Category,
     DutyRecord,
@@ -134,6 +135,29 @@ def test_moving_a_due_date_in_a_revision_keeps_the_list_at_three_late_items(
     assert (mark.period_start, mark.period_end, mark.outcome) == (date(year, 1, 1), date(year, 11, 23), "missed")
     assert mark.due_date == date(year, 11, 23)
     assert mark.target_label() != moved.target_label()
+
+
+def test_every_page_and_export_still_counts_the_item_whose_due_date_moved(
+    tree: Tree, people: SimpleNamespace, new_list: ResponsibilityList, category: Category, year: int, on_day: SetDay
+) -> None:
+    secretary = people.branch_secretary
+    on_day(date(year, 12, 3))
+    moved = add_item(
+        new_list, secretary, category, content="完成换届选举", target_period=Period.ONCE, due_date=date(year, 11, 23)
+    )
+    add_item(new_list, secretary, category, content="每年走访党员", target_period=Period.YEAR)
+    approve(new_list, people)
+    new_list = revise(new_list, people)
+    update_item(moved, secretary, due_date=date(year, 12, 31))
+    approve(new_list, people)
+
+    filters = selectors.ProgressFilters(year=year)
+    assert [row.list_late for row in selectors.progress_table([tree.branch], filters)] == [1]
+    assert sum(figures.late for figures in selectors.progress_by_group([tree.general], filters).values()) == 1
+    sheet = load_workbook(exports.list_workbook(new_list)).active
+    assert sheet is not None
+    overdue = {row[2]: row[-1] for row in sheet.iter_rows(values_only=True) if row and row[0] == category.name}
+    assert overdue == {"完成换届选举": "是", "每年走访党员": None}
 
 
 def test_a_due_date_moved_before_the_nightly_refresh_saw_the_miss_still_leaves_a_mark(
@@ -465,7 +489,7 @@ def test_for_any_sequence_of_edits_the_marks_only_grow(
         return today
 
     @settings(
-        max_examples=25,
+        max_examples=50,
         derandomize=True,
         deadline=None,
         database=None,
