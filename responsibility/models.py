@@ -321,7 +321,7 @@ class ListItem(models.Model):
 
     @property
     def was_overdue(self) -> bool:
-        """曾逾期: the item has at least one LateMark (the counts below are kept from them)."""
+        """曾逾期: the item has at least one LateMark (late_periods and missed_periods are counted from them)."""
         return bool(self.late_periods or self.missed_periods)
 
     def target_label(self) -> str:
