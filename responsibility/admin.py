@@ -1,9 +1,13 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from responsibility.models import (
     Category,
     ContactPoint,
     DutyRecord,
+    LateMark,
     ListItem,
     ListTemplate,
     PublicCommitment,
@@ -63,6 +67,26 @@ class ResponsibilityListAdmin(admin.ModelAdmin):
     raw_id_fields = ["organization", "reviewed_by", "template"]
     readonly_fields = ["warning", "red_items", "yellow_items", "green_items", "late_items"]
     inlines = [ListItemInline]
+
+
+@admin.register(LateMark)
+class LateMarkAdmin(admin.ModelAdmin):
+    """逾期记录 are read here, never written: a mark is a fact of the year's record."""
+
+    list_display = ["content", "list", "period_start", "period_end", "outcome", "recorded_at"]
+    list_filter = ["outcome", "list__year"]
+    search_fields = ["content", "list__organization__name", "list__organization__code"]
+    list_select_related = ["list__organization"]
+    date_hierarchy = "recorded_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(DutyRecord)

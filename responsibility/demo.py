@@ -43,6 +43,7 @@ from responsibility.models import (
     ContactPoint,
     DutyRecord,
     DutyType,
+    LateMark,
     Light,
     ListItem,
     ListTemplate,
@@ -942,6 +943,11 @@ def responsibility_demo_build() -> ResponsibilityDemoSummary:
     _commitments(ctx)
     _contact_point(ctx)
 
+    if created:
+        # The services judged 柳塘村's items while this made-up year was still being written, before its
+        # records were in and dated back: those marks record a past that never happened. The year's marks
+        # are what the refresh below finds in the finished record (lists made by an earlier run keep theirs).
+        LateMark.objects.filter(list__in=created).delete()
     demo_lists = ResponsibilityList.objects.filter(year=ctx.year, organization__in=list(ctx.orgs.values()))
     items = ListItem.objects.filter(list__in=demo_lists)
     progress.refresh_items(items)

@@ -11,11 +11,15 @@ a province's subtree read them without recomputing.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.history import audited
@@ -63,6 +67,13 @@ class Light(models.TextChoices):
     GREEN = "green", _("绿灯")
     YELLOW = "yellow", _("黄灯")
     RED = "red", _("红灯")
+
+
+def target_label(period: str, count: int, due_date: date | None) -> str:
+    """A target as people read it: "每季度至少 1 次", or "2026年11月23日 前完成" for a one-off."""
+    if period == Period.ONCE and due_date:
+        return gettext("%(date)s 前完成") % {"date": date_format(due_date)}
+    return gettext("%(period)s至少 %(count)s 次") % {"period": Period(period).label, "count": count}
 
 
 class WorkPlan(models.Model):
@@ -277,8 +288,9 @@ class ListItem(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
-    # Stored by progress.refresh_items: the colour, today's figures, and whether any
-    # period went past its end unfinished (that mark is never cleared).
+    # Stored by progress.refresh_items: the colour and today's figures. `late_periods` and
+    # `missed_periods` are counted from the item's LateMarks, not from today's target, so no edit
+    # lowers them: a period counts as late if it was ever completed late, else as missed.
     warning = models.CharField(_("预警"), max_length=8, choices=Light.choices, default=Light.GREEN)
     required_total = models.PositiveSmallIntegerField(_("全年应完成次数"), default=0)
     done_total = models.PositiveSmallIntegerField(_("全年已完成次数"), default=0)
@@ -309,18 +321,62 @@ class ListItem(models.Model):
 
     @property
     def was_overdue(self) -> bool:
+        """曾逾期: the item has at least one LateMark (late_periods and missed_periods are counted from them)."""
         return bool(self.late_periods or self.missed_periods)
 
     def target_label(self) -> str:
-        from django.utils.formats import date_format
-        from django.utils.translation import gettext
+        return target_label(self.target_period, self.target_count, self.due_date)
 
-        if self.target_period == Period.ONCE and self.due_date:
-            return gettext("%(date)s 前完成") % {"date": date_format(self.due_date)}
-        return gettext("%(period)s至少 %(count)s 次") % {
-            "period": self.get_target_period_display(),
-            "count": self.target_count,
-        }
+
+class LateMark(models.Model):
+    """逾期记录: a period of an item that went late or was missed, kept as a fact of the year's record.
+
+    Written by progress.refresh_items the first time it sees the period late or missed, with the
+    item's content and target copied as they were then; nothing updates or deletes a mark. Editing
+    the item (its text, target, period or due date) or revising the list changes what later periods
+    are judged against, never what is already on the record, and the list's 曾逾期 figures are
+    counted from the marks, so they only grow.
+    """
+
+    class Outcome(models.TextChoices):
+        LATE = "late", _("逾期完成")
+        MISSED = "missed", _("逾期未完成")
+
+    # The list goes with its organization only; the admin refuses because marks may not be deleted there.
+    list = models.ForeignKey(
+        ResponsibilityList, on_delete=models.CASCADE, related_name="late_marks", verbose_name=_("责任清单")
+    )
+    # RESTRICT, not SET_NULL: an item with marks carries part of the year's record, so it may not be
+    # deleted on its own (services.list_item_remove refuses with a message first); it goes only with
+    # its whole list.
+    item = models.ForeignKey(ListItem, on_delete=models.RESTRICT, related_name="late_marks", verbose_name=_("清单条目"))
+    content = models.CharField(_("当时内容"), max_length=500)
+    target_period = models.CharField(_("当时周期"), max_length=16, choices=Period.choices)
+    target_count = models.PositiveSmallIntegerField(_("当时每周期次数"))
+    due_date = models.DateField(_("当时完成期限"), null=True, blank=True)
+    period_start = models.DateField(_("期间开始"))
+    period_end = models.DateField(_("期间结束"))
+    # A period seen missed and completed afterwards gets a second mark, 逾期完成: both were true
+    # when recorded, and no row ever changes.
+    outcome = models.CharField(_("情况"), max_length=8, choices=Outcome.choices)
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("逾期记录")
+        verbose_name_plural = _("逾期记录")
+        ordering = ["period_start", "period_end", "recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "period_start", "period_end", "outcome"], name="one_late_mark_per_item_period_outcome"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content[:30]} {self.period_start}–{self.period_end} {self.get_outcome_display()}"
+
+    def target_label(self) -> str:
+        """The target as it was when the mark was recorded."""
+        return target_label(self.target_period, self.target_count, self.due_date)
 
 
 class DutyRecord(models.Model):

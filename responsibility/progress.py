@@ -6,8 +6,9 @@ items and their lists, where every page reads them.
 
 A period is met when its `target_count`-th counting record arrives. It is met on time
 if that record was submitted by the period's last day, late otherwise; a period that
-ended unmet is missed. A late completion keeps its mark: lateness is part of the
-year's assessment and stays in the figures.
+ended unmet is missed. The first time a refresh sees a period late or missed it records a
+LateMark; the item's and the list's 曾逾期 figures are counted from those marks, so lateness
+stays in the year's figures whatever is edited afterwards.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.bulk import update_rows
-from responsibility.models import DutyRecord, Light, ListItem, Period, ResponsibilityList
+from responsibility.models import DutyRecord, LateMark, Light, ListItem, Period, ResponsibilityList
 
 MONTHS_PER_PERIOD = {Period.MONTH: 1, Period.QUARTER: 3, Period.HALF: 6, Period.YEAR: 12}
 REFRESH_CHUNK = 2000
@@ -97,8 +98,18 @@ class ItemState:
     period_required: int
     period_done: int
     next_due: date | None
-    late_periods: int
-    missed_periods: int
+    late_spans: tuple[Span, ...] = ()
+    """The periods met after their end, judged against today's target."""
+    missed_spans: tuple[Span, ...] = ()
+    """The periods that ended unmet."""
+
+    @property
+    def late_periods(self) -> int:
+        return len(self.late_spans)
+
+    @property
+    def missed_periods(self) -> int:
+        return len(self.missed_spans)
 
 
 def item_state(
@@ -115,16 +126,18 @@ def item_state(
     spans = periods_of(year, period, due_date)
     by_period = submitted_by_period(spans, year=year, period=period, records=records)
 
-    done_total = late = missed = 0
+    done_total = 0
+    late: list[Span] = []
+    missed: list[Span] = []
     current: int | None = None
     for index, span in enumerate(spans):
         submitted = sorted(by_period[index])
         done_total += min(len(submitted), target)
         if len(submitted) >= target:
             if submitted[target - 1] > span.end:
-                late += 1
+                late.append(span)
         elif span.end < today:
-            missed += 1
+            missed.append(span)
         if current is None and today <= span.end:
             current = index
 
@@ -162,8 +175,8 @@ def item_state(
         period_required=period_required,
         period_done=period_done,
         next_due=next_due,
-        late_periods=late,
-        missed_periods=missed,
+        late_spans=tuple(late),
+        missed_spans=tuple(missed),
     )
 
 
@@ -184,10 +197,33 @@ def _local_date(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
+MarkKey = tuple[date, date, str]
+"""A mark as the refresh tells marks apart: (period_start, period_end, outcome)."""
+
+
+def marked_periods(marks: Iterable[MarkKey]) -> tuple[int, int]:
+    """(late_periods, missed_periods) from an item's marks: each period once, as late if it was ever
+    completed late, else as missed."""
+    late = {(start, end) for start, end, outcome in marks if outcome == LateMark.Outcome.LATE}
+    missed = {(start, end) for start, end, outcome in marks if outcome == LateMark.Outcome.MISSED}
+    return len(late), len(missed - late)
+
+
+def new_marks(state: ItemState, marked: set[MarkKey]) -> list[MarkKey]:
+    """The late and missed periods of STATE not yet among MARKED."""
+    seen = [(span, LateMark.Outcome.LATE) for span in state.late_spans]
+    seen += [(span, LateMark.Outcome.MISSED) for span in state.missed_spans]
+    return [
+        (span.start, span.end, str(outcome)) for span, outcome in seen if (span.start, span.end, outcome) not in marked
+    ]
+
+
 def refresh_items(items: QuerySet[ListItem] | Sequence[int], *, today: date | None = None) -> int:
     """Recomputes and stores the state of these items and of their lists; returns how many items were refreshed.
 
-    A chunk of 2,000 items costs two reads and four writes, whatever the number of records.
+    Records a LateMark for every period it sees late or missed for the first time. A chunk of
+    2,000 items costs three reads and four writes (five when there are new marks), whatever the
+    number of records.
     """
     today = today or timezone.localdate()
     thresholds = Thresholds.from_settings()
@@ -198,14 +234,22 @@ def refresh_items(items: QuerySet[ListItem] | Sequence[int], *, today: date | No
     for start in range(0, len(item_ids), REFRESH_CHUNK):
         chunk = item_ids[start : start + REFRESH_CHUNK]
         inputs = ListItem.objects.filter(id__in=chunk).values_list(
-            "id", "list_id", "list__year", "target_period", "target_count", "due_date"
+            "id", "list_id", "list__year", "target_period", "target_count", "due_date", "content"
         )
         records: dict[int, list[tuple[date, date]]] = defaultdict(list)
         counting = DutyRecord.objects.filter(item_id__in=chunk).exclude(status=DutyRecord.Status.RETURNED)
         for item_id, occurred_on, submitted_at in counting.values_list("item_id", "occurred_on", "submitted_at"):
             records[item_id].append((occurred_on, _local_date(submitted_at)))
+        marked: dict[int, set[MarkKey]] = defaultdict(set)
+        existing = LateMark.objects.filter(item_id__in=chunk).values_list(
+            "item_id", "period_start", "period_end", "outcome"
+        )
+        for item_id, period_start, period_end, outcome in existing:
+            marked[item_id].add((period_start, period_end, outcome))
         rows = []
-        for item_id, list_id, year, period, target, due_date in inputs:
+        marks = []
+        now = timezone.now()
+        for item_id, list_id, year, period, target, due_date, content in inputs:
             state = item_state(
                 year=year,
                 period=period,
@@ -215,8 +259,31 @@ def refresh_items(items: QuerySet[ListItem] | Sequence[int], *, today: date | No
                 today=today,
                 thresholds=thresholds,
             )
-            rows.append((item_id, *(getattr(state, field) for field in STATE_FIELDS[:-1]), today))
+            for period_start, period_end, outcome in new_marks(state, marked[item_id]):
+                marked[item_id].add((period_start, period_end, outcome))
+                marks.append(
+                    LateMark(
+                        list_id=list_id,
+                        item_id=item_id,
+                        content=content,
+                        target_period=period,
+                        target_count=target,
+                        due_date=due_date,
+                        period_start=period_start,
+                        period_end=period_end,
+                        outcome=outcome,
+                        recorded_at=now,
+                    )
+                )
+            late_periods, missed_periods = marked_periods(marked[item_id])
+            # Late and missed are counted from the marks, not from today's target: an edit never lowers them.
+            stored = {field: getattr(state, field) for field in STATE_FIELDS[:-1]}
+            stored.update(late_periods=late_periods, missed_periods=missed_periods)
+            rows.append((item_id, *(stored[field] for field in STATE_FIELDS[:-1]), today))
             list_ids.add(list_id)
+        if marks:
+            # A concurrent refresh of the same item may have recorded the same period: one mark stays.
+            LateMark.objects.bulk_create(marks, batch_size=500, ignore_conflicts=True)
         update_rows(ListItem, STATE_FIELDS, rows)
     refresh_lists(list_ids)
     return len(item_ids)

@@ -4,8 +4,9 @@ Four quarterly, half-yearly or yearly items a list from the demo's templates (by
 period by period up to today, met as reliably as the organization is diligent (most are), which
 makes about two records an item and a mix of green, yellow and red lists. Each item's light and
 figures are computed here with the same pure function the nightly refresh uses
-(`progress.item_state`) and written with the rows, so the load needs no refresh pass and its
-lights equal what `progress.refresh_items` would store.
+(`progress.item_state`) and written with the rows, with a LateMark for each late or missed period,
+so the load needs no refresh pass and its lights, marks and 曾逾期 figures equal what
+`progress.refresh_items` would store.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from typing import Any
 from accounts.scale import ScaleTree, TableWriter
 from responsibility import progress
 from responsibility.demo import DEFAULT_CATEGORIES, TEMPLATE_FOR_SECTOR, TEMPLATES
-from responsibility.models import Category, DutyRecord, DutyType, Light, ListItem, Period, ResponsibilityList
+from responsibility.models import (
+    Category,
+    DutyRecord,
+    DutyType,
+    LateMark,
+    Light,
+    ListItem,
+    Period,
+    ResponsibilityList,
+)
 
 ITEMS_PER_LIST = 4
 # How reliably organizations do their work: the chance that a period's target is met (most are diligent).
@@ -60,6 +70,19 @@ ITEM_COLUMNS = [
     "order",
     *progress.STATE_FIELDS,
 ]
+MARK_COLUMNS = [
+    "id",
+    "list_id",
+    "item_id",
+    "content",
+    "target_period",
+    "target_count",
+    "due_date",
+    "period_start",
+    "period_end",
+    "outcome",
+    "recorded_at",
+]
 RECORD_COLUMNS = [
     "id",
     "item_id",
@@ -95,6 +118,7 @@ def responsibility_scale_build(writer: TableWriter, tree: ScaleTree) -> None:
     next_list = writer.next_id(ResponsibilityList)
     next_item = writer.next_id(ListItem)
     next_record = writer.next_id(DutyRecord)
+    next_mark = writer.next_id(LateMark)
     actions = list(DutyRecord.PersonalAction.values)
     states: dict[tuple[Any, ...], progress.ItemState] = {}
     spans_of: dict[str, list[progress.Span]] = {}
@@ -103,6 +127,7 @@ def responsibility_scale_build(writer: TableWriter, tree: ScaleTree) -> None:
         lists: list[tuple[Any, ...]] = []
         items: list[tuple[Any, ...]] = []
         records: list[tuple[Any, ...]] = []
+        marks: list[tuple[Any, ...]] = []
         for index in range(start, min(start + ORGS_PER_CHUNK, len(tree))):
             org_id, secretary = tree.ids[index], tree.secretaries[index]
             parent = tree.parents[index]
@@ -169,6 +194,27 @@ def responsibility_scale_build(writer: TableWriter, tree: ScaleTree) -> None:
                     )
                 totals[state.warning] += 1
                 totals["late"] += bool(state.late_periods or state.missed_periods)
+                for outcome, late_spans in (
+                    (LateMark.Outcome.LATE, state.late_spans),
+                    (LateMark.Outcome.MISSED, state.missed_spans),
+                ):
+                    for span in late_spans:
+                        marks.append(
+                            (
+                                next_mark,
+                                list_id,
+                                next_item,
+                                spec.content,
+                                spec.period,
+                                spec.count,
+                                None,
+                                span.start,
+                                span.end,
+                                outcome.value,
+                                tree.now,
+                            )
+                        )
+                        next_mark += 1
                 totals["required"] += state.required_total
                 totals["done"] += state.done_total
                 responsible = tree.secretary_positions[index] if spec.duty_type == DutyType.FIRST else None
@@ -193,6 +239,7 @@ def responsibility_scale_build(writer: TableWriter, tree: ScaleTree) -> None:
         writer.write(ResponsibilityList, LIST_COLUMNS, lists)
         writer.write(ListItem, ITEM_COLUMNS, items)
         writer.write(DutyRecord, RECORD_COLUMNS, records)
+        writer.write(LateMark, MARK_COLUMNS, marks)
 
 
 def _record_days(

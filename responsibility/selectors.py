@@ -17,6 +17,7 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -34,6 +35,7 @@ from responsibility.models import (
     ContactVisit,
     DutyRecord,
     DutyType,
+    LateMark,
     Light,
     ListItem,
     ListTemplate,
@@ -44,6 +46,7 @@ from responsibility.models import (
     WorkPoint,
 )
 from responsibility.progress import Span, periods_of, submitted_by_period
+from responsibility.versions import Comparison, compare, item_row
 
 # --- lists, work plans, templates, coverage -------------------------------------
 
@@ -157,16 +160,52 @@ class DutyGroup:
 
 
 def list_item_groups(responsibility_list: ResponsibilityList) -> list[DutyGroup]:
-    """The list's items grouped by duty type (主体责任, 第一责任人, 直接责任人, 一岗双责), in one query."""
-    items = list(responsibility_list.items.select_related("category", "work_point", "responsible__person"))
+    """The list's items grouped by duty type (主体责任, 第一责任人, 直接责任人, 一岗双责), in one query.
+
+    When the list has 曾逾期 items, each item's late marks come as `item.marks` with a second query.
+    """
+    items = responsibility_list.items.select_related("category", "work_point", "responsible__person")
+    if responsibility_list.late_items:
+        items = items.prefetch_related(Prefetch("late_marks", queryset=LateMark.objects.all(), to_attr="marks"))
+    fetched = list(items)
     return [
-        DutyGroup(duty_type=value, label=str(label), items=[item for item in items if item.duty_type == value])
+        DutyGroup(duty_type=value, label=str(label), items=[item for item in fetched if item.duty_type == value])
         for value, label in DutyType.choices
     ]
 
 
 def list_versions_of(responsibility_list: ResponsibilityList) -> QuerySet[ListVersion]:
     return responsibility_list.versions.select_related("approved_by").order_by("number")
+
+
+def list_revision(
+    responsibility_list: ResponsibilityList, groups: Sequence[DutyGroup], versions: Sequence[ListVersion]
+) -> Comparison | None:
+    """While a revision is open or awaits approval: its items against the last approved version (no query).
+
+    `groups` and `versions` are what the list page already read (list_item_groups, list_versions_of).
+    """
+    if responsibility_list.status == ResponsibilityList.Status.APPROVED or not versions:
+        return None
+    approved = versions[-1]
+    items = [item for group in groups for item in group.items]
+    marks = {item.id: getattr(item, "marks", ()) for item in items}
+    return compare(approved.items, [item_row(item) for item in items], against=approved.number, marks=marks)
+
+
+def version_changes(version: ListVersion) -> Comparison | None:
+    """An approved version against the one approved before it (one query); None for the first."""
+    previous = version.list.versions.filter(number__lt=version.number).order_by("-number").first()
+    if previous is None:
+        return None
+    return compare(previous.items, version.items, against=previous.number)
+
+
+def item_late_marks(item: ListItem) -> list[LateMark]:
+    """The item's 逾期记录, oldest period first (no query for an item never late)."""
+    if not item.was_overdue:
+        return []
+    return list(item.late_marks.all())
 
 
 def lists_awaiting_review(user: Any) -> QuerySet[ResponsibilityList]:

@@ -26,7 +26,7 @@ from accounts.concurrency import fingerprint, is_stale
 from accounts.models import Organization, Position, User
 from accounts.notifications import notify
 from accounts.services import DomainError, clean_text, transition
-from responsibility import progress
+from responsibility import progress, versions
 from responsibility.models import (
     Category,
     ContactPoint,
@@ -352,6 +352,9 @@ def list_item_update(
         raise DomainError(_("请选择有效的责任类型。"))
     count = _check_target(year=responsibility_list.year, period=target_period, count=target_count, due_date=due_date)
     _check_item_links(responsibility_list, responsible, work_point)
+    # Judge the item against its target as it stands before changing it: a period that went late or
+    # was missed since the last refresh is recorded now, and no new target or due date can undo that.
+    progress.refresh_items([item.id])
     item.category = category
     item.duty_type = duty_type
     item.content = clean_text(content, field=_("内容"), max_length=500)
@@ -368,11 +371,27 @@ def list_item_update(
 
 @transaction.atomic
 def list_item_remove(*, item: ListItem, by: User) -> None:
-    """Removes an item that has no records; recorded work is never thrown away."""
+    """Removes an item that has no records and no late marks; recorded work and lateness are never thrown away."""
     responsibility_list = item.list
     _check_editable(responsibility_list)
     if item.records.exists():
         raise DomainError(_("该条目已有履责记实，不能删除。"))
+    # A period that ended unmet since the last refresh is judged now, so removing the item cannot outrun it.
+    progress.refresh_items([item.id])
+    marks = item.late_marks.count()
+    if marks and not responsibility_list.versions.exists():
+        # Before its first approval a list is a proposal, not yet the year's record: an item withdrawn
+        # from it (added by mistake, or late in the year with its earlier periods already past) takes its
+        # marks along. Once a version is approved, its items' lateness is on the record for good.
+        item.late_marks.all().delete()
+    elif marks:
+        raise DomainError(
+            _(
+                "该条目有 %(count)s 条逾期记录，是本年度履责情况的一部分，不能删除。"
+                "如内容有误，请修改条目；逾期记录会原样保留。"
+            )
+            % {"count": marks}
+        )
     item.delete()
     progress.refresh_lists([responsibility_list.id])
 
@@ -432,19 +451,9 @@ def list_submit(
 
 
 def _snapshot(responsibility_list: ResponsibilityList) -> list[dict[str, Any]]:
+    """The items as the version keeps them: with their ids and raw fields, so the next revision can be compared."""
     items = responsibility_list.items.select_related("category", "work_point", "responsible__person")
-    return [
-        {
-            "category": item.category.name,
-            "duty_type": item.duty_type,
-            "duty_type_label": item.get_duty_type_display(),
-            "content": item.content,
-            "target": item.target_label(),
-            "work_point": item.work_point.text if item.work_point else "",
-            "responsible": str(item.responsible.person) if item.responsible else "",
-        }
-        for item in items
-    ]
+    return [versions.item_row(item) for item in items]
 
 
 @transaction.atomic

@@ -26,7 +26,7 @@ from accounts.scale import (
 )
 from rectification.models import Finding, RectificationTask, TaskEvent
 from responsibility import progress
-from responsibility.models import DutyRecord, ListItem, ResponsibilityList
+from responsibility.models import DutyRecord, LateMark, ListItem, ResponsibilityList
 from reviews.models import Cycle, DutyReport, ReviewerAssignment, Score
 
 ORGS = 300
@@ -127,9 +127,11 @@ def test_the_lights_are_what_the_nightly_refresh_computes(seeded: str) -> None:
     def snapshot() -> list[Any]:
         items = list(ListItem.objects.order_by("id").values_list("id", *progress.STATE_FIELDS))
         lists = list(ResponsibilityList.objects.order_by("id").values_list("id", *progress.LIST_TOTAL_FIELDS))
-        return [items, lists]
+        marks = list(LateMark.objects.order_by("id").values_list("item_id", "period_start", "period_end", "outcome"))
+        return [items, lists, marks]
 
     before = snapshot()
+    assert before[2], "the seeded year has late marks"
     progress.refresh_items(ListItem.objects.all())
     assert snapshot() == before
 

@@ -103,14 +103,18 @@ def _list_page(
     may_manage = can(request.user, Action.MANAGE, organization)
     may_supervise = can(request.user, Action.SUPERVISE, organization)
     is_open = not responsibility_list.is_closed
+    groups = selectors.list_item_groups(responsibility_list)
+    versions = list(selectors.list_versions_of(responsibility_list))
     return render(
         request,
         "responsibility/lists/list_detail.html",
         {
             "list": responsibility_list,
             "organization": organization,
-            "groups": selectors.list_item_groups(responsibility_list),
-            "versions": list(selectors.list_versions_of(responsibility_list)),
+            "groups": groups,
+            "versions": versions,
+            # What a revision changes against the approved version, item by item, for whoever approves it.
+            "revision": selectors.list_revision(responsibility_list, groups, versions),
             "may_manage": may_manage,
             "may_edit": may_manage and responsibility_list.is_editable,
             "may_submit": may_manage and is_open and responsibility_list.status in (Status.DRAFT, Status.RETURNED),
@@ -279,7 +283,12 @@ def list_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(
         request,
         "responsibility/lists/list_version.html",
-        {"list": responsibility_list, "organization": responsibility_list.organization, "version": version},
+        {
+            "list": responsibility_list,
+            "organization": responsibility_list.organization,
+            "version": version,
+            "changes": selectors.version_changes(version),
+        },
     )
 
 

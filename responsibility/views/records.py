@@ -97,6 +97,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "responsibility_list": item.list,
             "organization": item.list.organization,
             "periods": selectors.item_periods(item, records, today=today),
+            "late_marks": selectors.item_late_marks(item),
             "records": records,
             "may_record": _may_record(user, item) and not item.list.is_closed,
         },

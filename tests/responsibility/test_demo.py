@@ -186,6 +186,25 @@ def test_records_are_on_time_late_accepted_and_returned_with_reasons(demo: str) 
         assert ListItem.objects.filter(missed_periods__gt=0).exists()
 
 
+def test_the_demo_marks_the_lateness_its_records_show_and_no_other(demo: str) -> None:
+    today = timezone.localdate()
+    items = ListItem.objects.select_related("list").prefetch_related("records", "late_marks")
+    for item in items:
+        counting = [(r.occurred_on, timezone.localtime(r.submitted_at).date()) for r in item.records.all() if r.counts]
+        state = progress.item_state(
+            year=item.list.year,
+            period=item.target_period,
+            target=item.target_count,
+            due_date=item.due_date,
+            records=counting,
+            today=today,
+        )
+        expected = {(span.start, span.end, "late") for span in state.late_spans}
+        expected |= {(span.start, span.end, "missed") for span in state.missed_spans}
+        marks = {(mark.period_start, mark.period_end, mark.outcome) for mark in item.late_marks.all()}
+        assert marks == expected, item.content
+
+
 def test_demo_secretarys_records_carry_real_evidence_files(demo: str, media: Path) -> None:
     evidence = list(Evidence.objects.filter(record__organization__code="QS-DH-01"))
     assert len(evidence) >= 5

@@ -537,6 +537,12 @@ def test_submit_approve_revise_and_approve_again_keeps_every_version(
     assert snapshot["responsible"] == str(people.branch_secretary)
     assert snapshot["target"] == "每季度至少 1 次"
     assert snapshot["category"] == "组织建设"
+    # The id and raw fields let the next revision be compared item by item.
+    item = branch_list.items.get(duty_type=DutyType.FIRST)
+    assert snapshot["id"] == item.id
+    assert (snapshot["category_id"], snapshot["target_period"], snapshot["target_count"]) == (category.id, "quarter", 1)
+    assert (snapshot["due_date"], snapshot["work_point_id"]) == (None, None)
+    assert snapshot["responsible_id"] == item.responsible_id
 
 
 def test_a_returned_list_carries_the_comment_and_may_be_changed_and_resubmitted(
