@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "responsibility",
     "reviews",
     "rectification",
+    "seeding",
 ]
 
 MIDDLEWARE = [

@@ -38,7 +38,6 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Organization, Position, User  # noqa: E402
-from accounts.scale import path_step as step  # noqa: E402
 from responsibility import progress  # noqa: E402
 from responsibility.models import (  # noqa: E402
     Category,
@@ -49,6 +48,7 @@ from responsibility.models import (  # noqa: E402
     Period,
     ResponsibilityList,
 )
+from seeding.scale.people import path_step as step  # noqa: E402
 
 BRANCHES_PER_TOWNSHIP = 100
 BATCH = 2000

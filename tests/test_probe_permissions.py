@@ -35,7 +35,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts import services as account_services
-from accounts.demo import DEMO_LOGINS
 from accounts.models import Notification, Organization, User
 from accounts.permissions import Action, can, scope_for
 from rectification.models import ExtensionRequest, Inspection, InspectionTarget, RectificationTask, TaskEvidence
@@ -59,6 +58,7 @@ from reviews.models import (
     ReviewerAssignment,
     RubricTemplate,
 )
+from seeding.demo.people import DEMO_LOGINS
 
 ALLOWED: Literal["allowed"] = "allowed"
 Outcome = Literal["allowed", 403, 404]

@@ -14,7 +14,11 @@ from django.urls import reverse
 
 from accounts import permissions
 from accounts.models import Organization, Position, User
-from accounts.scale import (
+from rectification.models import Finding, RectificationTask, TaskEvent
+from responsibility import progress
+from responsibility.models import DutyRecord, LateMark, ListItem, ResponsibilityList
+from reviews.models import Cycle, DutyReport, ReviewerAssignment, Score
+from seeding.scale.people import (
     COUNTY_LOGIN,
     PROVINCE_LOGIN,
     REVIEWER_LOGIN,
@@ -24,10 +28,6 @@ from accounts.scale import (
     path_step,
     scale_wipe,
 )
-from rectification.models import Finding, RectificationTask, TaskEvent
-from responsibility import progress
-from responsibility.models import DutyRecord, LateMark, ListItem, ResponsibilityList
-from reviews.models import Cycle, DutyReport, ReviewerAssignment, Score
 
 ORGS = 300
 Kind = Organization.Kind

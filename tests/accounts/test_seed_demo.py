@@ -13,8 +13,8 @@ from django.db.models import Count, Q
 from django.test import RequestFactory
 
 from accounts import permissions
-from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_build
 from accounts.models import Organization, Position, User
+from seeding.demo.people import DEMO_LOGINS, DEMO_PASSWORD, demo_build
 from tests.factories import OrganizationFactory
 
 Kind = Organization.Kind

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from responsibility.demo import JOURNEY_ITEM, demo_png
+from seeding.demo.responsibility import JOURNEY_ITEM, demo_png
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test-results"

@@ -14,9 +14,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.demo import FIRST_VILLAGE_CODE
 from accounts.models import Notification
 from reviews.models import BallotCode, Cycle, DutyReport, Result, SpentCode
+from seeding.demo.people import FIRST_VILLAGE_CODE
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test-results"

@@ -16,11 +16,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.demo import FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
 from accounts.models import Organization, User
 from rectification.models import Finding, RectificationTask, TaskEvidence
 from reviews import services as review_services
 from reviews.models import Cycle, DutyReport, RubricTemplate
+from seeding.demo.people import FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test-results"

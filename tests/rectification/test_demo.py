@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.demo import FIRST_VILLAGE_CODE
 from rectification import rules, services
 from rectification.models import (
     ExtensionRequest,
@@ -23,6 +22,7 @@ from rectification.models import (
 )
 from reviews.models import Cycle
 from reviews.selectors import report_facts
+from seeding.demo.people import FIRST_VILLAGE_CODE
 
 Status = RectificationTask.Status
 

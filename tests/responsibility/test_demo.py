@@ -21,7 +21,6 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.models import Organization, User
 from responsibility import progress, services
-from responsibility.demo import JOURNEY_ITEM, RETURNABLE_RECORD, colour_target, demo_pdf, demo_png
 from responsibility.models import (
     Category,
     ContactPoint,
@@ -35,6 +34,7 @@ from responsibility.models import (
     ResponsibilityList,
     WorkPlan,
 )
+from seeding.demo.responsibility import JOURNEY_ITEM, RETURNABLE_RECORD, colour_target, demo_pdf, demo_png
 
 Status = ResponsibilityList.Status
 RecordStatus = DutyRecord.Status

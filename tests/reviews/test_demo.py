@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.demo import FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
 from reviews.models import BallotCode, Cycle, DutyReport, Grade, GradeRule, Result, SpentCode
+from seeding.demo.people import FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
 
 
 @pytest.fixture

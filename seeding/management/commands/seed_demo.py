@@ -7,11 +7,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
-from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_users
 from accounts.models import Organization
-from rectification.demo import rectification_demo_build
-from responsibility.demo import responsibility_demo_build
-from reviews.demo import reviews_demo_build
+from seeding.demo.people import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_users
+from seeding.demo.rectification import rectification_demo_build
+from seeding.demo.responsibility import responsibility_demo_build
+from seeding.demo.reviews import reviews_demo_build
 
 
 class Command(BaseCommand):

@@ -26,13 +26,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.demo import COUNTY_CODE, FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
 from accounts.models import Organization, Position, User
 from rectification import services
 from rectification.models import Finding, Inspection, InspectionTarget, RectificationTask, TaskEvent
-from responsibility.demo import demo_pdf, demo_png
 from responsibility.models import Category
 from reviews.models import Cycle, Problem
+from seeding.demo.people import COUNTY_CODE, FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
+from seeding.demo.responsibility import demo_pdf, demo_png
 
 Source = Finding.Source
 Severity = Finding.Severity

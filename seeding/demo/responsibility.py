@@ -1,6 +1,6 @@
 """Demo data for responsibility lists: this year's work points, templates, lists, records and warnings.
 
-`responsibility_demo_build()` runs after `accounts.demo.demo_build()` (see `manage.py seed_demo`)
+`responsibility_demo_build()` runs after `seeding.demo.people.demo_build()` (see `manage.py seed_demo`)
 and fills the demo county for the current year:
 
 - the county committee's published work points (年度工作要点) and 东湖镇's own;
@@ -35,7 +35,6 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from accounts.demo import COUNTY_CODE, FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
 from accounts.models import Organization, Position, User
 from responsibility import progress, services
 from responsibility.models import (
@@ -54,6 +53,7 @@ from responsibility.models import (
     WorkPlan,
     WorkPoint,
 )
+from seeding.demo.people import COUNTY_CODE, FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
 
 Sector = Organization.Sector
 Role = Position.Role

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from accounts.models import Organization
-from accounts.scale import PROVINCE_LOGIN, ScaleTree, TableWriter
 from rectification.models import (
     ChecklistItem,
     ExtensionRequest,
@@ -24,7 +23,8 @@ from rectification.models import (
     TaskEvent,
 )
 from responsibility.models import Category
-from reviews.scale import ReviewsScale
+from seeding.scale.people import PROVINCE_LOGIN, ScaleTree, TableWriter
+from seeding.scale.reviews import ReviewsScale
 
 Source = Finding.Source
 TaskStatus = RectificationTask.Status

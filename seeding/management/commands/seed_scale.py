@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from accounts.scale import (
+from seeding.scale.people import (
     MIN_ORGS,
     SCALE_LOGINS,
     SCALE_PASSWORD,
@@ -21,9 +21,9 @@ from accounts.scale import (
     domain_tables,
     scale_wipe,
 )
-from rectification.scale import rectification_scale_build
-from responsibility.scale import responsibility_scale_build
-from reviews.scale import reviews_scale_build
+from seeding.scale.rectification import rectification_scale_build
+from seeding.scale.responsibility import responsibility_scale_build
+from seeding.scale.reviews import reviews_scale_build
 
 T = TypeVar("T")
 

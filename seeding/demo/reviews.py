@@ -13,10 +13,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.demo import FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
 from accounts.models import Organization, Position, User
 from reviews import services
 from reviews.models import Cycle, DutyReport, IndicatorKind, Rating, RubricTemplate, SpentCode
+from seeding.demo.people import FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
 
 RUBRIC_NAME = "村（社区）党组织书记抓基层党建述职评议考核指标"
 RUBRIC = [

@@ -17,9 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from accounts.scale import REVIEWER_LOGIN, ScaleTree, TableWriter
 from reviews.ballot_box import spent_digest
-from reviews.demo import COMMENTS, PROBLEMS, RUBRIC, RUBRIC_NAME, SECTIONS_TEXT
 from reviews.models import (
     DEFAULT_SECTIONS,
     BallotBatch,
@@ -39,6 +37,8 @@ from reviews.models import (
     TemplateIndicator,
 )
 from reviews.services import BALLOT_CODE_ALPHABET, BALLOT_CODE_LENGTH
+from seeding.demo.reviews import COMMENTS, PROBLEMS, RUBRIC, RUBRIC_NAME, SECTIONS_TEXT
+from seeding.scale.people import REVIEWER_LOGIN, ScaleTree, TableWriter
 
 Status = DutyReport.Status
 SUBMITTED_SHARE = 0.55

@@ -35,8 +35,8 @@ from django.db import connection
 from django.db.models import JSONField, Max, Model
 from django.utils import timezone
 
-from accounts.demo import GIVEN_NAMES, SURNAMES, TERM_START
 from accounts.models import Organization, Position, User
+from seeding.demo.people import GIVEN_NAMES, SURNAMES, TERM_START
 
 Kind = Organization.Kind
 Sector = Organization.Sector

@@ -16,9 +16,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from accounts.scale import ScaleTree, TableWriter
 from responsibility import progress
-from responsibility.demo import DEFAULT_CATEGORIES, TEMPLATE_FOR_SECTOR, TEMPLATES
 from responsibility.models import (
     Category,
     DutyRecord,
@@ -29,6 +27,8 @@ from responsibility.models import (
     Period,
     ResponsibilityList,
 )
+from seeding.demo.responsibility import DEFAULT_CATEGORIES, TEMPLATE_FOR_SECTOR, TEMPLATES
+from seeding.scale.people import ScaleTree, TableWriter
 
 ITEMS_PER_LIST = 4
 # How reliably organizations do their work: the chance that a period's target is met (most are diligent).
