@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
+from foundation.client import client_address
+
 
 class AddressedHistoricalRecord(models.Model):
     """Base of every history table: who and when come from simple_history, from where from here."""
@@ -36,9 +38,6 @@ def audited(**options: Any) -> HistoricalRecords:
 
 @receiver(pre_create_historical_record, dispatch_uid="accounts.history.address")
 def _record_address(sender: Any, history_instance: Any, **kwargs: Any) -> None:
-    # Imported here: accounts.security imports models, and models import this module.
-    from accounts.security import client_address
-
     request = getattr(HistoricalRecords.context, "request", None)
     history_instance.ip_address = client_address(request)
 

@@ -35,7 +35,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Position, User
-from accounts.services import DomainError
+from foundation.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from accounts import notifications
 from accounts.models import Notification, User, WebhookEndpoint
 from accounts.notification_forms import PreferenceForm, WebhookForm
 from accounts.permissions import Action, get_object_for, get_organization_for
-from accounts.services import DomainError
+from foundation.errors import DomainError
 
 NOTIFICATIONS_PER_PAGE = 20
 

@@ -29,7 +29,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.bulk import db_value, insert_rows
 from accounts.models import (
     Delivery,
     Notification,
@@ -40,8 +39,9 @@ from accounts.models import (
     WebhookEndpoint,
 )
 from accounts.permissions import scope_for
-from accounts.services import DomainError
-from config.celery import queue_or_leave
+from foundation.bulk import db_value, insert_rows
+from foundation.errors import DomainError
+from foundation.queue import queue_or_leave
 
 logger = logging.getLogger("notifications")
 
@@ -160,13 +160,12 @@ def _delivery_targets_of(recipients: Sequence[User]) -> dict[int, list[tuple[str
 
 
 def _queue_delivery() -> None:
-    # Imported here: the task module imports this one.
-    from accounts.tasks import deliver_pending
-
     # With the broker down the deliveries stay committed and pending: the periodic drain or
     # `manage.py deliver_notifications` sends them later.
     queue_or_leave(
-        deliver_pending, logger=logger, message="Could not queue notification delivery; the outbox keeps it pending."
+        "accounts.deliver_notifications",
+        logger=logger,
+        message="Could not queue notification delivery; the outbox keeps it pending.",
     )
 
 

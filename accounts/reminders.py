@@ -30,8 +30,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from accounts import notifications
-from accounts.bulk import db_value, insert_rows
 from accounts.models import Notification, Organization, Position, ReminderLog, User
+from foundation.bulk import db_value, insert_rows
 from rectification.models import RectificationTask
 from responsibility.models import DutyType, ListItem
 from reviews.models import Cycle, DutyReport, ReviewerAssignment

@@ -1,4 +1,4 @@
-"""Sign-in security: the client's address, the lockout page, session time limits, the two-factor
+"""Sign-in security: the lockout page, session time limits, the two-factor
 step, first-sign-in password change and the sign-in log (logger ``accounts.security``)."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts import two_factor
+from foundation.client import client_address
 
 log = logging.getLogger("accounts.security")
 
@@ -32,19 +33,6 @@ LAST_ACTIVITY = "last_activity"
 TWO_FACTOR_STEP = "two_factor_step"
 # Writing the session on every request would cost a write per page; a minute is precise enough.
 ACTIVITY_RESOLUTION_SECONDS = 60
-
-
-def client_address(request: HttpRequest | None) -> str | None:
-    """The address that sent the request: the last X-Forwarded-For entry (the one our own front
-    proxy added) when TRUST_X_FORWARDED_FOR is on, else REMOTE_ADDR. Without a proxy the header is
-    the client's to invent, so trusting it would let anyone dodge the lockout."""
-    if request is None:
-        return None
-    if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if forwarded[-1]:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def lockout_response(

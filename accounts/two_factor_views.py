@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 
 from accounts import two_factor
 from accounts.forms import TwoFactorCodeForm, TwoFactorDisableForm, TwoFactorEnrolForm
-from accounts.security import TWO_FACTOR_STEP, client_address, log
+from accounts.security import TWO_FACTOR_STEP, log
 from accounts.two_factor import CodeRejected, Step
+from foundation.client import client_address
 
 
 def _next_url(request: HttpRequest) -> str:

@@ -1,9 +1,9 @@
 """整改台账: the committee's rectification ledger as Excel, with the columns officials use.
 
-Text goes through responsibility.exports' formula-neutralizing helpers, so a person's words
+Text goes through foundation.excel's formula-neutralizing helpers, so a person's words
 are never read as a formula; the workbook is written row by row in write-only mode from one
 chunked query (plus one for the findings of each chunk), with a frozen header row and columns
-as wide as their Chinese text (responsibility.exports.write_table).
+as wide as their Chinese text (foundation.excel.write_table).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 
 from accounts.models import Organization
+from foundation.excel import EXPORT_CHUNK, XLSX_CONTENT_TYPE, save_workbook, text, write_facts, write_table
 from rectification.models import RectificationTask
-from responsibility.exports import EXPORT_CHUNK, XLSX_CONTENT_TYPE, save_workbook, text, write_facts, write_table
 
 UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.history import audited
 from accounts.models import Organization
-from responsibility.models import AttachedFile, stored_file_name
+from foundation.files import AttachedFile, stored_file_name
 
 
 class Inspection(models.Model):

@@ -21,11 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.concurrency import fingerprint
 from accounts.figures_cache import mark_changed
 from accounts.models import Organization, User
 from accounts.notifications import notify
-from accounts.services import DomainError, clean_text, transition
+from foundation.concurrency import fingerprint
+from foundation.errors import DomainError, clean_text, transition
+from foundation.files import evidence_check
 from rectification import rules
 from rectification.models import (
     ChecklistItem,
@@ -39,7 +40,6 @@ from rectification.models import (
     TaskEvidence,
 )
 from responsibility.models import Category
-from responsibility.services import evidence_check
 from reviews.models import Problem
 
 TaskStatus = RectificationTask.Status

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.services import DomainError
+from foundation.errors import DomainError
+from foundation.files import evidence_check
 from rectification.services import MAX_TASK_FILES
 from responsibility.record_forms import EVIDENCE_ACCEPT, EvidenceField, EvidenceInput
-from responsibility.services import evidence_check
 
 TEXT_MAX = 5000
 

@@ -10,9 +10,7 @@ a province's subtree read them without recomputing.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
@@ -24,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.history import audited
 from accounts.models import Organization, Position
+from foundation.files import AttachedFile, stored_file_name
 
 
 class Category(models.Model):
@@ -443,36 +442,8 @@ class DutyRecord(models.Model):
         return self.status != self.Status.RETURNED
 
 
-def stored_file_name(folder: str, organization_id: int, filename: str) -> str:
-    """Where an uploaded file goes: a random name under the folder and organization.
-
-    The person's file name is kept in `original_name`, never in the path.
-    """
-    suffix = PurePath(filename).suffix.lower()[:8]
-    return f"{folder}/{organization_id}/{uuid.uuid4().hex}{suffix}"
-
-
 def evidence_path(instance: Evidence, filename: str) -> str:
     return stored_file_name("evidence", instance.record.organization_id, filename)
-
-
-class AttachedFile(models.Model):
-    """What every evidence file keeps beside the file itself (duty records' and rectification's)."""
-
-    original_name = models.CharField(_("文件名"), max_length=200)
-    content_type = models.CharField(_("文件类型"), max_length=100)
-    size = models.PositiveIntegerField(_("大小"))
-
-    class Meta:
-        abstract = True
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
 
 
 class Evidence(AttachedFile):

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.bulk import update_rows
+from foundation.bulk import update_rows
 from responsibility.models import DutyRecord, LateMark, Light, ListItem, Period, ResponsibilityList
 
 MONTHS_PER_PERIOD = {Period.MONTH: 1, Period.QUARTER: 3, Period.HALF: 6, Period.YEAR: 12}

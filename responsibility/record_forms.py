@@ -13,12 +13,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Position, User
-from accounts.services import DomainError
-from responsibility import services
+from foundation.errors import DomainError
+from foundation.files import EVIDENCE_TYPES, evidence_check
 from responsibility.models import DutyRecord, DutyType, ListItem
 
-# What the browser's file picker offers; the content is checked again by services.evidence_check.
-EVIDENCE_ACCEPT = ",".join(sorted(suffix for suffixes in services.EVIDENCE_TYPES.values() for suffix in suffixes))
+# What the browser's file picker offers; the content is checked again by foundation.files.evidence_check.
+EVIDENCE_ACCEPT = ",".join(sorted(suffix for suffixes in EVIDENCE_TYPES.values() for suffix in suffixes))
 
 
 class EvidenceInput(forms.FileInput):
@@ -81,7 +81,7 @@ class _RecordFields(forms.Form):
         errors = []
         for upload in files:
             try:
-                services.evidence_check(upload)
+                evidence_check(upload)
             except DomainError as error:
                 errors.append(str(error))
         if errors:

@@ -11,21 +11,20 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.concurrency import fingerprint, is_stale
 from accounts.models import Organization, Position, User
 from accounts.notifications import notify
-from accounts.services import DomainError, clean_text, transition
+from foundation.concurrency import fingerprint, is_stale
+from foundation.errors import DomainError, clean_text, transition
+from foundation.files import evidence_check
 from responsibility import progress, versions
 from responsibility.models import (
     Category,
@@ -59,19 +58,6 @@ RECORD_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "accept": (frozenset({RecordStatus.SUBMITTED}), RecordStatus.ACCEPTED),
     "return": (frozenset({RecordStatus.SUBMITTED, RecordStatus.ACCEPTED}), RecordStatus.RETURNED),
     "resubmit": (frozenset({RecordStatus.RETURNED}), RecordStatus.SUBMITTED),
-}
-
-# What evidence may be: the type sniffed from the content, and the names it may carry.
-EVIDENCE_TYPES: dict[str, frozenset[str]] = {
-    "image/jpeg": frozenset({".jpg", ".jpeg"}),
-    "image/png": frozenset({".png"}),
-    "image/gif": frozenset({".gif"}),
-    "image/webp": frozenset({".webp"}),
-    "application/pdf": frozenset({".pdf"}),
-    "application/msword": frozenset({".doc"}),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": frozenset({".docx"}),
-    "application/vnd.ms-excel": frozenset({".xls"}),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": frozenset({".xlsx"}),
 }
 
 
@@ -533,29 +519,6 @@ def list_close(*, responsibility_list: ResponsibilityList, by: User, expected: s
 
 
 # 履责记实 --------------------------------------------------------------------
-
-
-def evidence_check(upload: UploadedFile) -> str:
-    """The file's real type, sniffed from its content; refuses what is too big or not allowed."""
-    name = upload.name or ""
-    if upload.size is not None and upload.size > settings.EVIDENCE_MAX_BYTES:
-        raise DomainError(
-            _("文件“%(name)s”超过 %(limit)s 的大小限制。")
-            % {"name": name, "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
-        )
-    if not upload.size:
-        raise DomainError(_("文件“%(name)s”是空文件。") % {"name": name})
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    mime = kind.mime if kind is not None else ""
-    if mime not in EVIDENCE_TYPES:
-        raise DomainError(_("文件“%(name)s”的内容不是允许的类型（图片、PDF、Word、Excel）。") % {"name": name})
-    if suffix not in EVIDENCE_TYPES[mime]:
-        raise DomainError(_("文件“%(name)s”的扩展名与其内容不符。") % {"name": name})
-    return mime
 
 
 def _check_record_fields(item: ListItem, *, occurred_on: date, content: str, personal_action: str, today: date) -> str:

@@ -1,7 +1,7 @@
 """Excel export of a cycle: the ranking, and every submitted reviewer's points per indicator.
 
-Text goes through responsibility.exports.text, which keeps a person's words from being read
-as a formula; numbers stay numbers. Sheets are written by responsibility.exports.write_table:
+Text goes through foundation.excel.text, which keeps a person's words from being read
+as a formula; numbers stay numbers. Sheets are written by foundation.excel.write_table:
 frozen header row, columns as wide as their Chinese text.
 """
 
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 
-from responsibility.exports import EXPORT_CHUNK, save_workbook, text, write_table
+from foundation.excel import EXPORT_CHUNK, save_workbook, text, write_table
 from reviews import selectors
 from reviews.models import Cycle, IndicatorKind
 

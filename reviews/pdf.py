@@ -43,8 +43,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from accounts.permissions import Action, can, require, scope_for, supervised_q
-from accounts.services import DomainError
-from config.celery import queue_or_leave
+from foundation.errors import DomainError
+from foundation.queue import queue_or_leave
 from rectification.models import Finding, RectificationTask
 from rectification.selectors import CarriedTask, carried_tasks
 from responsibility.models import ResponsibilityList
@@ -539,12 +539,10 @@ def _check_request(organization: Organization, year: int, kind: str) -> None:
 
 
 def _send(rendered_id: int) -> None:
-    from reviews.tasks import render_report
-
     # With the broker down the row stays committed as queued: the periodic sweep
     # (rendered_reports_requeue) sends it once the broker is back.
     queue_or_leave(
-        render_report,
+        "reviews.render_report",
         rendered_id,
         logger=logger,
         message=f"Could not queue render {rendered_id}; the periodic sweep queues it again.",

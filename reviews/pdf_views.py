@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Organization, User
 from accounts.permissions import Action, get_organization_for
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from reviews import pdf
 from reviews.models import RenderedReport
 from reviews.pdf_forms import ORGANIZATIONS_LISTED, ReportRequestForm

@@ -25,10 +25,10 @@ from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history
 
 from accounts import permissions
-from accounts.concurrency import fingerprint, is_stale
 from accounts.models import Organization, Position, User
 from accounts.notifications import Draft, notify, notify_many
-from accounts.services import DomainError, clean_text, transition
+from foundation.concurrency import fingerprint, is_stale
+from foundation.errors import DomainError, clean_text, transition
 from responsibility.models import DutyRecord, ResponsibilityList
 from reviews import ballot_box, scoring
 from reviews.models import (

@@ -22,10 +22,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from accounts.models import Organization, Position
+from foundation import excel
+from foundation.excel import MAX_COLUMN_WIDTH, display_width, fitted_widths, write_table
 from rectification import services as rectification_services
 from rectification.models import Finding
-from responsibility import exports
-from responsibility.exports import MAX_COLUMN_WIDTH, display_width, fitted_widths, write_table
 from responsibility.models import Category, ResponsibilityList
 from reviews.models import Cycle, ReviewerAssignment
 from tests.conftest import Tree, _person
@@ -228,13 +228,13 @@ def test_fitted_widths_keep_the_minimum_grow_to_the_text_and_stop_at_the_cap() -
 
 
 def test_write_table_freezes_below_the_facts_and_measures_only_the_first_rows(monkeypatch: Any) -> None:
-    monkeypatch.setattr(exports, "WIDTH_SAMPLE", 2)
+    monkeypatch.setattr(excel, "WIDTH_SAMPLE", 2)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("表")
     rows = [["一"], ["一二三"], ["这一行在样本之外，不会撑宽这一列"]]
     count = write_table(sheet, [("名称", 4)], iter(rows), facts=[("年度", 2025), ("范围", "甲镇党委")])
     assert count == 3
-    output = exports.save_workbook(workbook)
+    output = excel.save_workbook(workbook)
     read = load_workbook(output)["表"]
     assert read.freeze_panes == "A5"
     assert read.column_dimensions["A"].width == 8

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Organization, User
 from accounts.permissions import Action, can, get_object_for, get_organization_for, require, scope_for
 from accounts.selectors import ancestors_of
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from rectification import exports, rules, selectors, services
 from rectification.board_forms import (
     BoardFilterForm,

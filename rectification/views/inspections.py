@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Organization, User
 from accounts.permissions import Action, get_organization_for, require, scope_for, visible_q
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from rectification import selectors, services
 from rectification.inspection_forms import InspectionPlanForm, TargetFindingForm, TargetRecordForm
 from rectification.models import Finding, Inspection, InspectionTarget

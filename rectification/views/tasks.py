@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import Action, can, require, scope_for
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from rectification import selectors, services
 from rectification.models import RectificationTask
 from rectification.task_forms import (

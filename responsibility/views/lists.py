@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Organization, User
 from accounts.permissions import Action, can, get_object_for, get_organization_for, require
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from responsibility import selectors, services
 from responsibility.forms import (
     ListActionForm,

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_GET
 from accounts.models import Organization, User
 from accounts.permissions import Action, can, get_object_for, get_organization_for, scope_for
 from accounts.selectors import ancestors_of
-from accounts.services import DomainError
+from foundation.errors import DomainError
+from foundation.excel import XLSX_CONTENT_TYPE
 from responsibility import exports, selectors, services
 from responsibility.models import ContactPoint, ResponsibilityList
 from responsibility.progress_forms import (
@@ -158,7 +159,7 @@ def progress_overview(request: HttpRequest) -> HttpResponse:
 def _xlsx_response(output: Any, filename: str) -> FileResponse:
     filename = UNSAFE_FILENAME.sub("_", filename)
     # FileResponse writes filename*=utf-8''… (RFC 5987) for the Chinese name, with an ASCII fallback.
-    return FileResponse(output, as_attachment=True, filename=filename, content_type=exports.XLSX_CONTENT_TYPE)
+    return FileResponse(output, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
 
 @login_required

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import Action, can, require, scope_for
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from responsibility import selectors, services
 from responsibility.models import DutyRecord, Evidence, ListItem
 from responsibility.record_forms import RecordEditForm, RecordForm, ReviewForm

@@ -30,8 +30,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
 from accounts.permissions import Action, get_object_for
-from accounts.security import client_address
-from accounts.services import DomainError
+from foundation.client import client_address
+from foundation.errors import DomainError
 from reviews import selectors, services
 from reviews.ballot_forms import BallotCodesForm, BallotCodeVoidForm, BallotForm, VoteCodeForm
 from reviews.models import Cycle

@@ -25,8 +25,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.permissions import Action, can, require
-from accounts.services import DomainError
-from responsibility.exports import XLSX_CONTENT_TYPE
+from foundation.errors import DomainError
+from foundation.excel import XLSX_CONTENT_TYPE
 from reviews import exports, selectors, services
 from reviews.cycle_forms import (
     CycleCloseForm,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import Action, can
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from reviews import selectors, services
 from reviews.models import Cycle, DutyReport
 from reviews.report_forms import ReportForm, SelfAssessmentForm, sections_from_json

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import Action, can, require
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from reviews import selectors, services
 from reviews.models import DutyReport, Problem, ReviewerAssignment
 from reviews.scoring_forms import ProblemForm, ReportCommentForm, ReturnForm, ScoreSheetForm

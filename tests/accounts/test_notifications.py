@@ -544,7 +544,7 @@ def test_a_robot_address_must_be_https(client: Client, tree: Tree, people: Simpl
 
 
 def test_the_service_refuses_an_http_robot_too(tree: Tree) -> None:
-    from accounts.services import DomainError
+    from foundation.errors import DomainError
 
     with pytest.raises(DomainError):
         notifications.webhook_add(organization=tree.branch, kind="wecom", url="http://robot.example.org/")

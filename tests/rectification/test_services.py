@@ -14,7 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Organization, Position
-from accounts.services import DomainError, position_end
+from accounts.services import position_end
+from foundation.errors import DomainError
 from rectification import services
 from rectification.models import (
     Disclosure,

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from rectification import services
 from rectification.models import Finding, RectificationTask, TaskEvidence
 from responsibility.models import Category

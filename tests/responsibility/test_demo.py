@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Organization, User
+from foundation.files import evidence_check
 from responsibility import progress, services
 from responsibility.models import (
     Category,
@@ -271,6 +272,6 @@ def test_every_colour_can_be_made_on_every_day_of_the_year(year: int) -> None:
 def test_demo_files_pass_the_evidence_check() -> None:
     png = SimpleUploadedFile("a.png", demo_png((10, 20, 30)))
     pdf = SimpleUploadedFile("a.pdf", demo_pdf("Hello (world)"))
-    assert services.evidence_check(png) == "image/png"
-    assert services.evidence_check(pdf) == "application/pdf"
+    assert evidence_check(png) == "image/png"
+    assert evidence_check(pdf) == "application/pdf"
     assert demo_pdf("x").endswith(b"%%EOF\n")

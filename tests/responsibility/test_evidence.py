@@ -158,7 +158,7 @@ def test_an_over_size_file_is_refused_and_nothing_is_saved(
 def test_service_refuses_a_bad_file_even_without_the_form(
     people: SimpleNamespace, branch_list: ResponsibilityList, media_root: Path
 ) -> None:
-    from accounts.services import DomainError
+    from foundation.errors import DomainError
 
     with pytest.raises(DomainError):
         services.record_add(

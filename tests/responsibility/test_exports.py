@@ -15,8 +15,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from accounts.models import Organization
+from foundation.excel import neutralize
 from responsibility import services
-from responsibility.exports import neutralize
 from responsibility.models import Category, DutyType, Light, Period, ResponsibilityList
 from tests.conftest import Tree
 from tests.factories import OrganizationFactory

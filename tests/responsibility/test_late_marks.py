@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from accounts.models import User
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from responsibility import exports, progress, selectors, services
 from responsibility.models import (
     Category,

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.concurrency import fingerprint
-from accounts.services import DomainError
+from foundation.concurrency import fingerprint
+from foundation.errors import DomainError
 from responsibility import services
 from responsibility.models import Category, DutyType, ListItem, Period, ResponsibilityList
 from tests.conftest import Tree

@@ -15,8 +15,8 @@ from django.utils import timezone
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from accounts import bulk
 from accounts.models import User
+from foundation import bulk
 from responsibility import progress
 from responsibility.models import (
     Category,

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from reviews import services
 from reviews.models import Cycle, DutyReport
 from tests.conftest import Tree

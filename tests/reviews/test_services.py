@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Organization, User
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from responsibility import services as responsibility_services
 from responsibility.models import Category, DutyRecord, DutyType, Period, ResponsibilityList
 from reviews import services

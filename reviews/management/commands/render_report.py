@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from reviews import pdf
 
 
