@@ -365,3 +365,12 @@ def test_the_page_shows_why_a_bomb_was_refused_and_saves_nothing(
     assert "文件有 1 处错误，未导入任何数据。" in content
     assert "文件解压后为 57.2 MB，超过 50 MB（限制），请拆分后分批导入。" in content
     assert snapshot() == before
+
+
+def test_the_page_tells_the_limits_before_the_upload(client: Any, people: SimpleNamespace, settings: Any) -> None:
+    settings.IMPORT_MAX_ROWS = 5000
+    client.force_login(people.admin)
+
+    response = client.get(reverse("organization_import"))
+
+    assert "单个文件不超过 10 MB，每个工作表不超过 5000 行。" in response.content.decode()
