@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 from datetime import timedelta
 from io import StringIO
 from types import SimpleNamespace
@@ -12,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import audit_views, history
 from accounts.models import Organization, Position
 from reviews.models import Cycle
 from tests.conftest import Tree
@@ -137,3 +140,20 @@ def test_a_retention_under_180_days_is_refused_at_start() -> None:
 @pytest.mark.parametrize("model", ["accounts.Position", "rectification.ExtensionRequest", "reviews.Problem"])
 def test_a_model_filter_reaches_the_organization(people: SimpleNamespace, model: str) -> None:
     assert signed_in(people.committee_secretary).get(reverse("audit_log"), {"model": model}).status_code == 200
+
+
+def test_a_tracked_model_no_app_registered_fails_the_system_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert history.check_audited_models_registered() == []
+    registered = dict(history._REGISTER)
+    del registered["reviews.BallotCode"]
+    monkeypatch.setattr(history, "_REGISTER", registered)
+    [error] = history.check_audited_models_registered()
+    assert error.id == "accounts.E001"
+    assert "reviews.BallotCode" in error.msg
+
+
+def test_the_audit_trail_names_no_domain_app() -> None:
+    """The bottom layer reads each app's register; the rules and the model names live in the apps."""
+    for module in (history, audit_views):
+        source = inspect.getsource(module)
+        assert not re.search(r"\b(responsibility|reviews|rectification)\b", source), module.__name__
