@@ -10,3 +10,8 @@ class AccountsConfig(AppConfig):
         # Celery's autodiscovery finds accounts/tasks.py only; the reminder task lives beside it.
         # accounts.security holds the receivers that write the sign-in log.
         from accounts import reminder_tasks, security  # noqa: F401
+        from accounts.history import every_field, register_audited
+
+        # The tree and its positions are shown to whoever sees the organization, as on their pages.
+        register_audited("accounts.Organization", "", every_field)
+        register_audited("accounts.Position", "organization__", every_field)

@@ -34,6 +34,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.import_limits import LimitExceeded, Limits, NotAWorkbook, bounded_rows, check_size, check_xlsx
 from accounts.models import Organization, Position, User
 from foundation.errors import DomainError
 
@@ -213,39 +214,52 @@ def _detect(header: Sequence[Any]) -> str | None:
     return None
 
 
-def _xlsx_sheets(content: bytes) -> list[tuple[str, Rows]]:
+def _xlsx_sheets(content: bytes, limits: Limits) -> list[tuple[str, Rows, str]]:
+    """The organizations and people sheets of a workbook, with their rows; the others are never read."""
     try:
+        check_xlsx(content, limits)
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (LimitExceeded, NotAWorkbook):
+        raise
     except Exception as broken:
         # Uploads are untrusted: a broken zip, XML or anything else is one readable error.
         raise _Unreadable from broken
     try:
+        sheets = workbook.worksheets
+        for sheet in sheets:
+            # The declared size can lie either way: rows and cells are counted as they come instead.
+            sheet.reset_dimensions()
+        headers = [(sheet.title, next(sheet.iter_rows(values_only=True), None)) for sheet in sheets]
+        picked = [(sheets[index], table) for index, table in _pick_sheets(headers)]
         return [
-            (sheet.title, [tuple(row) for row in sheet.iter_rows(values_only=True)]) for sheet in workbook.worksheets
+            (sheet.title, bounded_rows(sheet.iter_rows(values_only=True), sheet.title, limits), table)
+            for sheet, table in picked
         ]
+    except LimitExceeded:
+        raise
     except Exception as broken:
         raise _Unreadable from broken
     finally:
         workbook.close()
 
 
-def _pick_sheets(sheets: list[tuple[str, Rows]]) -> list[tuple[str, Rows, str]]:
+def _pick_sheets(headers: list[tuple[str, Sequence[Any] | None]]) -> list[tuple[int, str]]:
     """Organizations and people sheets: by name first, then by their headers, else the first sheet."""
     picked: dict[str, int] = {}
-    for index, (title, _rows) in enumerate(sheets):
+    for index, (title, _header) in enumerate(headers):
         for table, names in SHEET_NAMES.items():
             if _key(title) in names and table not in picked:
                 picked[table] = index
-    for index, (_title, rows) in enumerate(sheets):
-        detected = _detect(rows[0]) if rows else None
+    for index, (_title, header) in enumerate(headers):
+        detected = _detect(header) if header is not None else None
         if index not in picked.values() and detected is not None and detected not in picked:
             picked[detected] = index
-    if not picked and sheets:
+    if not picked and headers:
         picked[ORGANIZATIONS] = 0
-    return [(sheets[index][0], sheets[index][1], table) for table, index in sorted(picked.items(), key=lambda x: x[1])]
+    return [(index, table) for table, index in sorted(picked.items(), key=lambda x: x[1])]
 
 
-def _csv_rows(content: bytes) -> Rows:
+def _csv_rows(content: bytes, sheet: str, limits: Limits) -> Rows:
     # Excel in China saves CSV as GBK (GB18030 is its superset); others save UTF-8, with or without BOM.
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -253,7 +267,7 @@ def _csv_rows(content: bytes) -> Rows:
         except UnicodeDecodeError:
             continue
         try:
-            return list(csv.reader(io.StringIO(text, newline="")))
+            return bounded_rows(csv.reader(io.StringIO(text, newline="")), sheet, limits)
         except csv.Error as broken:
             raise _Unreadable from broken
     raise _Unreadable
@@ -286,19 +300,19 @@ class _Tables:
 
 def _read(files: list[tuple[str, bytes]], errors: _Errors) -> _Tables:
     tables = _Tables()
+    limits = Limits.from_settings()
     order = 0
     for filename, content in files:
         suffix = filename.lower().rsplit(".", 1)[-1]
         order += 1
+        # Two workbooks both have a 组织 sheet: name the file too.
+        prefix = "" if len(files) == 1 else f"{filename} "
         try:
+            check_size(content, limits)
             if suffix == "xlsx":
-                sheets = _pick_sheets(_xlsx_sheets(content))
-                # Two workbooks both have a 组织 sheet: name the file too.
-                labelled = [
-                    (title if len(files) == 1 else f"{filename} {title}", rows, table) for title, rows, table in sheets
-                ]
+                labelled = [(prefix + title, rows, table) for title, rows, table in _xlsx_sheets(content, limits)]
             elif suffix == "csv":
-                rows = _csv_rows(content)
+                rows = _csv_rows(content, filename, limits)
                 table = _detect(rows[0]) if rows else None
                 if rows and table is None:
                     errors.add(
@@ -314,6 +328,14 @@ def _read(files: list[tuple[str, bytes]], errors: _Errors) -> _Tables:
             else:
                 errors.add(filename, 0, order, _("不支持的文件类型，请上传 .xlsx 或 .csv 文件。"))
                 continue
+        except LimitExceeded as refused:
+            # A workbook's sheet is named as its rows are; a CSV file, or a workbook as a whole, by its name.
+            sheet = prefix + refused.sheet if refused.sheet and suffix == "xlsx" else filename
+            errors.add(sheet, refused.row, order, refused.message)
+            continue
+        except NotAWorkbook as refused:
+            errors.add(filename, 0, order, refused.message)
+            continue
         except _Unreadable:
             message = (
                 _("无法读取文件：不是有效的 .xlsx 文件。")

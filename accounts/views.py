@@ -156,7 +156,12 @@ def organization_import(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/organization_import.html",
-        {"form": form, "errors": errors, "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)},
+        {
+            "form": form,
+            "errors": errors,
+            "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
+            "max_rows": settings.IMPORT_MAX_ROWS,
+        },
     )
 
 

@@ -325,6 +325,19 @@ CELERY_BEAT_SCHEDULE["reviews-count-ballots"] = {
 
 # The largest import file an administrator may upload (bytes).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+# Data rows per imported sheet or CSV file: a county's organizations or people fit; more goes in batches.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
+# Columns per imported sheet: the templates have seven, the rest is room for notes.
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
+# What an .xlsx may expand to (bytes): 20,000 rows in both sheets take about 15 MB; more is a zip bomb.
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
+# Spreadsheet XML deflates 5 to 25 times; a part of 1 MB or more that inflates 100 times was built to.
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
+if min(IMPORT_MAX_ROWS, IMPORT_MAX_COLUMNS, IMPORT_MAX_UNCOMPRESSED_BYTES, IMPORT_MAX_COMPRESSION_RATIO) < 1:
+    raise ImproperlyConfigured(
+        "IMPORT_MAX_ROWS, IMPORT_MAX_COLUMNS, IMPORT_MAX_UNCOMPRESSED_BYTES and IMPORT_MAX_COMPRESSION_RATIO"
+        " must be at least 1."
+    )
 
 # Evidence files on duty records: the largest accepted file (bytes), and how many a record may carry.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)

@@ -630,12 +630,14 @@ def cycle_is_visible(user: Any, cycle: Cycle) -> bool:
     return cycle.reports.filter(permissions.visible_q(user, "organization__")).exists()
 
 
-def cycles_q(user: Any) -> Q:
-    """The cycles a user follows (see may_follow_cycle), as a filter."""
+def cycles_q(user: Any, prefix: str = "") -> Q:
+    """The cycles a user follows (see may_follow_cycle), as a filter; `prefix` reaches the cycle from another model."""
     scope = scope_for(user)
     if scope.is_admin:
         return Q()
-    return Q(organization__path__in=sorted(scope.manage_paths)) | permissions.supervised_q(user, "organization__")
+    return Q(**{f"{prefix}organization__path__in": sorted(scope.manage_paths)}) | permissions.supervised_q(
+        user, f"{prefix}organization__"
+    )
 
 
 def cycles_for(user: Any) -> QuerySet[Cycle]:

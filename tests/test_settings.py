@@ -89,6 +89,19 @@ def test_a_wrong_number_is_named_in_the_error() -> None:
     assert "IMPORT_MAX_BYTES" in result.stderr
 
 
+def test_import_limits_have_defaults_and_must_be_at_least_one() -> None:
+    result = load_settings(
+        "settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_COLUMNS, settings.IMPORT_MAX_UNCOMPRESSED_BYTES, "
+        "settings.IMPORT_MAX_COMPRESSION_RATIO"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "20000 50 52428800 100"
+
+    result = load_settings("settings.IMPORT_MAX_ROWS", IMPORT_MAX_ROWS="0")
+    assert result.returncode != 0
+    assert "IMPORT_MAX_ROWS" in result.stderr
+
+
 def test_earlier_secret_keys_are_taken_from_a_comma_separated_list() -> None:
     result = load_settings("settings.SECRET_KEY_FALLBACKS", SECRET_KEY_FALLBACKS=" old-key-one , old-key-two ")
     assert result.returncode == 0, result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
@@ -442,7 +443,12 @@ def test_a_missing_header_is_reported_on_row_one() -> None:
 
 @pytest.mark.django_db
 def test_a_corrupt_workbook_is_reported_not_raised() -> None:
-    errors = refusals([("名册.xlsx", b"PK\x03\x04 this is not a workbook")])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "this is not a workbook")
+
+    errors = refusals([("名册.xlsx", buffer.getvalue())])
 
     assert errors == [("名册.xlsx", 0, "无法读取文件：不是有效的 .xlsx 文件。")]
 
