@@ -19,6 +19,12 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("姓名"), max_length=64, blank=True)
     phone = models.CharField(_("手机"), max_length=32, blank=True)
+    # Kept with the account, not the session: signing in again must not shed the obligation. Raised
+    # whenever someone else sets the password (import, an administrator, the shell), cleared only
+    # when the person sets their own (accounts.services.password_change).
+    must_change_password = models.BooleanField(
+        _("须修改密码"), default=False, help_text=_("下次登录时须先修改密码（密码由管理员设置或导入后尚未修改）。")
+    )
 
     # AbstractUser's first/last name do not fit Chinese names; 姓名 is one field.
     first_name = None  # type: ignore[assignment]

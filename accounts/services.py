@@ -69,6 +69,28 @@ def organization_create(
 
 
 @transaction.atomic
+def password_change(*, person: User, password: str) -> None:
+    """A person sets their own password (the password page): any obligation to change it ends."""
+    person.set_password(password)
+    person.must_change_password = False
+    person.save(update_fields=["password", "must_change_password"])
+
+
+@transaction.atomic
+def password_reset(*, person: User, password: str | None) -> None:
+    """Someone else sets a person's password (an administrator, the shell); None turns password sign-in off.
+
+    Whoever set it knows it, so the person must replace it before anything else at their next sign-in.
+    """
+    if password is None:
+        person.set_unusable_password()
+    else:
+        person.set_password(password)
+    person.must_change_password = True
+    person.save(update_fields=["password", "must_change_password"])
+
+
+@transaction.atomic
 def position_assign(
     *,
     person: User,
