@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -316,6 +317,11 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return str(self.person)
+
+    @staticmethod
+    def new_calendar_token() -> str:
+        """A fresh secret for the feed's address: 256 random bits, URL-safe."""
+        return secrets.token_urlsafe(32)
 
 
 class WebhookEndpoint(models.Model):

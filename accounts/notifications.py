@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import urllib.request
 from collections import defaultdict
 from collections.abc import Sequence
@@ -430,7 +429,7 @@ def preference_update(*, person: User, by_email: bool, by_webhook: bool) -> Noti
 @transaction.atomic
 def calendar_token_regenerate(*, person: User) -> str:
     """A new secret for the person's calendar feed; the old address stops working."""
-    token = secrets.token_urlsafe(32)
+    token = NotificationPreference.new_calendar_token()
     NotificationPreference.objects.update_or_create(person=person, defaults={"calendar_token": token})
     return token
 
