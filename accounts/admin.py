@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts import services
+from accounts import notifications, services
 from accounts.models import Delivery, Notification, Organization, Position, User, WebhookEndpoint
 
 
@@ -153,8 +153,23 @@ class DeliveryAdmin(admin.ModelAdmin):
     raw_id_fields = ["notification"]
 
 
+class WebhookEndpointAdminForm(forms.ModelForm):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["organization", "kind", "url", "is_active"]
+
+    def clean_url(self) -> str:
+        # The same rule as the settings page: an administrator's typo must not aim the server elsewhere either.
+        url: str = self.cleaned_data["url"]
+        problem = notifications.webhook_address_problem(url)
+        if problem is not None:
+            raise forms.ValidationError(problem)
+        return url
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointAdminForm
     list_display = ["organization", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
     raw_id_fields = ["organization"]

@@ -409,7 +409,8 @@ LOGGING = {
     # WeasyPrint and fontTools narrate every render at INFO; their warnings still show.
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
-# The hosts group robots may post to (WeCom and DingTalk); an intranet relay can be added.
+# The hosts group robots may post to (WeCom and DingTalk), on port 443; an intranet relay can be
+# added, as "host:port" when it listens on another port (only that port is then allowed).
 NOTIFICATION_WEBHOOK_HOSTS = [
     host.lower() for host in env_list("NOTIFICATION_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
 ]
