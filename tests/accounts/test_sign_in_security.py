@@ -242,11 +242,33 @@ def test_sign_out_stays_possible_before_the_change(client: Client, db: None) -> 
     assert SESSION_KEY not in client.session
 
 
+IMPORTED = [
+    ("组织.csv", "组织代码,名称,类别,领域,上级组织代码\nX,新县委,党委,,\n".encode()),
+    ("人员.csv", "登录名,姓名,手机,组织代码,职务\nzhang,张三,13800000001,X,书记\n".encode()),
+]
+
+
 def test_an_imported_person_must_change_the_password(db: None) -> None:
-    organizations = "组织代码,名称,类别,领域,上级组织代码\nX,新县委,党委,,\n"
-    people = "登录名,姓名,手机,组织代码,职务\nzhang,张三,13800000001,X,书记\n"
-    organizations_import(files=[("组织.csv", organizations.encode()), ("人员.csv", people.encode())])
+    organizations_import(files=IMPORTED)
     assert User.objects.get(username="zhang").must_change_password
+
+
+def test_an_imported_person_given_a_password_in_the_admin_changes_it_first(
+    client: Client, people: SimpleNamespace
+) -> None:
+    organizations_import(files=IMPORTED)
+    imported = User.objects.get(username="zhang")
+    assert not imported.has_usable_password()
+    administrator = Client()
+    administrator.force_login(people.admin)
+    response = administrator.post(
+        reverse("admin:auth_user_password_change", args=[imported.pk]),
+        {"password1": "Given-By-Admin-1", "password2": "Given-By-Admin-1"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert must_change(imported)
+    assert sign_in(client, "zhang", "Given-By-Admin-1").status_code == 302
+    assert sent_to_change_the_password(client, reverse("home"))
 
 
 def test_an_administrators_reset_in_the_admin_must_be_changed(client: Client, people: SimpleNamespace) -> None:
