@@ -12,24 +12,36 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts import services
+from accounts import notifications, services
 from accounts.models import Delivery, Notification, Organization, Position, User, WebhookEndpoint
+
+
+class AdministratorPasswordForm(AdminPasswordChangeForm):
+    """The user admin's password page: an administrator sets someone's password through the service,
+    so the person must change it at their next sign-in."""
+
+    def save(self, commit: bool = True) -> Any:
+        usable = self.cleaned_data["set_usable_password"]
+        services.password_reset(person=self.user, password=self.cleaned_data["password1"] if usable else None)
+        return self.user
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "full_name", "phone", "email", "is_active", "is_superuser", "last_login")
-    list_filter = ("is_active", "is_staff", "is_superuser")
+    list_filter = ("is_active", "must_change_password", "is_staff", "is_superuser")
     search_fields = ("username", "full_name", "phone", "email")
     ordering = ("username",)
+    change_password_form = AdministratorPasswordForm
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("个人信息"), {"fields": ("full_name", "phone", "email")}),
-        (_("权限"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("权限"), {"fields": ("is_active", "must_change_password", "is_staff", "is_superuser", "groups")}),
         (_("重要日期"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -41,6 +53,12 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if not change:
+            # The administrator chose the new person's password: the person replaces it at the first sign-in.
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
 
 
 class OrganizationAdminForm(forms.ModelForm):
@@ -135,8 +153,23 @@ class DeliveryAdmin(admin.ModelAdmin):
     raw_id_fields = ["notification"]
 
 
+class WebhookEndpointAdminForm(forms.ModelForm):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["organization", "kind", "url", "is_active"]
+
+    def clean_url(self) -> str:
+        # The same rule as the settings page: an administrator's typo must not aim the server elsewhere either.
+        url: str = self.cleaned_data["url"]
+        problem = notifications.webhook_address_problem(url)
+        if problem is not None:
+            raise forms.ValidationError(problem)
+        return url
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointAdminForm
     list_display = ["organization", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
     raw_id_fields = ["organization"]

@@ -1,7 +1,9 @@
 """The calendar feed: a person's deadlines as iCalendar (RFC 5545), at a secret URL a phone subscribes to.
 
 No sign-in: a phone's calendar cannot sign in, so the secret token in the URL is the key
-(`NotificationPreference.calendar_token`, regenerated on the notification settings page).
+(`NotificationPreference.calendar_token`). Its owner renews it on the notification settings page,
+and every password change renews it too (`accounts.services`), so an address copied along with a
+leaked password stops working.
 """
 
 from __future__ import annotations

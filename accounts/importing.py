@@ -791,7 +791,15 @@ def _write_people(plan: _Plan, result: ImportResult) -> None:
     for login, person in plan.people.items():
         user = plan.users.get(login)
         if user is None:
-            user = User(username=login, full_name=person.name, phone=person.phone, email=person.email, is_active=True)
+            # No password yet; the one an administrator gives them later is theirs to replace.
+            user = User(
+                username=login,
+                full_name=person.name,
+                phone=person.phone,
+                email=person.email,
+                is_active=True,
+                must_change_password=True,
+            )
             user.set_unusable_password()
             created.append(user)
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -19,6 +20,12 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("姓名"), max_length=64, blank=True)
     phone = models.CharField(_("手机"), max_length=32, blank=True)
+    # Kept with the account, not the session: signing in again must not shed the obligation. Raised
+    # whenever someone else sets the password (import, an administrator, the shell), cleared only
+    # when the person sets their own (accounts.services.password_change).
+    must_change_password = models.BooleanField(
+        _("须修改密码"), default=False, help_text=_("下次登录时须先修改密码（密码由管理员设置或导入后尚未修改）。")
+    )
 
     # AbstractUser's first/last name do not fit Chinese names; 姓名 is one field.
     first_name = None  # type: ignore[assignment]
@@ -310,6 +317,11 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return str(self.person)
+
+    @staticmethod
+    def new_calendar_token() -> str:
+        """A fresh secret for the feed's address: 256 random bits, URL-safe."""
+        return secrets.token_urlsafe(32)
 
 
 class WebhookEndpoint(models.Model):

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
+import urllib.error
 import urllib.request
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -52,6 +52,7 @@ BACKOFF_MINUTES = (1, 5, 30, 120, 360)
 # (BATCH_SIZE × NOTIFICATION_WEBHOOK_TIMEOUT at worst), or a second worker could send it again.
 CLAIM_LEASE = timedelta(minutes=15)
 ERROR_MAX_CHARS = 1000
+HTTPS_PORT = 443
 # A mail relay that never answers would otherwise hold the batch past its lease (Django waits forever).
 MAIL_TIMEOUT_SECONDS = 30
 # Those who keep an organization's work hear from its group robots; plain members do not.
@@ -348,19 +349,52 @@ def webhook_payload(kind: str, notification: Notification) -> dict[str, Any]:
     raise PermanentDeliveryError(f"unknown robot kind {kind!r}")
 
 
-def _allowed_host(url: str) -> bool:
-    """Robots post only to the configured hosts, so a manager cannot aim the server at an internal address."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host in settings.NOTIFICATION_WEBHOOK_HOSTS
+def webhook_address_problem(url: str) -> str | None:
+    """Why the server must not post to URL, or None. Robots post only over https to a host of
+    NOTIFICATION_WEBHOOK_HOSTS on port 443, or on the port its entry names ("relay.intranet:8443"),
+    so a manager cannot aim the server at another address or service. Checked when a robot is
+    saved and again before every post."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is no number or out of range
+        return _("群机器人地址格式不正确。")
+    if parts.scheme != "https" or not parts.hostname:
+        return _("群机器人地址必须以 https:// 开头。")
+    if parts.username is not None or parts.password is not None:
+        return _("群机器人地址不能包含用户名或密码。")
+    host = parts.hostname.lower()
+    host = f"[{host}]" if ":" in host else host
+    allowed = settings.NOTIFICATION_WEBHOOK_HOSTS
+    if port in (None, HTTPS_PORT):
+        if host in allowed:
+            return None
+    elif f"{host}:{port}" in allowed:
+        return None
+    elif host in allowed or any(entry.startswith(f"{host}:") for entry in allowed):
+        return _("群机器人地址不能使用 %(port)s 端口，请使用企业微信或钉钉给出的原地址。") % {"port": port}
+    return _("群机器人地址的主机不在允许范围内（%(hosts)s）。") % {"hosts": "、".join(allowed)}
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Leaves a redirect unfollowed: urllib then raises it as an HTTPError."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+# The robots' APIs answer where they are asked, so a redirect is refused rather than followed: its
+# target was never checked, and following it would aim the server at any host and port. Proxies from
+# the environment still apply (an intranet may reach the robots only through one).
+ROBOT_OPENER = urllib.request.build_opener(_RefuseRedirects)
 
 
 def _send_webhook(delivery: Delivery, kind: str | None) -> None:
     if kind is None:
         raise PermanentDeliveryError("该群机器人已删除或停用")
-    if urlsplit(delivery.target).scheme != "https":
-        raise PermanentDeliveryError("群机器人地址必须以 https:// 开头")
-    if not _allowed_host(delivery.target):
-        raise PermanentDeliveryError("群机器人地址的主机不在允许范围内")
+    problem = webhook_address_problem(delivery.target)
+    if problem is not None:
+        raise PermanentDeliveryError(problem)
     payload = json.dumps(webhook_payload(kind, delivery.notification), ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(
         delivery.target,
@@ -368,8 +402,18 @@ def _send_webhook(delivery: Delivery, kind: str | None) -> None:
         headers={"Content-Type": "application/json; charset=utf-8"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=settings.NOTIFICATION_WEBHOOK_TIMEOUT) as response:
-        answer = response.read(64 * 1024)
+    try:
+        with ROBOT_OPENER.open(request, timeout=settings.NOTIFICATION_WEBHOOK_TIMEOUT) as response:
+            answer = response.read(64 * 1024)
+    except urllib.error.HTTPError as refused:
+        refused.close()
+        if 300 <= refused.code < 400:
+            # Retrying cannot help: the address itself sends us elsewhere. Only the host is named, as in the log.
+            elsewhere = urlsplit(urljoin(delivery.target, refused.headers.get("Location", ""))).hostname or "?"
+            raise PermanentDeliveryError(
+                f"群机器人地址返回重定向（HTTP {refused.code}，指向 {elsewhere}），未跟随"
+            ) from None
+        raise
     # Both robots answer HTTP 200 with {"errcode": 0, …}; anything else is a refusal.
     try:
         data = json.loads(answer or b"{}")
@@ -429,7 +473,7 @@ def preference_update(*, person: User, by_email: bool, by_webhook: bool) -> Noti
 @transaction.atomic
 def calendar_token_regenerate(*, person: User) -> str:
     """A new secret for the person's calendar feed; the old address stops working."""
-    token = secrets.token_urlsafe(32)
+    token = NotificationPreference.new_calendar_token()
     NotificationPreference.objects.update_or_create(person=person, defaults={"calendar_token": token})
     return token
 
@@ -445,14 +489,10 @@ def robot_organizations(person: User) -> QuerySet[Organization]:
 
 @transaction.atomic
 def webhook_add(*, organization: Organization, kind: str, url: str) -> WebhookEndpoint:
-    """Adds a group robot to an organization; only https addresses, each once."""
-    if urlsplit(url).scheme != "https" or not urlsplit(url).hostname:
-        raise DomainError(_("群机器人地址必须以 https:// 开头。"))
-    if not _allowed_host(url):
-        raise DomainError(
-            _("群机器人地址的主机不在允许范围内（%(hosts)s）。")
-            % {"hosts": "、".join(settings.NOTIFICATION_WEBHOOK_HOSTS)}
-        )
+    """Adds a group robot to an organization; only addresses the server may post to, each once."""
+    problem = webhook_address_problem(url)
+    if problem is not None:
+        raise DomainError(problem)
     if kind not in WebhookEndpoint.Kind.values:
         raise DomainError(_("请选择群机器人类型。"))
     if WebhookEndpoint.objects.filter(organization=organization, url=url).exists():

@@ -1,12 +1,12 @@
-"""Sign-in security: the lockout page, session time limits, the two-factor
-step, first-sign-in password change and the sign-in log (logger ``accounts.security``)."""
+"""Sign-in security: the lockout page, session time limits, the two-factor step, the forced change of
+a password someone else set and the sign-in log (logger ``accounts.security``)."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,11 +22,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts import two_factor
+from accounts.models import User
 from foundation.client import client_address
 
 log = logging.getLogger("accounts.security")
 
-MUST_CHANGE_PASSWORD = "must_change_password"
 SIGNED_IN_AT = "signed_in_at"
 LAST_ACTIVITY = "last_activity"
 # What the person still owes after the password (accounts.two_factor.Step); set at sign-in.
@@ -149,8 +149,9 @@ class SessionSecurityMiddleware:
             if step:
                 if not _exempt_from_two_factor(request.path, step):
                     return _two_factor_redirect(request, step)
-            elif session.get(MUST_CHANGE_PASSWORD) and not _exempt_from_password_change(request.path):
-                messages.warning(request, _("首次登录，请先修改密码。"))
+            elif cast(User, request.user).must_change_password and not _exempt_from_password_change(request.path):
+                # Read from the account on every request, so signing out and in again changes nothing.
+                messages.warning(request, _("您的密码由管理员设置，请先修改为只有您自己知道的密码。"))
                 return redirect("password_change")
         return self.get_response(request)
 

@@ -6,19 +6,20 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts import security, selectors
+from accounts import security, selectors, services
 from accounts.forms import ImportForm, SignInForm
 from accounts.importing import ImportRejected, organizations_import
 from accounts.permissions import Action, can, get_organization_for, require_administrator, scope_for
@@ -37,24 +38,19 @@ class SignInView(auth_views.LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), **security.sign_in_page_context()}
 
-    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        # Never signed in before: the password was set by an import or an administrator, so the
-        # person replaces it before anything else (accounts.security keeps them on that page).
-        first_sign_in = form.get_user().last_login is None
-        response = super().form_valid(form)
-        if first_sign_in:
-            self.request.session[security.MUST_CHANGE_PASSWORD] = True
-        return response
-
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """修改密码: the one page where people set their own password (the admin's own page leads here)."""
+
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("home")
 
-    def form_valid(self, form: Any) -> HttpResponse:
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        services.password_change(person=form.user, password=form.cleaned_data["new_password1"])
+        # The person's other sessions end; this one goes on.
+        update_session_auth_hash(self.request, form.user)
         messages.success(self.request, _("密码已修改。"))
-        self.request.session.pop(security.MUST_CHANGE_PASSWORD, None)
-        return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @login_required

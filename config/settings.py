@@ -75,6 +75,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    # Before django.contrib.auth: its changepassword command replaces Django's, so a password set at
+    # the shell must be changed at the next sign-in like one an administrator sets in the admin.
+    "accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -87,7 +90,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "accounts",
     "responsibility",
     "reviews",
     "rectification",
@@ -421,7 +423,8 @@ LOGGING = {
     # WeasyPrint and fontTools narrate every render at INFO; their warnings still show.
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
-# The hosts group robots may post to (WeCom and DingTalk); an intranet relay can be added.
+# The hosts group robots may post to (WeCom and DingTalk), on port 443; an intranet relay can be
+# added, as "host:port" when it listens on another port (only that port is then allowed).
 NOTIFICATION_WEBHOOK_HOSTS = [
     host.lower() for host in env_list("NOTIFICATION_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
 ]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from accounts import views as account_views
 
@@ -10,5 +11,11 @@ urlpatterns = [
     path("", include("rectification.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", account_views.healthz, name="healthz"),
+    # People change their own password on one page, which also ends the obligation to change it.
+    path(
+        "admin/password_change/",
+        RedirectView.as_view(pattern_name="password_change"),
+        name="admin_password_change_redirect",
+    ),
     path("admin/", admin.site.urls),
 ]

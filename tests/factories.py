@@ -22,7 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.Sequence(lambda n: f"测试人员{n}")
     email = factory.LazyAttribute(lambda person: f"{person.username}@example.org")
     password = factory.django.Password(TEST_PASSWORD)
-    # People who have signed in before; a first sign-in (password change forced) sets it to None.
+    # People who have signed in before and chose their own password (must_change_password stays off).
     last_login = factory.LazyFunction(timezone.now)
 
 

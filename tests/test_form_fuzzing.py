@@ -405,6 +405,7 @@ NOT_FUZZED: dict[str, str] = {
     "inspection_detail": "no form of its own",
     "set_language": "Django's language switch",
     "healthz": "no form",
+    "admin_password_change_redirect": "no form: leads to password_change",
 }
 
 

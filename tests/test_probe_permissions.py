@@ -676,6 +676,7 @@ NOT_PROBED: dict[str, str] = {
     "login": "sign-in",
     "logout": "sign-out",
     "password_change": "the person's own password",
+    "admin_password_change_redirect": "leads to password_change; tests/accounts/test_sign_in_security.py",
     "two_factor_settings": "the person's own two-factor sign-in",
     "two_factor_verify": "the person's own two-factor sign-in",
     "two_factor_enrol": "the person's own two-factor sign-in",

@@ -24,7 +24,6 @@ from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
 
 from accounts import services
 from accounts.models import Organization, Position, User
@@ -334,6 +333,8 @@ def _people(logins: list[str], summary: DemoSummary) -> dict[str, User]:
     generated = generated_people([login for login in logins if login not in DEMO_PEOPLE])
     wanted = {**generated, **DEMO_PEOPLE}
     by_login = {user.username: user for user in User.objects.filter(username__in=list(wanted))}
+    # Without a usable password nobody signs in as a generated person, so they owe no password change:
+    # an administrator who gives one a password makes them owe it then (services.password_reset).
     missing = [
         User(
             username=person.login,
@@ -359,11 +360,10 @@ def _people(logins: list[str], summary: DemoSummary) -> dict[str, User]:
         if login == "demo-admin":
             user.is_superuser = True
             user.is_staff = True
-        # The demo password is public and shared: marking the logins as used spares them the
-        # first-sign-in password change, which would lock every other visitor out of the demo.
-        if user.last_login is None:
-            user.last_login = timezone.now()
-        user.save(update_fields=["password", "is_active", "is_superuser", "is_staff", "last_login"])
+        # The demo password is public and shared: a forced change (after an administrator's reset,
+        # say) would lock every other visitor out of the demo, so the logins never owe one.
+        user.must_change_password = False
+        user.save(update_fields=["password", "is_active", "is_superuser", "is_staff", "must_change_password"])
     return by_login
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import getpass
+import re
 from datetime import timedelta
+from io import StringIO
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import notifications
+from accounts import notifications, services
 from accounts.calendar_views import escape, fold
 from accounts.models import NotificationPreference, User
 from rectification.models import RectificationTask
@@ -20,6 +24,7 @@ from reviews.models import Cycle
 from tests.accounts import test_reminders as reminder_tests
 from tests.accounts.test_reminders import DUE, TODAY, branch_list_for, once_item, position_of, rectification_task
 from tests.conftest import Tree
+from tests.factories import TEST_PASSWORD
 from tests.reviews.test_services import submitted
 
 cycle = reminder_tests.cycle
@@ -69,6 +74,77 @@ def test_an_empty_token_never_matches_a_person_without_one(client: Client, peopl
     NotificationPreference.objects.create(person=people.branch_secretary, calendar_token="")
     assert client.get("/calendar/.ics").status_code == 404
     assert client.get("/calendar/%20.ics").status_code == 404
+
+
+def address_on_the_settings_page(person: User) -> str:
+    """The feed's path as its owner reads it on the notification settings page."""
+    owner = Client()
+    owner.force_login(User.objects.get(pk=person.pk))  # as stored now: a new password ends older sessions
+    page = owner.get(reverse("notification_settings")).content.decode()
+    [path] = re.findall(r'<p class="feed-url code">https?://[^/]+(/calendar/[^<]+\.ics)</p>', page)
+    return path
+
+
+def test_the_owner_renews_the_address_on_the_settings_page(client: Client, people: SimpleNamespace) -> None:
+    old = feed_url(people.branch_secretary)
+    assert address_on_the_settings_page(people.branch_secretary) == old
+    owner = Client()
+    owner.force_login(people.branch_secretary)
+    response = owner.post(reverse("notification_settings"), {"action": "calendar"}, follow=True)
+    assert "已生成新的日历订阅地址，原地址已失效" in response.content.decode()
+    new = address_on_the_settings_page(people.branch_secretary)
+    assert new != old
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200
+
+
+def test_changing_ones_password_retires_the_address(client: Client, people: SimpleNamespace) -> None:
+    old = feed_url(people.branch_secretary)
+    assert client.get(old).status_code == 200
+    owner = Client()
+    owner.force_login(people.branch_secretary)
+    new_password = "Qing-Shan-2026"
+    response = owner.post(
+        reverse("password_change"),
+        {"old_password": TEST_PASSWORD, "new_password1": new_password, "new_password2": new_password},
+    )
+    assert response.status_code == 302
+    assert client.get(old).status_code == 404
+    new = address_on_the_settings_page(people.branch_secretary)
+    assert new != old
+    assert client.get(new).status_code == 200
+
+
+def test_an_administrators_reset_retires_the_address(client: Client, people: SimpleNamespace) -> None:
+    old = feed_url(people.branch_secretary)
+    administrator = Client()
+    administrator.force_login(people.admin)
+    response = administrator.post(
+        reverse("admin:auth_user_password_change", args=[people.branch_secretary.pk]),
+        {"usable_password": "true", "password1": "Reset-By-Admin-1", "password2": "Reset-By-Admin-1"},
+    )
+    assert response.status_code == 302
+    assert client.get(old).status_code == 404
+    # The person sees the new address once they have replaced the password they were given.
+    token = NotificationPreference.objects.get(person=people.branch_secretary).calendar_token
+    assert client.get(reverse("calendar_feed", args=[token])).status_code == 200
+
+
+def test_a_password_set_at_the_shell_retires_the_address(
+    client: Client, people: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = feed_url(people.branch_secretary)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": "Shell-Set-2026")
+    call_command("changepassword", "branch_secretary", stdout=StringIO())
+    assert client.get(old).status_code == 404
+
+
+def test_a_password_change_gives_no_address_to_someone_without_one(people: SimpleNamespace) -> None:
+    NotificationPreference.objects.create(person=people.branch_member)
+    services.password_change(person=people.branch_member, password="Qing-Shan-2026")
+    services.password_change(person=people.branch_secretary, password="Qing-Shan-2026")
+    assert NotificationPreference.objects.get(person=people.branch_member).calendar_token == ""
+    assert not NotificationPreference.objects.filter(person=people.branch_secretary).exists()
 
 
 def test_a_regenerated_token_retires_the_old_address(client: Client, people: SimpleNamespace) -> None:

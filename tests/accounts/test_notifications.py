@@ -50,7 +50,7 @@ class FakeResponse:
 
 
 class FakeRobots:
-    """Stands in for urllib.request.urlopen: records every post; BROKEN_URL never answers."""
+    """Stands in for the robots' opener (notifications.ROBOT_OPENER): records every post; BROKEN_URL never answers."""
 
     def __init__(self) -> None:
         self.posts: list[tuple[str, dict[str, Any], float]] = []
@@ -77,13 +77,13 @@ def _no_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a test tried to reach the network")
 
-    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(notifications.ROBOT_OPENER, "open", refuse)
 
 
 @pytest.fixture
 def robots(monkeypatch: pytest.MonkeyPatch) -> FakeRobots:
     fake = FakeRobots()
-    monkeypatch.setattr(urllib.request, "urlopen", fake)
+    monkeypatch.setattr(notifications.ROBOT_OPENER, "open", fake)
     return fake
 
 
@@ -281,7 +281,9 @@ def test_a_robot_that_answers_with_an_error_code_is_a_failure(
 ) -> None:
     WebhookEndpoint.objects.create(organization=tree.branch, kind=WebhookEndpoint.Kind.WECOM, url=WECOM_URL)
     monkeypatch.setattr(
-        urllib.request, "urlopen", lambda *args, **kwargs: FakeResponse(b'{"errcode": 93000, "errmsg": "invalid key"}')
+        notifications.ROBOT_OPENER,
+        "open",
+        lambda *args, **kwargs: FakeResponse(b'{"errcode": 93000, "errmsg": "invalid key"}'),
     )
     with on_commit():
         remind(people.branch_secretary)

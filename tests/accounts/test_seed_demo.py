@@ -105,8 +105,8 @@ def test_demo_logins_authenticate(seeded: str) -> None:
     for login in LOGINS:
         user = authenticate(username=login, password=DEMO_PASSWORD)
         assert user is not None, login
-        # Marked as used, so the shared demo logins skip the first-sign-in password change.
-        assert user.last_login is not None, login
+        # The shared demo logins never owe a password change: one would lock every other visitor out.
+        assert not user.must_change_password, login
         assert user.is_active
     admin = User.objects.get(username="demo-admin")
     assert admin.is_superuser
@@ -163,6 +163,7 @@ def test_rerun_resets_demo_passwords_and_reactivates(seeded: str) -> None:
     secretary = User.objects.get(username="demo-secretary")
     secretary.set_password("changed-by-someone")
     secretary.is_active = False
+    secretary.must_change_password = True
     secretary.save()
     admin = User.objects.get(username="demo-admin")
     admin.is_superuser = False
@@ -171,6 +172,7 @@ def test_rerun_resets_demo_passwords_and_reactivates(seeded: str) -> None:
     seed()
 
     assert authenticate(username="demo-secretary", password=DEMO_PASSWORD) is not None
+    assert not User.objects.get(username="demo-secretary").must_change_password
     assert User.objects.get(username="demo-admin").is_superuser
 
 

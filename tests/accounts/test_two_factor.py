@@ -305,10 +305,10 @@ def test_the_migration_replaces_codes_stored_as_read_by_their_digests(people: Si
     assert StaticToken.objects.count() == 1
 
 
-def test_the_code_comes_before_the_first_sign_in_password_change(
+def test_the_code_comes_before_the_forced_password_change(
     client: Client, people: SimpleNamespace, required: None
 ) -> None:
-    User.objects.filter(pk=people.committee_secretary.pk).update(last_login=None)
+    User.objects.filter(pk=people.committee_secretary.pk).update(must_change_password=True)
     response = sign_in(client, people.committee_secretary)
     assert response.redirect_chain[-1][0].startswith(reverse("two_factor_enrol"))
     assert redirects_to(client.get(reverse("password_change")), "two_factor_enrol")
