@@ -205,7 +205,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "accounts.security.client_address"
+AXES_CLIENT_IP_CALLABLE = "foundation.client.client_address"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # our own accounts.security log records sign-ins and failures
 # The cookie never outlives the absolute limit; accounts.security enforces both limits exactly.

@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from accounts import notifications
 from accounts.models import Delivery, WebhookEndpoint
-from accounts.services import DomainError
+from foundation.errors import DomainError
 from tests.conftest import Tree
 
 Status = Delivery.Status
