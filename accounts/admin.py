@@ -17,8 +17,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts import notifications, services
-from accounts.models import Delivery, Notification, Organization, Position, User, WebhookEndpoint
+from accounts import services
+from accounts.models import Organization, Position, User
 
 
 class AdministratorPasswordForm(AdminPasswordChangeForm):
@@ -133,43 +133,3 @@ class PositionAdmin(admin.ModelAdmin):
     autocomplete_fields = ("person", "organization")
     list_select_related = ("person", "organization")
     show_full_result_count = False
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "recipient", "kind", "created_at", "read_at"]
-    list_filter = ["kind"]
-    search_fields = ["title", "recipient__username", "recipient__full_name"]
-    raw_id_fields = ["recipient"]
-
-
-@admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
-    """Failed deliveries are where an administrator looks when mail or a robot stops working."""
-
-    list_display = ["notification", "channel", "status", "attempts", "next_attempt_at", "sent_at"]
-    list_filter = ["status", "channel"]
-    readonly_fields = ["last_error"]
-    raw_id_fields = ["notification"]
-
-
-class WebhookEndpointAdminForm(forms.ModelForm):
-    class Meta:
-        model = WebhookEndpoint
-        fields = ["organization", "kind", "url", "is_active"]
-
-    def clean_url(self) -> str:
-        # The same rule as the settings page: an administrator's typo must not aim the server elsewhere either.
-        url: str = self.cleaned_data["url"]
-        problem = notifications.webhook_address_problem(url)
-        if problem is not None:
-            raise forms.ValidationError(problem)
-        return url
-
-
-@admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
-    form = WebhookEndpointAdminForm
-    list_display = ["organization", "kind", "is_active"]
-    list_filter = ["kind", "is_active"]
-    raw_id_fields = ["organization"]

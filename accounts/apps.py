@@ -7,9 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("组织与人员")
 
     def ready(self) -> None:
-        # Celery's autodiscovery finds accounts/tasks.py only; the reminder task lives beside it.
         # accounts.security holds the receivers that write the sign-in log.
-        from accounts import reminder_tasks, security  # noqa: F401
+        from accounts import security  # noqa: F401
         from accounts.history import every_field, register_audited
 
         # The tree and its positions are shown to whoever sees the organization, as on their pages.

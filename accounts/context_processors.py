@@ -1,11 +1,9 @@
-"""What the base layout needs on every page: the navigation for this person's roles and their unread count."""
+"""What the base layout needs on every page: the navigation for this person's roles."""
 
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.functional import SimpleLazyObject
 
-from accounts.notifications import unread_count
 from accounts.permissions import scope_for
 
 
@@ -14,9 +12,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     scope = scope_for(user)
-    return {
-        "nav_is_committee": scope.is_committee,
-        "nav_is_admin": scope.is_admin,
-        # Counted (one query) only when a template shows it: the base layout's header does.
-        "nav_unread_count": SimpleLazyObject(lambda: unread_count(user)),
-    }
+    return {"nav_is_committee": scope.is_committee, "nav_is_admin": scope.is_admin}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -26,6 +25,9 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(
         _("须修改密码"), default=False, help_text=_("下次登录时须先修改密码（密码由管理员设置或导入后尚未修改）。")
     )
+    # When the person's password last changed: a calendar feed address issued before it is void
+    # (notifications.NotificationPreference), since whoever learnt the old password may have copied it.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     # AbstractUser's first/last name do not fit Chinese names; 姓名 is one field.
     first_name = None  # type: ignore[assignment]
@@ -223,122 +225,3 @@ class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("组织授权（用户组）")
         verbose_name_plural = _("组织授权（用户组）")
-
-
-class Notification(models.Model):
-    """消息: what the notification centre shows one person; written in the transaction of its cause."""
-
-    recipient = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
-    )
-    kind = models.CharField(_("类型"), max_length=48)
-    title = models.CharField(_("标题"), max_length=200)
-    body = models.TextField(_("内容"), blank=True)
-    url = models.CharField(_("链接"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
-    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("消息")
-        verbose_name_plural = _("消息")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class Delivery(models.Model):
-    """The outbox: one row per notification and outside channel, delivered after commit and retried."""
-
-    class Channel(models.TextChoices):
-        EMAIL = "email", _("电子邮件")
-        WEBHOOK = "webhook", _("群机器人")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("待发送")
-        SENT = "sent", _("已发送")
-        FAILED = "failed", _("发送失败")
-
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
-    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
-    target = models.CharField(_("地址"), max_length=500)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
-    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
-    last_error = models.TextField(_("错误"), blank=True)
-    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("消息投递")
-        verbose_name_plural = _("消息投递")
-        constraints = [
-            models.UniqueConstraint(fields=["notification", "channel", "target"], name="one_delivery_per_channel"),
-        ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_pending_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.notification} → {self.channel}"
-
-
-class ReminderLog(models.Model):
-    """The sent-log: one reminder per deadline, threshold and person, enforced by the database."""
-
-    deadline_key = models.CharField(_("期限"), max_length=100)
-    threshold = models.SmallIntegerField(_("提醒点（天）"))
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    notification = models.ForeignKey(Notification, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("提醒记录")
-        verbose_name_plural = _("提醒记录")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["deadline_key", "threshold", "recipient"], name="one_reminder_per_deadline_threshold"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.deadline_key} {self.threshold:+d} → {self.recipient_id}"
-
-
-class NotificationPreference(models.Model):
-    """Which channels a person wants, and the secret of their calendar feed."""
-
-    person = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_preference")
-    by_email = models.BooleanField(_("邮件提醒"), default=True)
-    by_webhook = models.BooleanField(_("群机器人提醒"), default=True)
-    calendar_token = models.CharField(_("日历订阅密钥"), max_length=64, blank=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("提醒设置")
-        verbose_name_plural = _("提醒设置")
-
-    def __str__(self) -> str:
-        return str(self.person)
-
-    @staticmethod
-    def new_calendar_token() -> str:
-        """A fresh secret for the feed's address: 256 random bits, URL-safe."""
-        return secrets.token_urlsafe(32)
-
-
-class WebhookEndpoint(models.Model):
-    """An organization's WeCom or DingTalk group robot."""
-
-    class Kind(models.TextChoices):
-        WECOM = "wecom", _("企业微信群机器人")
-        DINGTALK = "dingtalk", _("钉钉群机器人")
-
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhooks")
-    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
-    url = models.URLField(_("地址"), max_length=500)
-    is_active = models.BooleanField(_("启用"), default=True)
-
-    class Meta:
-        verbose_name = _("群机器人")
-        verbose_name_plural = _("群机器人")
-
-    def __str__(self) -> str:
-        return f"{self.organization} {self.get_kind_display()}"

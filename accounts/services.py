@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import NotificationPreference, Organization, OrganizationUserObjectPermission, Position, User
+from accounts.models import Organization, OrganizationUserObjectPermission, Position, User
 from accounts.permissions import SUPERVISE_CODENAME
 from foundation.errors import DomainError
 
@@ -47,11 +47,11 @@ def organization_create(
 @transaction.atomic
 def password_change(*, person: User, password: str) -> None:
     """A person sets their own password (the password page): any obligation to change it ends, and the
-    calendar feed gets a new address."""
+    calendar feed's address issued before it is void."""
     person.set_password(password)
     person.must_change_password = False
-    person.save(update_fields=["password", "must_change_password"])
-    _calendar_address_renew(person)
+    person.password_changed_at = timezone.now()
+    person.save(update_fields=["password", "must_change_password", "password_changed_at"])
 
 
 @transaction.atomic
@@ -59,28 +59,15 @@ def password_reset(*, person: User, password: str | None) -> None:
     """Someone else sets a person's password (an administrator, the shell); None turns password sign-in off.
 
     Whoever set it knows it, so the person must replace it before anything else at their next sign-in;
-    the calendar feed gets a new address.
+    the calendar feed's address issued before it is void.
     """
     if password is None:
         person.set_unusable_password()
     else:
         person.set_password(password)
     person.must_change_password = True
-    person.save(update_fields=["password", "must_change_password"])
-    _calendar_address_renew(person)
-
-
-def _calendar_address_renew(person: User) -> None:
-    """A new password retires the calendar feed's address: whoever learnt the old password may have
-    copied the address too, and it opens the person's deadlines without signing in.
-
-    Renewed here, where passwords are written, rather than by checking a fingerprint of the password
-    hash at every feed request: Django re-hashes a stored password at sign-in whenever its hasher's
-    work factor rises (each release does), which would break every subscribed phone after an upgrade
-    although no password changed. Someone without an address keeps none."""
-    NotificationPreference.objects.filter(person=person).exclude(calendar_token="").update(
-        calendar_token=NotificationPreference.new_calendar_token()
-    )
+    person.password_changed_at = timezone.now()
+    person.save(update_fields=["password", "must_change_password", "password_changed_at"])
 
 
 @transaction.atomic

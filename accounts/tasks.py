@@ -1,18 +1,10 @@
-"""Background work of the accounts app: thin wrappers around the outbox and the audit trail."""
+"""Background work of the accounts app: a thin wrapper around the audit trail's pruning."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from accounts import history, notifications
-
-
-# No result: nobody reads it, and a result the web process waits to hear of makes the request that
-# queues this task retry Redis for ~20 s when Redis is down, instead of failing fast to the outbox.
-@shared_task(name="accounts.deliver_notifications", ignore_result=True)
-def deliver_pending(limit: int = 200) -> int:
-    """Sends the due deliveries of the outbox (idempotent: a sent delivery is never sent again)."""
-    return notifications.deliver_pending(limit=limit)
+from accounts import history
 
 
 @shared_task(name="accounts.prune_audit", ignore_result=True)

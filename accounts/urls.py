@@ -1,8 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import audit_views, dashboard_views, notification_views, two_factor_views, views
-from accounts.calendar_views import calendar_feed
+from accounts import audit_views, dashboard_views, two_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,11 +16,6 @@ urlpatterns = [
     path("orgs/", views.organization_tree, name="organization_tree"),
     path("orgs/import/", views.organization_import, name="organization_import"),
     path("orgs/<int:pk>/", views.organization_detail, name="organization_detail"),
-    path("notifications/", notification_views.notification_list, name="notifications"),
-    path("notifications/<int:pk>/", notification_views.notification_open, name="notification_open"),
-    path("notifications/read-all/", notification_views.notifications_read_all, name="notifications_read_all"),
-    path("notifications/settings/", notification_views.notification_settings, name="notification_settings"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
-    path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
     path("audit/", audit_views.audit_log, name="audit_log"),
 ]

@@ -12,8 +12,9 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from accounts import reminders
-from accounts.models import Notification, ReminderLog
+from notifications.models import Notification
+from reminders import sweep
+from reminders.models import ReminderLog
 
 REMINDER_KINDS = "reminder.%"
 
@@ -51,7 +52,7 @@ def sweep_run() -> dict[str, Any]:
     notifications_before = Notification.objects.filter(kind__startswith="reminder.").count()
     began = time.perf_counter()
     with connection.execute_wrapper(count):
-        result = reminders.sweep()
+        result = sweep.sweep()
     seconds = time.perf_counter() - began
     return {
         "seconds": round(seconds, 3),

@@ -90,9 +90,12 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # The domain apps, from the bottom layer up (docs/architecture.md draws the house).
+    "notifications",
     "responsibility",
     "reviews",
     "rectification",
+    "reminders",
     "seeding",
 ]
 
@@ -134,6 +137,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "notifications.context_processors.unread",
             ],
         },
     }
@@ -302,8 +306,8 @@ if NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_WEBHOOK_TIMEOUT <= 0:
     raise ImproperlyConfigured("Need NOTIFICATION_MAX_ATTEMPTS >= 1 and NOTIFICATION_WEBHOOK_TIMEOUT > 0.")
 # The outbox is drained after every commit; this periodic pass sends what a broker outage
 # left behind and the retries whose backoff has passed.
-CELERY_BEAT_SCHEDULE["accounts-deliver-notifications"] = {
-    "task": "accounts.deliver_notifications",
+CELERY_BEAT_SCHEDULE["notifications-deliver"] = {
+    "task": "notifications.deliver",
     "schedule": crontab(minute="*"),
 }
 
@@ -376,8 +380,8 @@ if not all(0 <= days <= 365 for days in REMINDER_BEFORE_DAYS) or not all(
     1 <= days <= 365 for days in REMINDER_AFTER_DAYS
 ):
     raise ImproperlyConfigured("Need REMINDER_BEFORE_DAYS within 0..365 and REMINDER_AFTER_DAYS within 1..365.")
-CELERY_BEAT_SCHEDULE["accounts-send-reminders"] = {
-    "task": "accounts.send_reminders",
+CELERY_BEAT_SCHEDULE["reminders-send"] = {
+    "task": "reminders.send",
     "schedule": crontab(hour=REMINDER_HOUR, minute=0),
 }
 

@@ -6,9 +6,11 @@ from accounts import views as account_views
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("", include("notifications.urls")),
     path("", include("responsibility.urls")),
     path("", include("reviews.urls")),
     path("", include("rectification.urls")),
+    path("", include("reminders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", account_views.healthz, name="healthz"),
     # People change their own password on one page, which also ends the obligation to change it.

@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 
 from accounts.figures_cache import mark_changed
 from accounts.models import Organization, User
-from accounts.notifications import notify
 from foundation.concurrency import fingerprint
 from foundation.errors import DomainError, clean_text, transition
 from foundation.files import evidence_check
+from notifications.services import notify
 from rectification import rules
 from rectification.models import (
     ChecklistItem,

@@ -21,10 +21,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Position, User
-from accounts.notifications import notify
 from foundation.concurrency import fingerprint, is_stale
 from foundation.errors import DomainError, clean_text, transition
 from foundation.files import evidence_check
+from notifications.services import notify
 from responsibility import progress, versions
 from responsibility.models import (
     Category,

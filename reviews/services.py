@@ -26,9 +26,9 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts import permissions
 from accounts.models import Organization, Position, User
-from accounts.notifications import Draft, notify, notify_many
 from foundation.concurrency import fingerprint, is_stale
 from foundation.errors import DomainError, clean_text, transition
+from notifications.services import Draft, notify, notify_many
 from responsibility.models import DutyRecord, ResponsibilityList
 from reviews import ballot_box, scoring
 from reviews.models import (

@@ -2,7 +2,7 @@
 
 Real processes as in production: a throwaway redis-server of the test's own (never the shared Redis, which other
 engineers and CI use), a web process and Celery workers as subprocesses with REDIS_URL pointed at it, and the real
-PostgreSQL when DATABASE_URL points at it. Like tests/test_reminders_worker.py, the subprocesses share the test's
+PostgreSQL when DATABASE_URL points at it. Like tests/reminders/test_worker.py, the subprocesses share the test's
 data: on PostgreSQL the test database itself (the tests commit: transactional tests), on SQLite a file copy of it
 that the test reads back.
 """
@@ -293,7 +293,7 @@ def test_a_report_submitted_while_redis_is_down_is_saved_and_its_notice_goes_out
         # Beat's minutely sweep, sent here as beat sends it rather than waiting for the next minute.
         beat = Celery("faults-beat", broker=throwaway_redis.url, set_as_current=False)
         try:
-            beat.send_task("accounts.deliver_notifications")
+            beat.send_task("notifications.deliver")
         finally:
             beat.close()
         wait_for(

@@ -35,8 +35,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts import services as account_services
-from accounts.models import Notification, Organization, User
+from accounts.models import Organization, User
 from accounts.permissions import Action, can, scope_for
+from notifications.models import Notification
 from rectification.models import ExtensionRequest, Inspection, InspectionTarget, RectificationTask, TaskEvidence
 from responsibility.models import (
     ContactPoint,
@@ -682,7 +683,7 @@ NOT_PROBED: dict[str, str] = {
     "two_factor_enrol": "the person's own two-factor sign-in",
     "two_factor_recovery_codes": "the person's own two-factor sign-in",
     "two_factor_disable": "the person's own two-factor sign-in",
-    "calendar_feed": "a per-person secret address, not a session; tests/accounts/test_calendar.py",
+    "calendar_feed": "a per-person secret address, not a session; tests/reminders/test_calendar.py",
     "public_commitments": "public by design (党务公开)",
     "public_commitment": "public by design (党务公开)",
     "public_rectifications": "public by design (整改公开)",

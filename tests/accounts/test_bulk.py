@@ -9,9 +9,10 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import Notification, ReminderLog
 from foundation import bulk
 from foundation.bulk import db_value, insert_rows
+from notifications.models import Notification
+from reminders.models import ReminderLog
 
 AWKWARD = [
     "",

@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.models import Notification
+from notifications.models import Notification
 from reviews.models import BallotCode, Cycle, DutyReport, Result, SpentCode
 from seeding.demo.people import FIRST_VILLAGE_CODE
 

@@ -23,7 +23,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts.models import Notification
+from notifications.models import Notification
 from reviews import ballot_box, services
 from reviews.models import (
     BallotBatch,

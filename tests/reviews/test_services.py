@@ -1068,7 +1068,7 @@ def test_the_pending_rule_holds_a_grade_with_missing_data_and_leaves_it_unranked
 def test_closing_tells_each_secretary_the_result_and_the_comment(
     tree: Tree, people: SimpleNamespace, open_cycle: Cycle
 ) -> None:
-    from accounts.models import Notification
+    from notifications.models import Notification
 
     report = submitted(report_of(open_cycle, tree.branch), people.branch_secretary)
     services.report_comment_save(report=report, comment="基础扎实，台账规范。", by=people.committee_secretary)

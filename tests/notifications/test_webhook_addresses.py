@@ -23,9 +23,10 @@ from cryptography.x509.oid import NameOID
 from django.test import Client
 from django.urls import reverse
 
-from accounts import notifications
-from accounts.models import Delivery, WebhookEndpoint
 from foundation.errors import DomainError
+from notifications import delivery as notification_delivery
+from notifications import services as notification_services
+from notifications.models import Delivery, WebhookEndpoint
 from tests.conftest import Tree
 
 Status = Delivery.Status
@@ -128,7 +129,7 @@ def deliver_now(django_capture_on_commit_callbacks: Callable[..., Any]) -> Calla
 
     def send(person: Any) -> Delivery:
         with django_capture_on_commit_callbacks(execute=True):
-            notifications.notify(recipient=person, kind="reminder", title="清单条目即将到期")
+            notification_services.notify(recipient=person, kind="reminder", title="清单条目即将到期")
         return Delivery.objects.get(channel=Delivery.Channel.WEBHOOK)
 
     return send
@@ -142,7 +143,7 @@ def test_a_robot_on_the_port_its_host_entry_names_gets_the_message(
 ) -> None:
     settings.NOTIFICATION_WEBHOOK_HOSTS = [f"localhost:{robot.port}"]
     url = f"https://localhost:{robot.port}{KEY_PATH}"
-    notifications.webhook_add(organization=tree.branch, kind=WECOM, url=url)
+    notification_services.webhook_add(organization=tree.branch, kind=WECOM, url=url)
     delivery = deliver_now(people.branch_secretary)
     assert delivery.status == Status.SENT, delivery.last_error
     [(method, path, body)] = robot.requests
@@ -201,7 +202,9 @@ def test_a_robot_whose_host_is_no_longer_allowed_is_never_contacted(
     tree: Tree, people: SimpleNamespace, settings: Any, robot: Server, deliver_now: Callable[[Any], Delivery]
 ) -> None:
     settings.NOTIFICATION_WEBHOOK_HOSTS = [f"localhost:{robot.port}"]
-    notifications.webhook_add(organization=tree.branch, kind=WECOM, url=f"https://localhost:{robot.port}{KEY_PATH}")
+    notification_services.webhook_add(
+        organization=tree.branch, kind=WECOM, url=f"https://localhost:{robot.port}{KEY_PATH}"
+    )
     settings.NOTIFICATION_WEBHOOK_HOSTS = ["qyapi.weixin.qq.com"]
     delivery = deliver_now(people.branch_secretary)
     assert robot.requests == []
@@ -225,8 +228,8 @@ HOSTS = ["qyapi.weixin.qq.com", "oapi.dingtalk.com", "relay.intranet:8443"]
 )
 def test_an_allowed_host_on_its_port_is_accepted(tree: Tree, settings: Any, url: str) -> None:
     settings.NOTIFICATION_WEBHOOK_HOSTS = HOSTS
-    assert notifications.webhook_address_problem(url) is None
-    assert notifications.webhook_add(organization=tree.branch, kind=WECOM, url=url).pk
+    assert notification_delivery.webhook_address_problem(url) is None
+    assert notification_services.webhook_add(organization=tree.branch, kind=WECOM, url=url).pk
 
 
 @pytest.mark.parametrize(
@@ -252,7 +255,7 @@ def test_an_address_off_the_allowed_hosts_and_ports_is_refused_when_saved(
 ) -> None:
     settings.NOTIFICATION_WEBHOOK_HOSTS = HOSTS
     with pytest.raises(DomainError, match=reason):
-        notifications.webhook_add(organization=tree.branch, kind=WECOM, url=url)
+        notification_services.webhook_add(organization=tree.branch, kind=WECOM, url=url)
     assert not WebhookEndpoint.objects.exists()
 
 
@@ -272,14 +275,14 @@ def test_the_admin_refuses_what_the_settings_page_refuses(client: Client, tree: 
     client.force_login(people.admin)
     form = {"organization": tree.branch.pk, "kind": "wecom", "is_active": "on"}
     refused = client.post(
-        reverse("admin:accounts_webhookendpoint_add"),
+        reverse("admin:notifications_webhookendpoint_add"),
         {**form, "url": "https://qyapi.weixin.qq.com:8443/cgi-bin/webhook/send?key=k"},
     )
     assert refused.status_code == 200
     assert "不能使用 8443 端口" in refused.content.decode()
     assert not WebhookEndpoint.objects.exists()
     accepted = client.post(
-        reverse("admin:accounts_webhookendpoint_add"),
+        reverse("admin:notifications_webhookendpoint_add"),
         {**form, "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"},
     )
     assert accepted.status_code == 302

@@ -18,13 +18,16 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounts import notifications, reminders
 from accounts import services as account_services
-from accounts.models import Notification, Organization, Position, ReminderLog, User
-from accounts.reminder_tasks import send_reminders
-from accounts.reminders import Policy, Role
+from accounts.models import Organization, Position, User
+from notifications import services as notification_services
+from notifications.models import Notification
 from rectification import services as rectification_services
 from rectification.models import Finding, RectificationTask
+from reminders import sweep as reminders
+from reminders.models import ReminderLog
+from reminders.sweep import Policy, Role
+from reminders.tasks import send_reminders
 from responsibility import services as responsibility_services
 from responsibility.models import Category, DutyType, ListItem, Period, ResponsibilityList
 from reviews import services as review_services
@@ -447,7 +450,7 @@ def test_thresholds_come_from_settings(tree: Tree, people: SimpleNamespace, sett
 def test_the_settings_read_the_environment_and_schedule_the_sweep() -> None:
     result = load_settings(
         "settings.REMINDER_HOUR, settings.REMINDER_BEFORE_DAYS, settings.REMINDER_AFTER_DAYS, "
-        "settings.CELERY_BEAT_SCHEDULE['accounts-send-reminders']['schedule'].hour, settings.CELERY_TIMEZONE",
+        "settings.CELERY_BEAT_SCHEDULE['reminders-send']['schedule'].hour, settings.CELERY_TIMEZONE",
         REMINDER_HOUR="9",
         REMINDER_BEFORE_DAYS="10, 2,0",
         REMINDER_AFTER_DAYS="3",
@@ -490,7 +493,7 @@ def test_a_crash_halfway_and_a_rerun_send_each_reminder_once(
     tree: Tree, people: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     items = many_items(tree, people, 6)
-    real_notify_many = notifications.notify_many
+    real_notify_many = notification_services.notify_many
     calls = 0
 
     def crashing_notify_many(drafts: Any, at: Any = None) -> list[int]:
@@ -500,14 +503,14 @@ def test_a_crash_halfway_and_a_rerun_send_each_reminder_once(
             raise RuntimeError("mail server on fire")
         return real_notify_many(drafts, at=at)
 
-    monkeypatch.setattr(notifications, "notify_many", crashing_notify_many)
+    monkeypatch.setattr(notification_services, "notify_many", crashing_notify_many)
     with pytest.raises(RuntimeError):
         reminders.sweep(today=DUE - timedelta(days=3), batch_size=2)
     # The first batch committed; the batch that crashed left nothing behind.
     assert len(sent()) == 2
     assert ReminderLog.objects.count() == 2
 
-    monkeypatch.setattr(notifications, "notify_many", real_notify_many)
+    monkeypatch.setattr(notification_services, "notify_many", real_notify_many)
     result = reminders.sweep(today=DUE - timedelta(days=3), batch_size=2)
     assert result.sent == 4
     assert sorted(notification.url for notification in sent()) == sorted(
@@ -527,7 +530,9 @@ def test_a_row_another_sweep_logged_meanwhile_is_not_sent_again(tree: Tree, peop
         source.rows(day).get(pk=item.pk), reminders.Leaders.of([tree.branch.path]), reminders.Words()
     )
     plans = reminders._plans([deadline], today=day, policy=Policy.from_settings())
-    other = notifications.notify(recipient=people.branch_secretary, kind="reminder.item", title="另一进程已发送")
+    other = notification_services.notify(
+        recipient=people.branch_secretary, kind="reminder.item", title="另一进程已发送"
+    )
     ReminderLog.objects.create(
         deadline_key=deadline.key, threshold=-3, recipient=people.branch_secretary, notification=other
     )
@@ -547,7 +552,7 @@ def quiet_notify(people: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> No
     """`notify_many` without its own queries (a constant few, pinned in test_notifications), so the counts below
     are the sweep's alone."""
     stand_in = Notification.objects.create(recipient=people.branch_secretary, kind="test", title="stand-in")
-    monkeypatch.setattr(notifications, "notify_many", lambda drafts, at=None: [stand_in.pk] * len(drafts))
+    monkeypatch.setattr(notification_services, "notify_many", lambda drafts, at=None: [stand_in.pk] * len(drafts))
 
 
 @pytest.mark.parametrize("sending", [True, False])

@@ -29,10 +29,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from accounts import notifications
-from accounts.models import Notification, Organization, Position, ReminderLog, User
+from accounts.models import Organization, Position, User
 from foundation.bulk import db_value, insert_rows
+from notifications import services as notification_services
+from notifications.models import Notification
 from rectification.models import RectificationTask
+from reminders.models import ReminderLog
 from responsibility.models import DutyType, ListItem
 from reviews.models import Cycle, DutyReport, ReviewerAssignment
 
@@ -534,9 +536,9 @@ def _send(pending: list[_Plan], *, today: date, words: Words) -> int:
     with transaction.atomic():
         recipients = User.objects.in_bulk({plan.person for plan in pending})
         now = timezone.now()
-        written = notifications.notify_many(
+        written = notification_services.notify_many(
             [
-                notifications.Draft(
+                notification_services.Draft(
                     recipient=recipients[plan.person],
                     kind=plan.deadline.kind,
                     title=reminder_title(plan.deadline, today=today, words=words),

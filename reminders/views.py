@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts import reminders
-from accounts.models import NotificationPreference
+from notifications.models import NotificationPreference
+from reminders import sweep
 
 LINE_OCTETS = 75
 # Fixed rather than the request's host, so an event keeps its UID whatever address the feed is read at.
@@ -33,9 +33,9 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         if token
         else None
     )
-    if preference is None:
+    if preference is None or not preference.calendar_address_is_current():
         raise Http404
-    deadlines = reminders.deadlines_for(preference.person)
+    deadlines = sweep.deadlines_for(preference.person)
     body = ical(deadlines, absolute=request.build_absolute_uri)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     # The feed is personal: shared caches must not keep it.
@@ -44,7 +44,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-def ical(deadlines: Iterable[reminders.Deadline], *, absolute: Callable[[str], str]) -> str:
+def ical(deadlines: Iterable[sweep.Deadline], *, absolute: Callable[[str], str]) -> str:
     """An iCalendar with one all-day event per deadline; the UID follows the deadline key, so it is stable."""
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     lines = [

@@ -22,9 +22,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from accounts import notifications, tasks
-from accounts.models import Delivery, Notification, NotificationPreference, WebhookEndpoint
-from accounts.notifications import deliver, deliver_pending, notify
+from foundation.errors import DomainError
+from notifications import delivery as notification_delivery
+from notifications import services as notification_services
+from notifications import tasks
+from notifications.delivery import deliver, deliver_pending
+from notifications.models import Delivery, Notification, NotificationPreference, WebhookEndpoint
+from notifications.services import notify
 from tests.conftest import Tree
 from tests.factories import UserFactory
 
@@ -50,7 +54,8 @@ class FakeResponse:
 
 
 class FakeRobots:
-    """Stands in for the robots' opener (notifications.ROBOT_OPENER): records every post; BROKEN_URL never answers."""
+    """Stands in for the robots' opener (notifications.delivery.ROBOT_OPENER): records every post; BROKEN_URL
+    never answers."""
 
     def __init__(self) -> None:
         self.posts: list[tuple[str, dict[str, Any], float]] = []
@@ -77,13 +82,13 @@ def _no_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a test tried to reach the network")
 
-    monkeypatch.setattr(notifications.ROBOT_OPENER, "open", refuse)
+    monkeypatch.setattr(notification_delivery.ROBOT_OPENER, "open", refuse)
 
 
 @pytest.fixture
 def robots(monkeypatch: pytest.MonkeyPatch) -> FakeRobots:
     fake = FakeRobots()
-    monkeypatch.setattr(notifications.ROBOT_OPENER, "open", fake)
+    monkeypatch.setattr(notification_delivery.ROBOT_OPENER, "open", fake)
     return fake
 
 
@@ -281,7 +286,7 @@ def test_a_robot_that_answers_with_an_error_code_is_a_failure(
 ) -> None:
     WebhookEndpoint.objects.create(organization=tree.branch, kind=WebhookEndpoint.Kind.WECOM, url=WECOM_URL)
     monkeypatch.setattr(
-        notifications.ROBOT_OPENER,
+        notification_delivery.ROBOT_OPENER,
         "open",
         lambda *args, **kwargs: FakeResponse(b'{"errcode": 93000, "errmsg": "invalid key"}'),
     )
@@ -298,7 +303,7 @@ def test_a_removed_robot_is_not_posted_to_and_its_delivery_fails_at_once(
     robot = WebhookEndpoint.objects.create(organization=tree.branch, kind=WebhookEndpoint.Kind.WECOM, url=WECOM_URL)
     with django_capture_on_commit_callbacks(execute=False):
         remind(people.branch_secretary)
-    notifications.webhook_remove(webhook=robot)
+    notification_services.webhook_remove(webhook=robot)
     deliver_pending()
     assert robots.posts == []
     assert Delivery.objects.get(channel=Channel.WEBHOOK).status == Status.FAILED
@@ -546,10 +551,9 @@ def test_a_robot_address_must_be_https(client: Client, tree: Tree, people: Simpl
 
 
 def test_the_service_refuses_an_http_robot_too(tree: Tree) -> None:
-    from foundation.errors import DomainError
 
     with pytest.raises(DomainError):
-        notifications.webhook_add(organization=tree.branch, kind="wecom", url="http://robot.example.org/")
+        notification_services.webhook_add(organization=tree.branch, kind="wecom", url="http://robot.example.org/")
 
 
 def test_only_those_who_keep_an_organizations_work_manage_its_robots(
@@ -604,12 +608,12 @@ def test_the_settings_page_costs_the_same_queries_for_few_or_many_robots(
 
 
 def test_a_robot_outside_the_allowed_hosts_is_refused_when_added_and_never_posted_to(tree: Tree, settings: Any) -> None:
-    with pytest.raises(notifications.DomainError, match="不在允许范围内"):
-        notifications.webhook_add(organization=tree.branch, kind="wecom", url="https://10.0.0.5/internal")
+    with pytest.raises(DomainError, match="不在允许范围内"):
+        notification_services.webhook_add(organization=tree.branch, kind="wecom", url="https://10.0.0.5/internal")
     assert not WebhookEndpoint.objects.filter(organization=tree.branch).exists()
 
     settings.NOTIFICATION_WEBHOOK_HOSTS = ["robot.intranet.gov.cn"]
-    robot = notifications.webhook_add(
+    robot = notification_services.webhook_add(
         organization=tree.branch, kind="wecom", url="https://robot.intranet.gov.cn/send?key=k"
     )
     assert robot.pk
@@ -624,11 +628,13 @@ def test_many_notifications_are_written_in_a_constant_number_of_queries_with_eac
 
     def write(count: int) -> tuple[int, list[int]]:
         drafts = [
-            notifications.Draft(recipient=recipients[n % 3], kind="reminder.item", title=f"第 {n}\n条", url="/x/")
+            notification_services.Draft(
+                recipient=recipients[n % 3], kind="reminder.item", title=f"第 {n}\n条", url="/x/"
+            )
             for n in range(count)
         ]
         with CaptureQueriesContext(connection) as queries:
-            written = notifications.notify_many(drafts)
+            written = notification_services.notify_many(drafts)
         return len(queries), written
 
     few, _written = write(3)
@@ -651,4 +657,4 @@ def test_many_notifications_are_written_in_a_constant_number_of_queries_with_eac
         ("branch_secretary", Delivery.Channel.WEBHOOK),
         ("branch_member", Delivery.Channel.EMAIL),
     }
-    assert notifications.notify_many([]) == []
+    assert notification_services.notify_many([]) == []

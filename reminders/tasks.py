@@ -7,11 +7,11 @@ from typing import Any
 
 from celery import shared_task
 
-from accounts import reminders
+from reminders import sweep
 
 
 # A retry resumes where the failed run stopped: the batches it committed are in the sent-log.
-@shared_task(name="accounts.send_reminders", autoretry_for=(Exception,), retry_backoff=60, max_retries=3)
+@shared_task(name="reminders.send", autoretry_for=(Exception,), retry_backoff=60, max_retries=3)
 def send_reminders(day: str | None = None) -> dict[str, Any]:
     """Sends the day's deadline reminders (idempotent: the sent-log stops a second send)."""
-    return reminders.sweep(today=date.fromisoformat(day) if day else None).as_dict()
+    return sweep.sweep(today=date.fromisoformat(day) if day else None).as_dict()

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from accounts import reminders
+from reminders import sweep
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, date: str | None = None, **options: Any) -> None:
         today = _parse_date(date) if date else None
-        result = reminders.sweep(today=today)
+        result = sweep.sweep(today=today)
         self.stdout.write(
             self.style.SUCCESS(
                 _("已检查 %(scanned)s 个期限，发送 %(sent)s 条提醒。")

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import WebhookEndpoint
+from notifications.models import WebhookEndpoint
 
 
 class PreferenceForm(forms.Form):

@@ -13,11 +13,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import notifications
-from accounts.models import Notification, User, WebhookEndpoint
-from accounts.notification_forms import PreferenceForm, WebhookForm
+from accounts.models import User
 from accounts.permissions import Action, get_object_for, get_organization_for
 from foundation.errors import DomainError
+from notifications import selectors as notification_selectors
+from notifications import services as notification_services
+from notifications.forms import PreferenceForm, WebhookForm
+from notifications.models import Notification, WebhookEndpoint
 
 NOTIFICATIONS_PER_PAGE = 20
 
@@ -31,8 +33,10 @@ def _user(request: HttpRequest) -> User:
 def notification_list(request: HttpRequest) -> HttpResponse:
     """我的消息: the person's own notifications, unread first."""
     user = _user(request)
-    page = Paginator(notifications.notifications_for(user), NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "accounts/notification_list.html", {"page": page, "items": page.object_list})
+    page = Paginator(notification_selectors.notifications_for(user), NOTIFICATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "notifications/notification_list.html", {"page": page, "items": page.object_list})
 
 
 @login_required
@@ -40,7 +44,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Marks the person's own notification read and goes to what it is about; anyone else's is 404."""
     user = _user(request)
     notification = get_object_or_404(Notification, pk=pk, recipient=user)
-    notifications.notification_read(notification=notification)
+    notification_services.notification_read(notification=notification)
     safe = url_has_allowed_host_and_scheme(
         notification.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
@@ -50,7 +54,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    count = notifications.notifications_read_all(person=_user(request))
+    count = notification_services.notifications_read_all(person=_user(request))
     if count:
         messages.success(request, _("已将 %(count)s 条消息标为已读。") % {"count": count})
     return redirect("notifications")
@@ -65,7 +69,11 @@ def _robot_form(organization_pk: int, data: QueryDict | None = None) -> WebhookF
 def notification_settings(request: HttpRequest) -> HttpResponse:
     """提醒设置: channels, the calendar feed's secret address, and the group robots of the organizations one keeps."""
     user = _user(request)
-    preference = notifications.preference_for(user)
+    preference = notification_selectors.preference_for(user)
+    if preference.calendar_token and not preference.calendar_address_is_current():
+        # The password changed since the address was issued: the old one is void; its owner gets a new one here.
+        preference.calendar_token = notification_services.calendar_token_regenerate(person=user)
+        messages.info(request, _("您的密码已更改，原日历订阅地址已失效，下面是新地址，请在手机上重新订阅。"))
     preference_form = PreferenceForm(initial={"by_email": preference.by_email, "by_webhook": preference.by_webhook})
     failed_robot: tuple[int, WebhookForm] | None = None
 
@@ -74,11 +82,11 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         if action == "preferences":
             preference_form = PreferenceForm(request.POST)
             if preference_form.is_valid():
-                notifications.preference_update(person=user, **preference_form.cleaned_data)
+                notification_services.preference_update(person=user, **preference_form.cleaned_data)
                 messages.success(request, _("提醒设置已保存。"))
                 return redirect("notification_settings")
         elif action == "calendar":
-            notifications.calendar_token_regenerate(person=user)
+            notification_services.calendar_token_regenerate(person=user)
             messages.success(request, _("已生成新的日历订阅地址，原地址已失效。"))
             return redirect("notification_settings")
         elif action == "robot_add":
@@ -86,7 +94,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
             robot_form = _robot_form(organization.pk, request.POST)
             if robot_form.is_valid():
                 try:
-                    notifications.webhook_add(organization=organization, **robot_form.cleaned_data)
+                    notification_services.webhook_add(organization=organization, **robot_form.cleaned_data)
                 except DomainError as error:
                     robot_form.add_error("url", str(error))
                 else:
@@ -95,7 +103,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
             failed_robot = (organization.pk, robot_form)
         elif action == "robot_remove":
             webhook = get_object_for(user, WebhookEndpoint.objects.all(), request.POST.get("webhook"), Action.MANAGE)
-            notifications.webhook_remove(webhook=webhook)
+            notification_services.webhook_remove(webhook=webhook)
             messages.success(request, _("已删除%(organization)s的群机器人。") % {"organization": webhook.organization})
             return redirect("notification_settings")
         else:
@@ -104,11 +112,11 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     failed_pk, failed_form = failed_robot or (None, None)
     organizations = [
         (organization, failed_form if organization.pk == failed_pk else _robot_form(organization.pk))
-        for organization in notifications.robot_organizations(user)
+        for organization in notification_selectors.robot_organizations(user)
     ]
     return render(
         request,
-        "accounts/notification_settings.html",
+        "notifications/notification_settings.html",
         {
             "preference_form": preference_form,
             "token": preference.calendar_token,

@@ -15,16 +15,18 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import notifications, services
-from accounts.calendar_views import escape, fold
-from accounts.models import NotificationPreference, User
+from accounts import services
+from accounts.models import User
+from notifications import services as notification_services
+from notifications.models import NotificationPreference
 from rectification.models import RectificationTask
+from reminders.views import escape, fold
 from responsibility.models import DutyType
 from reviews.models import Cycle
-from tests.accounts import test_reminders as reminder_tests
-from tests.accounts.test_reminders import DUE, TODAY, branch_list_for, once_item, position_of, rectification_task
 from tests.conftest import Tree
 from tests.factories import TEST_PASSWORD
+from tests.reminders import test_sweep as reminder_tests
+from tests.reminders.test_sweep import DUE, TODAY, branch_list_for, once_item, position_of, rectification_task
 from tests.reviews.test_services import submitted
 
 cycle = reminder_tests.cycle
@@ -33,7 +35,7 @@ rubric = reminder_tests.rubric
 
 
 def feed_url(person: User) -> str:
-    return reverse("calendar_feed", args=[notifications.calendar_token_regenerate(person=person)])
+    return reverse("calendar_feed", args=[notification_services.calendar_token_regenerate(person=person)])
 
 
 def unfolded(body: str) -> list[str]:
@@ -66,7 +68,7 @@ def summaries(client: Client, url: str) -> list[str]:
 
 
 def test_an_unknown_token_is_not_found(client: Client, people: SimpleNamespace) -> None:
-    notifications.calendar_token_regenerate(person=people.branch_secretary)
+    notification_services.calendar_token_regenerate(person=people.branch_secretary)
     assert client.get(reverse("calendar_feed", args=["not-a-token"])).status_code == 404
 
 
@@ -125,9 +127,11 @@ def test_an_administrators_reset_retires_the_address(client: Client, people: Sim
     )
     assert response.status_code == 302
     assert client.get(old).status_code == 404
-    # The person sees the new address once they have replaced the password they were given.
-    token = NotificationPreference.objects.get(person=people.branch_secretary).calendar_token
-    assert client.get(reverse("calendar_feed", args=[token])).status_code == 200
+    # The person replaces the password they were given, then finds a new address on the settings page.
+    services.password_change(person=people.branch_secretary, password="Own-Choice-2026-x")
+    new = address_on_the_settings_page(people.branch_secretary)
+    assert new != old
+    assert client.get(new).status_code == 200
 
 
 def test_a_password_set_at_the_shell_retires_the_address(

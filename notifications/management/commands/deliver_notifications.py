@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
-from accounts import notifications
+from notifications import delivery as notification_delivery
 
 
 class Command(BaseCommand):
@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, limit: int, **options: Any) -> None:
         # A failed delivery waits at least a minute before its next attempt, so one pass ends.
-        counts = notifications.deliver(limit=limit)
+        counts = notification_delivery.deliver(limit=limit)
         self.stdout.write(
             self.style.SUCCESS(
                 _("已发送 %(sent)s 条，稍后重试 %(retrying)s 条，放弃 %(failed)s 条。")

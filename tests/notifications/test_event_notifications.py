@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from accounts.models import Notification
+from notifications.models import Notification
 from rectification import services as rectification_services
 from rectification.models import RectificationTask, TaskEvent, TaskEvidence
 from responsibility import services as responsibility_services

@@ -24,11 +24,11 @@ import pytest
 from celery import Celery
 from django.db import connection
 
-from accounts.models import Notification
-from tests.accounts.test_reminders import DUE, branch_list_for, once_item
+from notifications.models import Notification
 from tests.conftest import Tree
+from tests.reminders.test_sweep import DUE, branch_list_for, once_item
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -102,7 +102,7 @@ def test_a_real_worker_sends_a_deadline_reminder_through_redis(
     try:
         # Twice: the second run finds the sent-log and sends nothing.
         for _run in range(2):
-            result = client.send_task("accounts.send_reminders", args=[day.isoformat()], queue=queue)
+            result = client.send_task("reminders.send", args=[day.isoformat()], queue=queue)
             outcomes.append(result.get(timeout=90))
     except Exception as error:  # reported below with what the worker said
         failure = error
