@@ -1,4 +1,4 @@
-"""Sign-in, the home page, the organization tree and the import page."""
+"""Sign-in, the organization tree and the import page."""
 
 from __future__ import annotations
 
@@ -15,17 +15,13 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts import security, selectors, services
 from accounts.forms import ImportForm, SignInForm
 from accounts.importing import ImportRejected, organizations_import
-from accounts.permissions import Action, can, get_organization_for, require_administrator, scope_for
-from rectification import selectors as rectification_selectors
-from responsibility import selectors as responsibility_selectors
-from reviews import selectors as review_selectors
+from accounts.permissions import Action, can, get_organization_for, require_administrator
 
 CHILDREN_PER_PAGE = 50
 
@@ -51,35 +47,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         update_session_auth_hash(self.request, form.user)
         messages.success(self.request, _("密码已修改。"))
         return HttpResponseRedirect(self.get_success_url())
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """我的工作: the person's positions and what waits for them: lists, returned records, reviews, rectification."""
-    positions = list(selectors.positions_for_person(request.user))
-    today = timezone.localdate()
-    year = today.year
-    led = [
-        position.organization
-        for position in positions
-        if position.is_leading_role and can(request.user, Action.MANAGE, position.organization)
-    ]
-    waiting = responsibility_selectors.home_waiting(request.user, led, year)
-    cards = [(position, waiting.lists.get(position.organization_id)) for position in positions]
-    return render(
-        request,
-        "accounts/home.html",
-        {
-            "positions": positions,
-            "cards": cards,
-            "leads_any": bool(led),
-            "waiting": waiting,
-            "reviews": review_selectors.home_reviews(request.user, led),
-            "rectification": rectification_selectors.home_tasks(request.user, today),
-            "year": year,
-            "scope": scope_for(request.user),
-        },
-    )
 
 
 @login_required

@@ -78,7 +78,7 @@ def run(task: str, arg: str, html: Path | None) -> Any:
         }
     if task in {"pdf-org", "pdf-summary"}:
         from bench.pdf import pdf_full
-        from reviews.models import RenderedReport
+        from workbench.models import RenderedReport
 
         assert html is not None
         if task == "pdf-org":

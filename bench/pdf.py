@@ -17,8 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Organization
-from reviews.models import Cycle, DutyReport, RenderedReport
-from reviews.pdf import document_html, render_pdf
+from reviews.models import Cycle, DutyReport
+from workbench.models import RenderedReport
+from workbench.pdf import render_pdf
+from workbench.yearly import document_html
 
 REPEAT = 3
 

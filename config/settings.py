@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "reviews",
     "rectification",
     "reminders",
+    "workbench",
     "seeding",
 ]
 
@@ -317,8 +318,8 @@ CELERY_BEAT_SCHEDULE["accounts-prune-audit"] = {
 }
 
 # A PDF asked for while the broker was down waits as queued; this sweep sends it once the broker is back.
-CELERY_BEAT_SCHEDULE["reviews-requeue-renders"] = {
-    "task": "reviews.requeue_renders",
+CELERY_BEAT_SCHEDULE["workbench-requeue-renders"] = {
+    "task": "workbench.requeue_renders",
     "schedule": crontab(minute="*/10"),
 }
 

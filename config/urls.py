@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("rectification.urls")),
     path("", include("reminders.urls")),
+    path("", include("workbench.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", account_views.healthz, name="healthz"),
     # People change their own password on one page, which also ends the obligation to change it.

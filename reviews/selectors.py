@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -24,7 +24,7 @@ from accounts.models import (
 )
 from accounts.permissions import Action, can, scope_for
 from responsibility.models import DutyRecord, ListItem, ResponsibilityList
-from reviews import scoring, services
+from reviews import carried, scoring, services
 from reviews.models import (
     BallotBatch,
     BallotCode,
@@ -47,9 +47,6 @@ from reviews.models import (
     SelfAssessment,
     SpentCode,
 )
-
-if TYPE_CHECKING:
-    from rectification.selectors import CarriedTask
 
 # --- reports: my reports, the report with its facts, results -----------------------
 
@@ -129,7 +126,7 @@ class RectificationSummary:
     """上年度整改落实情况: the organization's tasks of a year and their counts, as the next duty report shows them."""
 
     year: int
-    rows: list[CarriedTask]
+    rows: list[carried.CarriedRow]
 
     @property
     def total(self) -> int:
@@ -153,10 +150,7 @@ def rectification_summary(organization: Organization, year: int) -> Rectificatio
 
     The report shows it beside the text the secretary writes, not as one of its sections, so it cannot be removed.
     """
-    # Imported here: rectification's own reads know about reviews (findings from review problems).
-    from rectification.selectors import carried_tasks
-
-    rows = carried_tasks(organization, year)
+    rows = carried.rows_of(organization, year)
     return RectificationSummary(year=year, rows=rows) if rows else None
 
 

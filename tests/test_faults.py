@@ -37,10 +37,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from reviews import pdf, services
-from reviews.models import Cycle, DutyReport, RenderedReport
+from reviews import services
+from reviews.models import Cycle, DutyReport
 from tests.conftest import Tree, unavailable
 from tests.reviews.conftest import open_cycle, rubric
+from workbench import pdf
+from workbench.models import RenderedReport
 
 __all__ = ["open_cycle", "rubric"]  # the review fixtures, used by name below
 
@@ -317,11 +319,11 @@ import os, time
 import django
 
 django.setup()
-from reviews import pdf
+from workbench import pdf, renders
 
 # Fonts and WeasyPrint loaded once before the pool forks, so the retried render does not pay for them.
 pdf.render_pdf("<p>预热</p>")
-real_document_html = pdf.document_html
+real_document_html = renders.document_html
 marker = os.environ["FIRST_RENDER_MARKER"]
 
 
@@ -336,7 +338,7 @@ def document_html(*args, **kwargs):
     raise RuntimeError("the test should have killed this render")
 
 
-pdf.document_html = document_html  # before the pool forks, so its processes render through it
+renders.document_html = document_html  # before the pool forks, so its processes render through it
 
 from config.celery import app
 
@@ -369,7 +371,7 @@ def test_a_render_whose_worker_is_killed_is_retried_and_leaves_exactly_one_file(
         # What rendered_report_request queues after its commit.
         client = Celery("faults-web", broker=throwaway_redis.url, set_as_current=False)
         try:
-            client.send_task("reviews.render_report", args=[rendered.pk])
+            client.send_task("workbench.render_report", args=[rendered.pk])
         finally:
             client.close()
         wait_for(

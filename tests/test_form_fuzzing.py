@@ -46,9 +46,10 @@ from responsibility.models import (
 )
 from responsibility.record_forms import ReviewForm
 from reviews.cycle_forms import CycleSettingsForm
-from reviews.models import Cycle, DutyReport, Problem, RenderedReport, ReviewerAssignment, RubricTemplate
+from reviews.models import Cycle, DutyReport, Problem, ReviewerAssignment, RubricTemplate
 from reviews.scoring_forms import ReturnForm
 from tests.test_probe_permissions import DOMAIN_APPS, PROBES, Demo, demo, site_url_names
+from workbench.models import RenderedReport
 
 __all__ = ["demo"]  # the module-scoped demo tree, shared with the permission probe
 

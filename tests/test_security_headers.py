@@ -25,9 +25,9 @@ from config.security_headers import CONTENT_SECURITY_POLICY
 from rectification import services as rectification_services
 from rectification.models import Finding, TaskEvidence
 from responsibility.models import Category
-from reviews.models import RenderedReport
 from tests.conftest import Tree
 from tests.responsibility.test_evidence import png_bytes
+from workbench.models import RenderedReport
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_POLICY = (

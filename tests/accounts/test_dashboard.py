@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.dashboard import Dashboard, DashboardRow, month_span
 from accounts.models import Organization, Position
 from rectification import services as rectification_services
 from rectification.models import Finding, RectificationTask
@@ -27,6 +26,7 @@ from tests.responsibility.conftest import branch_list, category, year  # noqa: F
 from tests.responsibility.test_progress_views import add_branches, give_list
 from tests.reviews.conftest import close_cycle, open_cycle, rubric  # noqa: F401 - fixtures
 from tests.reviews.test_cycle_views import score_fully, submit_report
+from workbench.dashboard import Dashboard, DashboardRow, month_span
 
 URL = reverse("dashboard")
 TODAY = timezone.localdate()

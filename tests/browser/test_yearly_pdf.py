@@ -11,10 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from reviews import pdf
-from reviews.models import RenderedReport
 from reviews.tasks import render_report
 from tests.browser.test_duty_report_review import new_page, shoot, sign_in
+from workbench import pdf, renders
+from workbench.models import RenderedReport
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def test_the_administrator_asks_for_a_committee_summary_watches_it_render_and_do
     last_year = timezone.localdate().year - 1
     # Celery runs in-process in tests: hold the render back so the page shows the queue first.
     held: list[int] = []
-    monkeypatch.setattr(pdf, "_enqueue", held.append)
+    monkeypatch.setattr(renders, "_enqueue", held.append)
     url = live_server.url
 
     admin = new_page(chromium, phone=True)

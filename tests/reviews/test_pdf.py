@@ -27,13 +27,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from foundation.errors import DomainError
 from rectification.models import Finding, RectificationTask
 from responsibility.models import Category
-from reviews import charts, pdf
-from reviews.models import Cycle, RenderedReport
+from reviews.models import Cycle
 from tests.conftest import Tree, unavailable
 from tests.factories import OrganizationFactory, PositionFactory, UserFactory
 from tests.reviews.conftest import close_cycle
+from workbench import charts, pdf, renders, yearly
+from workbench.models import RenderedReport
 
 Kind = RenderedReport.Kind
 Status = RenderedReport.Status
@@ -107,7 +109,7 @@ def test_an_organization_report_prints_its_chinese_sections_footer_and_an_embedd
     seeded: None, poppler: None, tmp_path: Path
 ) -> None:
     village = Organization.objects.get(code="QS-DH-01")
-    data = pdf.render_pdf(pdf.organization_report_html(village, LAST_YEAR))
+    data = pdf.render_pdf(yearly.organization_report_html(village, LAST_YEAR))
     assert data.startswith(b"%PDF")
     text = pdf_text(data, tmp_path)
     flat = squeezed(text)
@@ -126,7 +128,7 @@ def test_a_committee_summary_prints_ranking_grades_chart_rectification_and_signa
     seeded: None, poppler: None, tmp_path: Path
 ) -> None:
     township = Organization.objects.get(code="QS-DH")
-    html = pdf.committee_summary_html(township, LAST_YEAR)
+    html = yearly.committee_summary_html(township, LAST_YEAR)
     assert "<svg" in html
     assert "考核等次分布" in html
     data = pdf.render_pdf(html)
@@ -147,7 +149,7 @@ def test_a_long_table_splits_across_pages_and_repeats_its_header(
     tree: Tree, people: SimpleNamespace, poppler: None, tmp_path: Path
 ) -> None:
     _tasks(tree.branch, people.branch_secretary, 70)
-    data = pdf.render_pdf(pdf.organization_report_html(tree.branch, THIS_YEAR))
+    data = pdf.render_pdf(yearly.organization_report_html(tree.branch, THIS_YEAR))
     text = pdf_text(data, tmp_path)
     pages = [page for page in text.split("\f") if page.strip()]
     with_header = [page for page in pages if "整改时限" in page and "逾期天数" in page]
@@ -160,7 +162,7 @@ def test_the_summary_counts_rectification_per_child_subtree(tree: Tree, people: 
     _tasks(tree.direct_branch, people.branch_secretary, 2)
     _tasks(tree.township, people.committee_secretary, 1)
     _tasks(tree.sibling_branch, people.branch_secretary, 5)  # another committee's
-    figures = pdf.committee_year(tree.township, THIS_YEAR)
+    figures = yearly.committee_year(tree.township, THIS_YEAR)
     lines = {line.organization.code: line for line in figures.rectification}
     assert [line.organization.code for line in figures.rectification] == ["C-T1", "C-T1-G", "C-T1-B3"]
     assert lines["C-T1"].is_own
@@ -189,10 +191,10 @@ def test_the_summary_lists_recurring_findings(tree: Tree, people: SimpleNamespac
         recurring_of=earlier,
         created_by=people.committee_secretary,
     )
-    figures = pdf.committee_year(tree.township, THIS_YEAR)
+    figures = yearly.committee_year(tree.township, THIS_YEAR)
     assert figures.recurring_total == 1
     assert figures.recurring_findings[0].recurring_of == earlier
-    html = pdf.committee_summary_html(tree.township, THIS_YEAR)
+    html = yearly.committee_summary_html(tree.township, THIS_YEAR)
     assert "会议记录仍不规范" in html
     assert "会议记录不规范" in html
 
@@ -206,12 +208,12 @@ def test_an_organization_report_costs_the_same_queries_whatever_its_size(
 ) -> None:
     _close(open_cycle, people)
     _tasks(tree.branch, people.branch_secretary, 2)
-    pdf.organization_report_html(tree.branch, THIS_YEAR)
+    yearly.organization_report_html(tree.branch, THIS_YEAR)
     with CaptureQueriesContext(connection) as small:
-        pdf.organization_report_html(tree.branch, THIS_YEAR)
+        yearly.organization_report_html(tree.branch, THIS_YEAR)
     _tasks(tree.branch, people.branch_secretary, 40)
     with django_assert_num_queries(len(small.captured_queries)):
-        html = pdf.organization_report_html(tree.branch, THIS_YEAR)
+        html = yearly.organization_report_html(tree.branch, THIS_YEAR)
     assert "整改事项第39项" in html
 
 
@@ -221,12 +223,12 @@ def test_a_committee_summary_costs_the_same_queries_whatever_the_subtree(
     _close(open_cycle, people)
     _tasks(tree.branch, people.branch_secretary, 2)
     with django_assert_num_queries(7):
-        pdf.committee_summary_html(tree.township, THIS_YEAR)
+        yearly.committee_summary_html(tree.township, THIS_YEAR)
     for number in range(6):
         child = OrganizationFactory(name=f"新建村{number}党支部", code=f"C-T1-N{number}", parent=tree.township)
         _tasks(child, people.branch_secretary, 5)
     with django_assert_num_queries(7):
-        html = pdf.committee_summary_html(tree.township, THIS_YEAR)
+        html = yearly.committee_summary_html(tree.township, THIS_YEAR)
     assert "新建村5党支部" in html
 
 
@@ -270,7 +272,7 @@ def test_a_distribution_chart_gives_counts_and_shares() -> None:
 
 
 def _request(organization: Organization, person: User, kind: str = Kind.ORGANIZATION) -> tuple[RenderedReport, bool]:
-    return pdf.rendered_report_request(organization=organization, year=THIS_YEAR, kind=kind, by=person)
+    return renders.rendered_report_request(organization=organization, year=THIS_YEAR, kind=kind, by=person)
 
 
 def test_a_request_is_queued_and_the_task_renders_it_after_commit(
@@ -296,9 +298,9 @@ def test_the_task_moves_only_a_queued_row_so_a_second_delivery_does_nothing(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False):
         rendered, _created = _request(tree.branch, people.branch_secretary)
-    assert pdf.rendered_report_render(rendered_id=rendered.pk) == Status.READY
+    assert renders.rendered_report_render(rendered_id=rendered.pk) == Status.READY
     first = RenderedReport.objects.get(pk=rendered.pk).file.name
-    assert pdf.rendered_report_render(rendered_id=rendered.pk) == "skipped"
+    assert renders.rendered_report_render(rendered_id=rendered.pk) == "skipped"
     assert RenderedReport.objects.get(pk=rendered.pk).file.name == first
 
 
@@ -319,7 +321,7 @@ def test_asking_again_while_one_is_in_flight_returns_the_same_row(
     assert third.pk == first.pk
     # Another year or kind is another document.
     with django_capture_on_commit_callbacks(execute=False):
-        _other, created = pdf.rendered_report_request(
+        _other, created = renders.rendered_report_request(
             organization=tree.branch, year=LAST_YEAR, kind=Kind.ORGANIZATION, by=people.branch_secretary
         )
     assert created
@@ -352,7 +354,7 @@ def test_a_failed_render_records_the_reason_and_a_retry_renders_it(
     def broken(html: str) -> bytes:
         raise RuntimeError("磁盘已满")
 
-    monkeypatch.setattr(pdf, "render_pdf", broken)
+    monkeypatch.setattr(renders, "render_pdf", broken)
     with django_capture_on_commit_callbacks(execute=True):
         rendered, _created = _request(tree.branch, people.branch_secretary)
     rendered.refresh_from_db()
@@ -361,7 +363,7 @@ def test_a_failed_render_records_the_reason_and_a_retry_renders_it(
     assert rendered.finished_at
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
-        pdf.rendered_report_retry(rendered=rendered, by=people.branch_secretary)
+        renders.rendered_report_retry(rendered=rendered, by=people.branch_secretary)
     rendered.refresh_from_db()
     assert rendered.status == Status.READY
     assert rendered.error == ""
@@ -389,21 +391,21 @@ def test_only_a_failed_render_may_be_retried(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False):
         rendered, _created = _request(tree.branch, people.branch_secretary)
-    with pytest.raises(pdf.DomainError, match="只有生成失败"):
-        pdf.rendered_report_retry(rendered=rendered, by=people.branch_secretary)
+    with pytest.raises(DomainError, match="只有生成失败"):
+        renders.rendered_report_retry(rendered=rendered, by=people.branch_secretary)
     # A failed one cannot go back to the queue while another render of the same document is under way.
     RenderedReport.objects.filter(pk=rendered.pk).update(status=Status.FAILED)
     with django_capture_on_commit_callbacks(execute=False):
         _request(tree.branch, people.branch_secretary)
-    with pytest.raises(pdf.DomainError, match="已在生成中"):
-        pdf.rendered_report_retry(rendered=rendered, by=people.branch_secretary)
+    with pytest.raises(DomainError, match="已在生成中"):
+        renders.rendered_report_retry(rendered=rendered, by=people.branch_secretary)
 
 
 def test_a_summary_of_a_branch_or_a_future_year_is_refused(tree: Tree, people: SimpleNamespace) -> None:
-    with pytest.raises(pdf.DomainError, match="党支部没有下级党组织"):
+    with pytest.raises(DomainError, match="党支部没有下级党组织"):
         _request(tree.branch, people.branch_secretary, Kind.SUMMARY)
-    with pytest.raises(pdf.DomainError, match="年度应在"):
-        pdf.rendered_report_request(
+    with pytest.raises(DomainError, match="年度应在"):
+        renders.rendered_report_request(
             organization=tree.branch, year=THIS_YEAR + 1, kind=Kind.ORGANIZATION, by=people.branch_secretary
         )
     assert not RenderedReport.objects.exists()
@@ -656,12 +658,12 @@ def test_a_request_made_while_the_broker_is_down_is_saved_and_sent_by_the_sweep(
     rendered = RenderedReport.objects.get()
     assert rendered.status == Status.QUEUED
     # Not yet: a render may wait in a long queue for a while.
-    assert pdf.rendered_reports_requeue() == 0
+    assert renders.rendered_reports_requeue() == 0
     sent: list[int] = []
     monkeypatch.setattr(tasks.render_report, "delay", sent.append)
-    later = timezone.now() + pdf.REQUEUE_AFTER + timedelta(seconds=1)
-    assert pdf.rendered_reports_requeue(now=later) == 1
+    later = timezone.now() + renders.REQUEUE_AFTER + timedelta(seconds=1)
+    assert renders.rendered_reports_requeue(now=later) == 1
     assert sent == [rendered.pk]
     # The sweep leaves alone what is rendering or done.
     RenderedReport.objects.filter(pk=rendered.pk).update(status=Status.RENDERING)
-    assert pdf.rendered_reports_requeue(now=later) == 0
+    assert renders.rendered_reports_requeue(now=later) == 0

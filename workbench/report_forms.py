@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from reviews.models import RenderedReport
+from workbench.models import RenderedReport
 
 ORGANIZATIONS_LISTED = 300
 """The choice lists the organizations the person keeps or supervises, up to this many; a link may preselect any."""

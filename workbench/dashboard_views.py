@@ -15,14 +15,14 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts.dashboard import Dashboard, committee_dashboard_cached
 from accounts.models import Organization
 from accounts.permissions import Action, get_organization_for, scope_for
 from accounts.selectors import ancestors_of
 from responsibility.progress_forms import YEAR_MAX, YEAR_MIN, year_from
 from responsibility.selectors import may_follow_progress, progress_roots
-from reviews.charts import bar_chart, chart_table, distribution_chart
 from reviews.models import Rating
+from workbench.charts import bar_chart, chart_table, distribution_chart
+from workbench.dashboard import Dashboard, committee_dashboard_cached
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ancestors = [ancestor for ancestor in ancestors_of(chosen) if may_follow_progress(request.user, ancestor)]
     return render(
         request,
-        "accounts/dashboard.html",
+        "workbench/dashboard.html",
         {
             "board": board,
             "charts": _charts(board),

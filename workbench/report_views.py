@@ -24,9 +24,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Organization, User
 from accounts.permissions import Action, get_organization_for
 from foundation.errors import DomainError
-from reviews import pdf
-from reviews.models import RenderedReport
-from reviews.pdf_forms import ORGANIZATIONS_LISTED, ReportRequestForm
+from workbench import renders
+from workbench.models import RenderedReport
+from workbench.report_forms import ORGANIZATIONS_LISTED, ReportRequestForm
 
 PER_PAGE = 50
 UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -41,20 +41,20 @@ def _user(request: HttpRequest) -> User:
 def _requested_organization(user: Any, pk: Any) -> Organization:
     """The organization if the user may ask for its documents: 404 out of sight, 403 seen but not allowed."""
     organization = get_organization_for(user, pk, Action.VIEW)
-    pdf.require_request(user, organization)
+    renders.require_request(user, organization)
     return organization
 
 
 def _rendered_for(user: Any, pk: int) -> RenderedReport:
     """A rendered document, checked like the organization it belongs to."""
     rendered = get_object_or_404(RenderedReport.objects.select_related("organization"), pk=pk)
-    pdf.require_request(user, rendered.organization)
+    renders.require_request(user, rendered.organization)
     return rendered
 
 
 def _organization_choices(user: Any, preselected: Organization | None) -> list[Organization]:
     organizations = list(
-        Organization.objects.filter(pdf.requestable_q(user), is_active=True).order_by("path")[:ORGANIZATIONS_LISTED]
+        Organization.objects.filter(renders.requestable_q(user), is_active=True).order_by("path")[:ORGANIZATIONS_LISTED]
     )
     if preselected is not None and preselected not in organizations:
         organizations.insert(0, preselected)
@@ -62,7 +62,7 @@ def _organization_choices(user: Any, preselected: Organization | None) -> list[O
 
 
 def _page(request: HttpRequest, form: ReportRequestForm) -> HttpResponse:
-    page = Paginator(pdf.rendered_reports_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(renders.rendered_reports_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "pdf/yearly_reports.html",
@@ -109,7 +109,7 @@ def yearly_report_request(request: HttpRequest) -> HttpResponse:
     if organization is None or not form.is_valid():
         return _page(request, form)
     try:
-        _rendered, created = pdf.rendered_report_request(
+        _rendered, created = renders.rendered_report_request(
             organization=organization, year=form.cleaned_data["year"], kind=form.cleaned_data["kind"], by=user
         )
     except DomainError as error:
@@ -128,7 +128,7 @@ def yearly_report_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Puts a failed document back in the queue."""
     rendered = _rendered_for(request.user, pk)
     try:
-        pdf.rendered_report_retry(rendered=rendered, by=_user(request))
+        renders.rendered_report_retry(rendered=rendered, by=_user(request))
     except DomainError as error:
         messages.error(request, str(error))
     else:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization
 from foundation.errors import DomainError
-from reviews import pdf
+from workbench import pdf, yearly
 
 
 class Command(BaseCommand):
@@ -31,9 +31,9 @@ class Command(BaseCommand):
         if summary and organization.kind == Organization.Kind.BRANCH:
             raise CommandError(_("党支部没有下级党组织，请去掉 --summary 生成年度报告。"))
         html = (
-            pdf.committee_summary_html(organization, year)
+            yearly.committee_summary_html(organization, year)
             if summary
-            else pdf.organization_report_html(organization, year)
+            else yearly.organization_report_html(organization, year)
         )
         try:
             data = pdf.render_pdf(html)

@@ -1,0 +1,43 @@
+"""我的工作: each person's home, what waits for them in every domain."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts import selectors
+from accounts.permissions import Action, can, scope_for
+from rectification import selectors as rectification_selectors
+from responsibility import selectors as responsibility_selectors
+from reviews import selectors as review_selectors
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """我的工作: the person's positions and what waits for them: lists, returned records, reviews, rectification."""
+    positions = list(selectors.positions_for_person(request.user))
+    today = timezone.localdate()
+    year = today.year
+    led = [
+        position.organization
+        for position in positions
+        if position.is_leading_role and can(request.user, Action.MANAGE, position.organization)
+    ]
+    waiting = responsibility_selectors.home_waiting(request.user, led, year)
+    cards = [(position, waiting.lists.get(position.organization_id)) for position in positions]
+    return render(
+        request,
+        "workbench/home.html",
+        {
+            "positions": positions,
+            "cards": cards,
+            "leads_any": bool(led),
+            "waiting": waiting,
+            "reviews": review_selectors.home_reviews(request.user, led),
+            "rectification": rectification_selectors.home_tasks(request.user, today),
+            "year": year,
+            "scope": scope_for(request.user),
+        },
+    )
