@@ -54,12 +54,12 @@ from reviews.models import (
     Cycle,
     DutyReport,
     Problem,
-    RenderedReport,
     ReportVersion,
     ReviewerAssignment,
     RubricTemplate,
 )
 from seeding.demo.people import DEMO_LOGINS
+from workbench.models import RenderedReport
 
 ALLOWED: Literal["allowed"] = "allowed"
 Outcome = Literal["allowed", 403, 404]

@@ -11,10 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from reviews.tasks import render_report
 from tests.browser.test_duty_report_review import new_page, shoot, sign_in
 from workbench import pdf, renders
 from workbench.models import RenderedReport
+from workbench.tasks import render_report
 
 pytestmark = pytest.mark.browser
 

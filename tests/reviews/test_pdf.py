@@ -645,7 +645,7 @@ def test_a_request_made_while_the_broker_is_down_is_saved_and_sent_by_the_sweep(
 ) -> None:
     from kombu.exceptions import OperationalError
 
-    from reviews import tasks
+    from workbench import tasks
 
     def broker_down(*args: Any, **kwargs: Any) -> None:
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
