@@ -13,6 +13,10 @@ Rules a person filling in the file should know:
   领域 is taken as given (blank means none).
 - New people get no password: an administrator sets one before they can sign in.
 - The import adds and updates; it never deletes organizations or ends positions.
+
+Why one long file: reading, parsing, checking against the database and writing are the stages of
+one all-or-nothing import and share its private row types; each stage is a section of its own below
+(the limits on what a file may hold are in accounts/import_limits.py).
 """
 
 from __future__ import annotations

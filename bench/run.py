@@ -13,6 +13,9 @@ The province-scale benchmark (docs/benchmarks.md, "Province-scale benchmark"). I
 6. runs the reminder sweep twice.
 
 Writes the figures to --out (JSON) and the tables to the same name with `.md`.
+
+Why one long file: it is the driver that runs the sections above in order and writes their tables;
+the measuring itself lives in bench/load.py, pages.py, pdf.py, sweep.py and tree_strategies.py.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ today with the real arithmetic. It also has the browser journey's item, "开展�
 
 Idempotent: a plan, template, list, commitment or contact point that exists is left as it is,
 so a second run adds nothing. Random choices come from seeded `random.Random` instances.
+
+Why one long file: it is a script of the demo's year, read top to bottom (the records of one
+month after another); split into modules it would only scatter that story.
 """
 
 from __future__ import annotations
