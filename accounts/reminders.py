@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from accounts import notifications
+from accounts import notifications, permissions
 from accounts.bulk import db_value, insert_rows
 from accounts.models import Notification, Organization, Position, ReminderLog, User
 from rectification.models import RectificationTask
@@ -308,7 +308,10 @@ def _report_deadline(report: dict[str, Any], leaders: Leaders, words: Words) -> 
 
 
 def _scoring_rows(today: date) -> QuerySet[Any, Any]:
+    # An assignment asks something of its reviewer only while they supervise the report's organization:
+    # one whose position has ended is neither reminded nor shown the deadline in their calendar.
     return ReviewerAssignment.objects.filter(
+        permissions.supervises_q("reviewer", "report__organization__path"),
         submitted_at__isnull=True,
         report__status=DutyReport.Status.SUBMITTED,
         report__cycle__status=Cycle.Status.OPEN,

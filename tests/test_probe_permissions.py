@@ -7,10 +7,10 @@ with the reason. A new URL pattern fails `test_every_url_pattern_is_classified` 
 which permission it checks.
 
 The rules are written from the permission module's answers (`can`, `scope_for`) and the relations the
-product documents (the item's responsible person, the record's author, the assigned reviewer). Per
-STYLE.md: allowed is any answer but 403/404 (a page, a redirect, a form's or a service's refusal);
-an object outside the person's sight is 404; one seen but not allowed is 403. A denied POST changes
-nothing.
+product documents (the item's responsible person, the record's author, the assigned reviewer), each
+only while the position that entitles the person lasts. Per STYLE.md: allowed is any answer but
+403/404 (a page, a redirect, a form's or a service's refusal); an object outside the person's sight is
+404; one seen but not allowed is 403. A denied POST changes nothing.
 """
 
 from __future__ import annotations
@@ -221,13 +221,20 @@ def cycle_edit_rule(person: User, cycle: Cycle) -> Outcome:
 
 
 def reads_report(person: User, report: DutyReport) -> Outcome:
-    """Its leaders always; once submitted, its supervisors and its assigned reviewers."""
+    """Its leaders always; once submitted, those who supervise it now (an assignment grants nothing of its own)."""
     organization = report.organization
     allowed = can(person, Action.MANAGE, organization) or (
-        report.submitted_at is not None
-        and (can(person, Action.SUPERVISE, organization) or report.assignments.filter(reviewer=person).exists())
+        report.submitted_at is not None and can(person, Action.SUPERVISE, organization)
     )
     return gate(person, organization, allowed)
+
+
+def scores_assignment(person: User, assignment: ReviewerAssignment) -> Outcome:
+    """Someone's own assignment while they supervise the report's organization now; anyone else's is 404."""
+    if assignment.reviewer_id != person.pk:
+        return 404
+    organization = assignment.report.organization
+    return gate(person, organization, can(person, Action.SUPERVISE, organization))
 
 
 def assesses(person: User, report: DutyReport) -> Outcome:
@@ -401,7 +408,7 @@ def item_org(item: ListItem) -> Organization:
 
 
 def own_object(owner_field: str) -> Rule:
-    """Someone's own notification or reviewer assignment; anyone else's is 404."""
+    """Someone's own notification; anyone else's is 404."""
     return lambda person, obj: ALLOWED if getattr(obj, owner_field) == person.pk else 404
 
 
@@ -538,8 +545,8 @@ PROBES: dict[str, Probe] = {
     ),
     # reviews: scoring
     "report_score": Probe(
-        by_pk(ReviewerAssignment.objects.all()),
-        {"GET": own_object("reviewer_id"), "POST": own_object("reviewer_id")},
+        by_pk(ReviewerAssignment.objects.select_related("report__organization")),
+        {"GET": scores_assignment, "POST": scores_assignment},
         PK,
     ),
     "report_assess": Probe(by_pk(REPORTS), {"GET": assesses, "POST": assesses}, PK),
