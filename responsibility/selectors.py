@@ -10,8 +10,10 @@ from datetime import date
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    ExpressionWrapper,
     F,
     FilteredRelation,
     IntegerField,
@@ -26,10 +28,20 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Least, Substr
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Organization, Position
-from accounts.permissions import Action, can, get_object_for, scope_for, supervised_q, visible_q
+from accounts.permissions import (
+    Action,
+    can,
+    get_object_for,
+    require,
+    scope_for,
+    supervised_q,
+    supervises_q,
+    visible_q,
+)
 from responsibility.models import (
     ContactPoint,
     ContactVisit,
@@ -713,15 +725,42 @@ def _with_visit_figures(points: QuerySet[ContactPoint]) -> QuerySet[ContactPoint
     )
 
 
+def member_supervises() -> ExpressionWrapper:
+    """An annotation of contact points: whether the member still supervises the point's organization, which
+    designating it required. False marks one whose position has ended (已离任): the row stays, as history."""
+    return ExpressionWrapper(supervises_q("member", "organization__path"), output_field=BooleanField())
+
+
 def contact_points_of(member: Any, year: int) -> QuerySet[ContactPoint]:
-    """The person's own contact points for the year, with visit counts and the point's light."""
-    return _with_visit_figures(ContactPoint.objects.filter(member=member, year=year)).order_by("organization__path")
+    """The person's own contact points for the year that they still supervise, with visit counts and light."""
+    points = ContactPoint.objects.filter(supervised_q(member, "organization__"), member=member, year=year)
+    return _with_visit_figures(points).order_by("organization__path")
 
 
 def contact_points_supervised(user: Any, year: int) -> QuerySet[ContactPoint]:
-    """Every contact point of the year inside what the user supervises."""
+    """Every contact point of the year inside what the user supervises, each marked whether its member still may act."""
     points = ContactPoint.objects.filter(supervised_q(user, "organization__"), year=year)
-    return _with_visit_figures(points).order_by("organization__path", "member__full_name", "id")
+    return (
+        _with_visit_figures(points)
+        .annotate(member_supervises=member_supervises())
+        .order_by("organization__path", "member__full_name", "id")
+    )
+
+
+def contact_point_for(user: Any, pk: Any) -> ContactPoint:
+    """The point for those who supervise its organization now: its member while the designation's entitlement
+    lasts, and the committees above. 404 when unseen, 403 when seen but not allowed: a member whose position
+    has ended is answered as anyone else."""
+    try:
+        point = (
+            ContactPoint.objects.select_related("organization", "member")
+            .annotate(member_supervises=member_supervises())
+            .get(pk=pk)
+        )
+    except (ContactPoint.DoesNotExist, ValueError, TypeError) as missing:
+        raise Http404 from missing
+    require(user, Action.SUPERVISE, point.organization)
+    return point
 
 
 def contact_point_candidates(user: Any, year: int, limit: int = 100) -> list[Organization]:

@@ -1,8 +1,10 @@
 """Every write to work points, lists, records, commitments and contact points.
 
 Views check who may act (accounts.permissions); these functions hold the business
-rules and refuse with a DomainError whose message is shown to the person. Each runs
-in one transaction: a refused action leaves nothing half-saved.
+rules and refuse with a DomainError whose message is shown to the person. What a
+position entitles someone to (designating a contact point, recording its visits) is
+checked here again against their current positions, so a stale page or a task is
+refused too. Each runs in one transaction: a refused action leaves nothing half-saved.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts import permissions
 from accounts.concurrency import fingerprint, is_stale
 from accounts.models import Organization, Position, User
 from accounts.notifications import notify
@@ -747,9 +750,11 @@ def commitment_save(*, organization: Organization, year: int, text: str, publish
 def contact_point_designate(
     *, member: User, organization: Organization, year: int, reason: str, by: User
 ) -> ContactPoint:
-    """A committee member takes a weak subordinate organization as a contact point."""
+    """A committee member takes a weak subordinate organization as a contact point: one they supervise."""
     _check_year(year)
     reason = clean_text(reason, field=_("确定原因"), max_length=500)
+    if not permissions.can(member, permissions.Action.SUPERVISE, organization):
+        raise DomainError(_("只能选择您督导范围内的下级党组织作为联系点。"))
     if ContactPoint.objects.filter(member=member, organization=organization, year=year).exists():
         raise DomainError(_("%(org)s 已是您 %(year)s 年的联系点。") % {"org": organization.name, "year": year})
     return ContactPoint.objects.create(member=member, organization=organization, year=year, reason=reason)
@@ -759,7 +764,16 @@ def contact_point_designate(
 def contact_visit_add(
     *, contact_point: ContactPoint, visited_on: date, summary: str, problems: str = "", by: User
 ) -> ContactVisit:
-    """Records a visit to a contact point."""
+    """Records a visit to a contact point: by those who supervise its organization now.
+
+    The designation does not outlive the member's position: once it has ended (or a grant was revoked)
+    they record no more visits on it, as designating it again would be refused.
+    """
+    organization = contact_point.organization
+    if not permissions.can(by, permissions.Action.SUPERVISE, organization):
+        raise DomainError(
+            _("您已不再督导%(org)s（任职已结束或督导授权已撤销），不能再记录走访。") % {"org": organization.name}
+        )
     if visited_on > timezone.localdate():
         raise DomainError(_("走访日期不能晚于今天。"))
     if visited_on.year != contact_point.year:
