@@ -42,6 +42,7 @@ from accounts.permissions import (
     supervises_q,
     visible_q,
 )
+from responsibility import services
 from responsibility.models import (
     ContactPoint,
     ContactVisit,
@@ -339,7 +340,7 @@ LIGHT_ORDER: dict[str, int] = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
 
 @dataclass(frozen=True)
 class DutyLine:
-    """An item on 我的清单, marked when the user is its responsible person."""
+    """An item on 我的清单, marked when the user is its responsible person (in a position that has not ended)."""
 
     item: ListItem
     is_mine: bool
@@ -389,10 +390,7 @@ def my_duties(user: Any, year: int) -> list[OrganizationDuties]:
     for organization in organizations:
         responsibility_list = lists.get(organization.id)
         items = items_by_list.get(responsibility_list.id, []) if responsibility_list else []
-        lines = [
-            DutyLine(item=item, is_mine=item.responsible is not None and item.responsible.person_id == user.pk)
-            for item in items
-        ]
+        lines = [DutyLine(item=item, is_mine=services.answers_for(user, item)) for item in items]
         # The person's own duties first, then red before yellow before green, then the list's order.
         lines.sort(key=lambda line: (not line.is_mine, LIGHT_ORDER.get(line.item.warning, 3), line.item.order))
         duties.append(OrganizationDuties(organization, responsibility_list, lines))
@@ -494,8 +492,10 @@ def home_waiting(user: Any, led: Iterable[Organization], year: int) -> HomeWaiti
     if led_ids:
         for responsibility_list in ResponsibilityList.objects.filter(organization_id__in=led_ids, year=year):
             lists[responsibility_list.organization_id] = responsibility_list
+    # Only those the person may still correct: not the records of a post they have left.
     returned = DutyRecord.objects.filter(
         Q(created_by=user) | Q(done_by=user),
+        services.editable_records_q(user),
         status=DutyRecord.Status.RETURNED,
         item__list__closed_at__isnull=True,
     )

@@ -2,7 +2,8 @@
 
 Views check who may act (accounts.permissions); these functions hold the business
 rules and refuse with a DomainError whose message is shown to the person. What a
-position entitles someone to (designating a contact point, recording its visits) is
+position entitles someone to (recording against an item as its responsible person,
+correcting one's records, designating a contact point and recording its visits) is
 checked here again against their current positions, so a stale page or a task is
 refused too. Each runs in one transaction: a refused action leaves nothing half-saved.
 """
@@ -17,7 +18,7 @@ import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -561,6 +562,47 @@ def evidence_check(upload: UploadedFile) -> str:
     return mime
 
 
+def answers_for(user: User, item: ListItem) -> bool:
+    """Whether the user is the item's responsible person now: the position the item names is theirs and current.
+
+    The item keeps naming a position that has ended (history); it no longer lets its former holder act.
+    """
+    responsible = item.responsible
+    return responsible is not None and responsible.person_id == user.pk and responsible.is_current
+
+
+def may_record(user: User, item: ListItem) -> bool:
+    """Those who keep the organization's work, and the item's responsible person while their position lasts."""
+    return answers_for(user, item) or permissions.can(user, permissions.Action.MANAGE, item.list.organization)
+
+
+def may_edit_record(user: User, record: DutyRecord) -> bool:
+    """Those who keep the organization's work, and the record's author while they may still record on its item."""
+    if permissions.can(user, permissions.Action.MANAGE, record.organization):
+        return True
+    return record.created_by_id == user.pk and answers_for(user, record.item)
+
+
+def editable_records_q(user: User) -> Q:
+    """`may_edit_record` as a filter on records (the home page's returned records)."""
+    scope = permissions.scope_for(user)
+    if scope.is_admin:
+        return Q()
+    return Q(organization__path__in=sorted(scope.manage_paths)) | Q(
+        created_by=user, item__responsible__person=user, item__responsible__is_current=True
+    )
+
+
+def _check_may_record(item: ListItem, by: User) -> None:
+    if not may_record(by, item):
+        raise DomainError(_("您不是该事项的现任责任人，也不负责本组织的工作，不能记实。"))
+
+
+def _check_may_edit(record: DutyRecord, by: User) -> None:
+    if not may_edit_record(by, record):
+        raise DomainError(_("只有记录人（仍为该事项的现任责任人时）和负责本组织工作的人员可以修改这条记实。"))
+
+
 def _check_record_fields(item: ListItem, *, occurred_on: date, content: str, personal_action: str, today: date) -> str:
     responsibility_list = item.list
     if responsibility_list.is_closed:
@@ -607,6 +649,7 @@ def record_add(
     files: Sequence[UploadedFile] = (),
 ) -> DutyRecord:
     """Records work done against an item, with its evidence; the item's colour follows."""
+    _check_may_record(item, by)
     today = timezone.localdate()
     content = _check_record_fields(
         item, occurred_on=occurred_on, content=content, personal_action=personal_action, today=today
@@ -644,6 +687,7 @@ def record_update(
 ) -> DutyRecord:
     """The author corrects a record; a returned one goes back for review and counts again."""
     locked = _locked_record(record)
+    _check_may_edit(locked, by)
     if locked.status == RecordStatus.ACCEPTED:
         raise DomainError(_("已认可的记实不能修改。"))
     content = _check_record_fields(
@@ -706,7 +750,8 @@ def record_return(*, record: DutyRecord, by: User, reason: str) -> DutyRecord:
 @transaction.atomic
 def evidence_remove(*, evidence: Evidence, by: User) -> None:
     """Removes a file from a record that is not yet accepted."""
-    record = evidence.record
+    record = _locked_record(evidence.record)
+    _check_may_edit(record, by)
     if record.status == RecordStatus.ACCEPTED:
         raise DomainError(_("已认可的记实不能修改。"))
     if record.item.list.is_closed:

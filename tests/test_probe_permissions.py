@@ -282,15 +282,22 @@ def task_step(person: User, target: tuple[RectificationTask, str]) -> Outcome:
     return gate(person, task.organization, keeps_task(person, task))
 
 
+def answers_for_item(person: User, item: ListItem) -> bool:
+    """The item's responsible person, while the position the item names is current."""
+    return item.responsible is not None and item.responsible.person_id == person.pk and item.responsible.is_current
+
+
 def records_against(person: User, item: ListItem) -> Outcome:
-    """The item's responsible person and those who keep the organization record against it."""
-    responsible = item.responsible is not None and item.responsible.person_id == person.pk
-    return gate(person, item.list.organization, responsible or can(person, Action.MANAGE, item.list.organization))
+    """The item's responsible person (in office) and those who keep the organization record against it."""
+    allowed = answers_for_item(person, item) or can(person, Action.MANAGE, item.list.organization)
+    return gate(person, item.list.organization, allowed)
 
 
 def edits_record(person: User, record: DutyRecord) -> Outcome:
-    """The record's author and those who keep the organization."""
-    allowed = record.created_by_id == person.pk or can(person, Action.MANAGE, record.organization)
+    """Those who keep the organization, and the record's author while they may still record against its item."""
+    allowed = can(person, Action.MANAGE, record.organization) or (
+        record.created_by_id == person.pk and answers_for_item(person, record.item)
+    )
     return gate(person, record.organization, allowed)
 
 
@@ -413,7 +420,7 @@ def own_object(owner_field: str) -> Rule:
 
 LISTS = ResponsibilityList.objects.select_related("organization")
 ITEMS = ListItem.objects.select_related("list__organization", "responsible")
-RECORDS = DutyRecord.objects.select_related("organization").order_by("pk")
+RECORDS = DutyRecord.objects.select_related("organization", "item__responsible").order_by("pk")
 REPORTS = DutyReport.objects.select_related("organization", "cycle__organization")
 CYCLES = Cycle.objects.select_related("organization")
 TASKS = RectificationTask.objects.select_related("organization")
