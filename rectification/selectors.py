@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.figures_cache import cached_figures
-from accounts.models import Organization, User
+from accounts.models import Organization, Position, User
 from accounts.permissions import Action, can, get_object_for, require, scope_for, supervised_q, visible_q
 from rectification import rules, services
 from rectification.models import (
@@ -112,14 +112,24 @@ class MyTasks:
     keeps_any: bool
 
 
+def _answered_by(user: Any) -> Q:
+    """Tasks the user is the responsible person of now (`services.answers_for`): not those of a post they left."""
+    in_office = Position.objects.current().filter(person_id=user.pk, organization=OuterRef("organization"))
+    return Q(responsible_id=user.pk) & Q(Exists(in_office))
+
+
 def my_tasks(user: Any, today: date) -> MyTasks:
     """我的整改: two queries whatever the number of tasks."""
     limits = rules.Limits.from_settings()
     scope = scope_for(user)
-    kept = Q(responsible_id=user.pk)
+    kept = _answered_by(user)
     if scope.manage_paths:
         kept |= Q(organization__path__in=sorted(scope.manage_paths))
-    tasks = RectificationTask.objects.filter(kept).select_related("organization", "responsible")
+    tasks = (
+        RectificationTask.objects.filter(kept)
+        .select_related("organization", "responsible")
+        .annotate(responsible_in_office=services.responsible_in_office())
+    )
     mine: list[TaskLine] = []
     organizations: list[TaskLine] = []
     for task in with_task_flags(tasks.exclude(status=TaskStatus.ACCEPTED)):
@@ -138,7 +148,9 @@ def my_tasks(user: Any, today: date) -> MyTasks:
 
 def task_for(user: Any, pk: Any, action: Action = Action.VIEW) -> RectificationTask:
     """The task if the user may do ACTION on its organization: 404 unseen, 403 seen but not allowed."""
-    tasks = RectificationTask.objects.select_related("responsible", "leader", "created_by", "accepted_by")
+    tasks = RectificationTask.objects.select_related("responsible", "leader", "created_by", "accepted_by").annotate(
+        responsible_in_office=services.responsible_in_office()
+    )
     return get_object_for(user, tasks, pk, action)
 
 
@@ -218,7 +230,7 @@ def home_tasks(user: Any, today: date) -> HomeTasks:
     """The home page's 整改 part: at most four queries whatever the number of tasks."""
     limits = rules.Limits.from_settings()
     scope = scope_for(user)
-    mine = RectificationTask.objects.filter(responsible_id=user.pk).exclude(status=TaskStatus.ACCEPTED)
+    mine = RectificationTask.objects.filter(_answered_by(user)).exclude(status=TaskStatus.ACCEPTED)
     counts = mine.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=today)))
     escalated: list[TaskLine] = []
     if scope.manage_paths and not scope.is_admin:
@@ -359,7 +371,11 @@ def board_table(
     return (
         board_tasks(user, roots, filters, today=today, limits=limits)
         .select_related("organization", "responsible")
-        .annotate(has_recurring=_recurring_exists(), closed_last=closed_last)
+        .annotate(
+            has_recurring=_recurring_exists(),
+            closed_last=closed_last,
+            responsible_in_office=services.responsible_in_office(),
+        )
         .order_by("closed_last", "deadline", "organization__path", "id")
     )
 

@@ -269,7 +269,9 @@ def inspects_target(person: User, target: InspectionTarget) -> Outcome:
 
 
 def keeps_task(person: User, task: RectificationTask) -> bool:
-    return task.responsible_id == person.pk or can(person, Action.MANAGE, task.organization)
+    """Those who keep the organization, and the responsible person while they hold a position in it."""
+    in_office = task.organization.positions.current().filter(person=person).exists()
+    return can(person, Action.MANAGE, task.organization) or (task.responsible_id == person.pk and in_office)
 
 
 COMMITTEE_STEPS = {"return", "accept", "supervise", "measure"}
