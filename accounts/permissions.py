@@ -18,12 +18,15 @@ Rules ("一级抓一级、层层抓落实"):
 - Administrators (superusers) may do everything.
 
 The user's scope costs two queries, once per request, whatever the tree's size;
-afterwards every answer is computed from paths without touching the database.
+afterwards every answer is computed from paths without touching the database. It is
+never kept longer than the request: a cache of what a person may see keys on
+`scope_key(user)`, so nothing outlives a position that ends.
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -107,6 +110,22 @@ def scope_for(user: Any) -> Scope:
     if getattr(user, "is_authenticated", False):
         user._organization_scope = scope
     return scope
+
+
+def scope_key(user: Any) -> str:
+    """A short digest of the user's scope, stable across processes. Whatever is cached beyond one request for
+    what a person may see (the board's and the dashboard's figures) is keyed on it, so a position that ends or
+    a grant revoked makes those entries unreachable at once instead of when they expire."""
+    scope = scope_for(user)
+    parts = (
+        scope.is_admin,
+        scope.subtree_roots,
+        sorted(scope.single_paths),
+        sorted(scope.manage_paths),
+        scope.supervise_roots,
+        scope.grant_roots,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 def forget_scope(user: Any) -> None:

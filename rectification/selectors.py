@@ -17,7 +17,16 @@ from django.utils.translation import gettext as _
 
 from accounts.figures_cache import cached_figures
 from accounts.models import Organization, Position, User
-from accounts.permissions import Action, can, get_object_for, require, scope_for, supervised_q, visible_q
+from accounts.permissions import (
+    Action,
+    can,
+    get_object_for,
+    require,
+    scope_for,
+    scope_key,
+    supervised_q,
+    visible_q,
+)
 from rectification import rules, services
 from rectification.models import (
     Disclosure,
@@ -395,8 +404,14 @@ def board_figures_cached(
     user: Any, roots: Sequence[Organization], filters: BoardFilters, *, today: date, limits: rules.Limits
 ) -> dict[str, BoardFigures]:
     """board_figures_by_group, cached while no task or finding under the roots changes (BOARD_CACHE_SECONDS at most)."""
-    key = "board:{}:{}:{}:{}:{}".format(
-        user.pk, ",".join(str(root.pk) for root in roots), repr(filters), today.isoformat(), repr(limits)
+    # The scope is in the key: figures counted under a position that has since ended are never shown.
+    key = "board:{}:{}:{}:{}:{}:{}".format(
+        user.pk,
+        scope_key(user),
+        ",".join(str(root.pk) for root in roots),
+        repr(filters),
+        today.isoformat(),
+        repr(limits),
     )
     figures, _hit = cached_figures(
         services.FIGURES_AREA,
