@@ -83,11 +83,15 @@ def test_a_reviewer_in_office_reads_scores_and_is_reminded(
 
 
 def test_a_reviewer_who_moves_up_still_supervising_keeps_the_assignment(
-    client: Client, open_cycle: Cycle, report: DutyReport, assignment: ReviewerAssignment, people: SimpleNamespace
+    client: Client,
+    open_cycle: Cycle,
+    assignment: ReviewerAssignment,
+    people: SimpleNamespace,
+    tree: Tree,
 ) -> None:
     """The rule is "supervises now", not "holds the position held when assigned"."""
     end_positions(people.committee_member)
-    position_assign(person=people.committee_member, organization=report.cycle.organization.get_parent(), role="deputy")
+    position_assign(person=people.committee_member, organization=tree.county, role=Position.Role.DEPUTY)
     reviewer = fresh(people.committee_member)
     assert selectors.assignment_to_score(reviewer, assignment.pk) == assignment
     services.scores_save(assignment=assignment, entries=full_marks(open_cycle), comment="", by=reviewer)
