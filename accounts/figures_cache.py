@@ -4,8 +4,9 @@ At province scale a committee's page counts the year's every task or record (a t
 second and more); the figures only move when someone writes below. So each organization path
 has a change mark in the cache, a write sets new marks on its organization and every ancestor
 (after commit), and a cached figure is keyed by the marks of the roots it was counted under:
-any write below a root makes its old figures unreachable, never stale. The time limit bounds
-what no write marks (a person's changed supervision, a day passing is in the key already).
+any write below a root makes its old figures unreachable, never stale. Callers put the person's
+scope (`permissions.scope_key`) and the day in the key, so a position that ends or a grant revoked
+is never answered from figures counted before; the time limit bounds what nothing marks.
 
 The cache is an accelerator only: when it is unreachable (Redis down) figures are counted afresh.
 """

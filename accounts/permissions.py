@@ -18,18 +18,22 @@ Rules ("一级抓一级、层层抓落实"):
 - Administrators (superusers) may do everything.
 
 The user's scope costs two queries, once per request, whatever the tree's size;
-afterwards every answer is computed from paths without touching the database.
+afterwards every answer is computed from paths without touching the database. It is
+never kept longer than the request: a cache of what a person may see keys on
+`scope_key(user)`, so nothing outlives a position that ends.
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet
+from django.db.models.lookups import StartsWith
 from django.http import Http404
 
 from accounts.models import (
@@ -106,6 +110,22 @@ def scope_for(user: Any) -> Scope:
     if getattr(user, "is_authenticated", False):
         user._organization_scope = scope
     return scope
+
+
+def scope_key(user: Any) -> str:
+    """A short digest of the user's scope, stable across processes. Whatever is cached beyond one request for
+    what a person may see (the board's and the dashboard's figures) is keyed on it, so a position that ends or
+    a grant revoked makes those entries unreachable at once instead of when they expire."""
+    scope = scope_for(user)
+    parts = (
+        scope.is_admin,
+        scope.subtree_roots,
+        sorted(scope.single_paths),
+        sorted(scope.manage_paths),
+        scope.supervise_roots,
+        scope.grant_roots,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 def forget_scope(user: Any) -> None:
@@ -202,6 +222,36 @@ def supervised_q(user: Any, prefix: str = "") -> Q:
     for root in scope.grant_roots:
         condition |= Q(**{f"{prefix}path__startswith": root})
     return condition
+
+
+def supervises_q(person: str, path: str) -> Q:
+    """A filter on rows that name a person and an organization: true where that person supervises that
+    organization now, as `can(person, SUPERVISE, organization)` answers it from current positions and grants.
+
+    PERSON and PATH are the rows' fields, e.g. `supervises_q("reviewer", "report__organization__path")`. For
+    lists of other people's assignments and designations (the committee's tables, the reminders), where
+    asking `can` person by person would cost two queries each; `tests/accounts/test_permissions.py` pins
+    that both answer alike.
+    """
+    who, where = OuterRef(person), OuterRef(path)
+    by_position = (
+        Position.objects.current()
+        .filter(person=who, organization__is_active=True)
+        .exclude(role=Position.Role.MEMBER)
+        .exclude(organization__kind=Organization.Kind.BRANCH)
+        # A committee supervises what lies below it, not itself.
+        .filter(StartsWith(where, F("organization__path")))
+        .exclude(organization__path=where)
+    )
+    by_user_grant = OrganizationUserObjectPermission.objects.filter(
+        StartsWith(where, F("content_object__path")), user=who, permission__codename=SUPERVISE_CODENAME
+    )
+    by_group_grant = OrganizationGroupObjectPermission.objects.filter(
+        StartsWith(where, F("content_object__path")), group__user=who, permission__codename=SUPERVISE_CODENAME
+    )
+    return Q(**{f"{person}__is_active": True}) & Q(
+        Q(**{f"{person}__is_superuser": True}) | Exists(by_position) | Exists(by_user_grant) | Exists(by_group_grant)
+    )
 
 
 def require(user: Any, action: Action, organization: Organization) -> None:

@@ -16,8 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.figures_cache import cached_figures
-from accounts.models import Organization, User
-from accounts.permissions import Action, can, get_object_for, require, scope_for, supervised_q, visible_q
+from accounts.models import Organization, Position, User
+from accounts.permissions import (
+    Action,
+    can,
+    get_object_for,
+    require,
+    scope_for,
+    scope_key,
+    supervised_q,
+    visible_q,
+)
 from rectification import rules, services
 from rectification.models import (
     Disclosure,
@@ -112,14 +121,24 @@ class MyTasks:
     keeps_any: bool
 
 
+def _answered_by(user: Any) -> Q:
+    """Tasks the user is the responsible person of now (`services.answers_for`): not those of a post they left."""
+    in_office = Position.objects.current().filter(person_id=user.pk, organization=OuterRef("organization"))
+    return Q(responsible_id=user.pk) & Q(Exists(in_office))
+
+
 def my_tasks(user: Any, today: date) -> MyTasks:
     """我的整改: two queries whatever the number of tasks."""
     limits = rules.Limits.from_settings()
     scope = scope_for(user)
-    kept = Q(responsible_id=user.pk)
+    kept = _answered_by(user)
     if scope.manage_paths:
         kept |= Q(organization__path__in=sorted(scope.manage_paths))
-    tasks = RectificationTask.objects.filter(kept).select_related("organization", "responsible")
+    tasks = (
+        RectificationTask.objects.filter(kept)
+        .select_related("organization", "responsible")
+        .annotate(responsible_in_office=services.responsible_in_office())
+    )
     mine: list[TaskLine] = []
     organizations: list[TaskLine] = []
     for task in with_task_flags(tasks.exclude(status=TaskStatus.ACCEPTED)):
@@ -138,7 +157,9 @@ def my_tasks(user: Any, today: date) -> MyTasks:
 
 def task_for(user: Any, pk: Any, action: Action = Action.VIEW) -> RectificationTask:
     """The task if the user may do ACTION on its organization: 404 unseen, 403 seen but not allowed."""
-    tasks = RectificationTask.objects.select_related("responsible", "leader", "created_by", "accepted_by")
+    tasks = RectificationTask.objects.select_related("responsible", "leader", "created_by", "accepted_by").annotate(
+        responsible_in_office=services.responsible_in_office()
+    )
     return get_object_for(user, tasks, pk, action)
 
 
@@ -218,7 +239,7 @@ def home_tasks(user: Any, today: date) -> HomeTasks:
     """The home page's 整改 part: at most four queries whatever the number of tasks."""
     limits = rules.Limits.from_settings()
     scope = scope_for(user)
-    mine = RectificationTask.objects.filter(responsible_id=user.pk).exclude(status=TaskStatus.ACCEPTED)
+    mine = RectificationTask.objects.filter(_answered_by(user)).exclude(status=TaskStatus.ACCEPTED)
     counts = mine.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=today)))
     escalated: list[TaskLine] = []
     if scope.manage_paths and not scope.is_admin:
@@ -359,7 +380,11 @@ def board_table(
     return (
         board_tasks(user, roots, filters, today=today, limits=limits)
         .select_related("organization", "responsible")
-        .annotate(has_recurring=_recurring_exists(), closed_last=closed_last)
+        .annotate(
+            has_recurring=_recurring_exists(),
+            closed_last=closed_last,
+            responsible_in_office=services.responsible_in_office(),
+        )
         .order_by("closed_last", "deadline", "organization__path", "id")
     )
 
@@ -379,8 +404,14 @@ def board_figures_cached(
     user: Any, roots: Sequence[Organization], filters: BoardFilters, *, today: date, limits: rules.Limits
 ) -> dict[str, BoardFigures]:
     """board_figures_by_group, cached while no task or finding under the roots changes (BOARD_CACHE_SECONDS at most)."""
-    key = "board:{}:{}:{}:{}:{}".format(
-        user.pk, ",".join(str(root.pk) for root in roots), repr(filters), today.isoformat(), repr(limits)
+    # The scope is in the key: figures counted under a position that has since ended are never shown.
+    key = "board:{}:{}:{}:{}:{}:{}".format(
+        user.pk,
+        scope_key(user),
+        ",".join(str(root.pk) for root in roots),
+        repr(filters),
+        today.isoformat(),
+        repr(limits),
     )
     figures, _hit = cached_figures(
         services.FIGURES_AREA,

@@ -3,7 +3,10 @@
 Views check who may act (accounts.permissions: the organization's people keep their
 tasks, only the committee above — SUPERVISE — raises findings, creates, accepts or
 returns tasks); these functions hold the rules and refuse with a DomainError whose
-message is shown to the person. Each runs in one transaction: a refusal changes nothing.
+message is shown to the person. A task's own steps are checked here again against
+the actor's current positions (its responsible person acts on it only while holding a
+position in its organization), so a stale page or a task is refused too. Each runs in
+one transaction: a refusal changes nothing.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import permissions
 from accounts.figures_cache import mark_changed
-from accounts.models import Organization, User
+from accounts.models import Organization, Position, User
 from foundation.concurrency import fingerprint
 from foundation.errors import DomainError, clean_text, transition
 from foundation.files import evidence_check
@@ -65,6 +70,39 @@ def _transition(action: str, task: RectificationTask) -> str:
 def _tell_responsible(task: RectificationTask, kind: str, title: str, body: str) -> None:
     """The responsible person hears of it in the same transaction; delivery follows the commit."""
     notify(recipient=task.responsible, kind=kind, title=title, body=body, url=reverse("task_detail", args=[task.pk]))
+
+
+def responsible_in_office() -> Exists:
+    """An annotation of tasks: whether the responsible person still holds a position in the task's organization,
+    as naming them required (`task_create`). False marks one whose position has ended (已离任)."""
+    return Exists(
+        Position.objects.current().filter(person=OuterRef("responsible"), organization=OuterRef("organization"))
+    )
+
+
+def answers_for(user: Any, task: RectificationTask) -> bool:
+    """Whether the user is the task's responsible person now: named on it and still in office in its organization.
+
+    The task keeps naming them once their position has ended (history); it no longer lets them act.
+    """
+    return (
+        task.responsible_id == user.pk
+        and Position.objects.current().filter(person_id=user.pk, organization_id=task.organization_id).exists()
+    )
+
+
+def keeps(user: Any, task: RectificationTask) -> bool:
+    """The task's own steps (plan, progress, submit, extension): those who keep the organization's work, and the
+    responsible person while in office."""
+    return permissions.can(user, permissions.Action.MANAGE, task.organization) or answers_for(user, task)
+
+
+def _check_keeps(task: RectificationTask, by: User) -> None:
+    if not keeps(by, task):
+        raise DomainError(
+            _("只有仍在%(org)s任职的整改责任人和负责该组织工作的人员可以办理此整改任务。")
+            % {"org": task.organization.name}
+        )
 
 
 FIGURES_AREA = "rectification"
@@ -349,6 +387,7 @@ def task_plan(
 ) -> RectificationTask:
     """制定整改方案: measures, the standard of completion and the commitment; work starts."""
     locked = _locked(task, expected)
+    _check_keeps(locked, by)
     target = _transition("plan", locked)
     locked.measures = clean_text(measures, field=_("整改措施"), max_length=MAX_TEXT)
     locked.standard = clean_text(standard, field=_("整改标准"), max_length=MAX_TEXT)
@@ -380,6 +419,7 @@ def task_progress(
 ) -> TaskEvent:
     """报告进展 with evidence, while the work is in progress."""
     locked = _locked(task, expected)
+    _check_keeps(locked, by)
     if locked.status != TaskStatus.IN_PROGRESS:
         raise DomainError(_("只有整改中的任务可以报告进展。"))
     text = clean_text(text, field=_("进展情况"), max_length=MAX_TEXT)
@@ -393,6 +433,7 @@ def task_progress(
 def task_submit(*, task: RectificationTask, text: str, by: User, expected: str | None = None) -> RectificationTask:
     """申请销号: only with evidence of the work on record."""
     locked = _locked(task, expected)
+    _check_keeps(locked, by)
     target = _transition("submit", locked)
     if not TaskEvidence.objects.filter(event__task=locked).exists():
         raise DomainError(_("申请销号前，请先在“报告进展”中上传整改佐证材料。"))
@@ -436,6 +477,7 @@ def extension_request(
 ) -> ExtensionRequest:
     """Asks the committee to move the deadline, with a reason."""
     locked = _locked(task, expected)
+    _check_keeps(locked, by)
     if not locked.is_open:
         raise DomainError(_("任务已销号。"))
     reason = clean_text(reason, field=_("延期理由"), max_length=MAX_TEXT)

@@ -23,12 +23,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from accounts import permissions
 from accounts.models import Organization, Position, User
 from foundation.bulk import db_value, insert_rows
 from notifications import services as notification_services
@@ -310,7 +311,10 @@ def _report_deadline(report: dict[str, Any], leaders: Leaders, words: Words) -> 
 
 
 def _scoring_rows(today: date) -> QuerySet[Any, Any]:
+    # An assignment asks something of its reviewer only while they supervise the report's organization:
+    # one whose position has ended is neither reminded nor shown the deadline in their calendar.
     return ReviewerAssignment.objects.filter(
+        permissions.supervises_q("reviewer", "report__organization__path"),
         submitted_at__isnull=True,
         report__status=DutyReport.Status.SUBMITTED,
         report__cycle__status=Cycle.Status.OPEN,
@@ -356,6 +360,7 @@ def _ballot_deadline(cycle: dict[str, Any], leaders: Leaders, words: Words) -> D
 
 
 def _task_rows(today: date) -> QuerySet[Any, Any]:
+    in_office = Position.objects.current().filter(person=OuterRef("responsible"), organization=OuterRef("organization"))
     return (
         RectificationTask.objects.exclude(status=RectificationTask.Status.ACCEPTED)
         .filter(organization__is_active=True)
@@ -365,6 +370,7 @@ def _task_rows(today: date) -> QuerySet[Any, Any]:
             "title",
             "responsible_id",
             responsible_is_active=F("responsible__is_active"),
+            responsible_in_office=Exists(in_office),
             responsible_name=F("responsible__full_name"),
             responsible_username=F("responsible__username"),
             **_organization_of("organization__"),
@@ -374,6 +380,12 @@ def _task_rows(today: date) -> QuerySet[Any, Any]:
 
 def _task_deadline(task: dict[str, Any], leaders: Leaders, words: Words) -> Deadline:
     path = task["org_path"]
+    # A responsible person whose position in the organization has ended no longer answers for the task:
+    # its secretary does, as for a list item.
+    if task["responsible_is_active"] and task["responsible_in_office"]:
+        owners = [task["responsible_id"]]
+    else:
+        owners = leaders.secretary(path)
     return Deadline(
         key=f"task:{task['pk']}:{task['deadline'].isoformat()}",
         due=task["deadline"],
@@ -382,7 +394,7 @@ def _task_deadline(task: dict[str, Any], leaders: Leaders, words: Words) -> Dead
         organization=task["org_name"],
         url=words.url("task_detail", task["pk"]),
         people=_people(
-            (Role.OWNER, [task["responsible_id"]] if task["responsible_is_active"] else []),
+            (Role.OWNER, owners),
             (Role.SECRETARY, leaders.secretary(path)),
             (Role.COMMITTEE, leaders.committee_above(path)),
         ),

@@ -10,8 +10,10 @@ from datetime import date
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    ExpressionWrapper,
     F,
     FilteredRelation,
     IntegerField,
@@ -26,10 +28,21 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Least, Substr
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Organization, Position
-from accounts.permissions import Action, can, get_object_for, scope_for, supervised_q, visible_q
+from accounts.permissions import (
+    Action,
+    can,
+    get_object_for,
+    require,
+    scope_for,
+    supervised_q,
+    supervises_q,
+    visible_q,
+)
+from responsibility import services
 from responsibility.models import (
     ContactPoint,
     ContactVisit,
@@ -327,7 +340,7 @@ LIGHT_ORDER: dict[str, int] = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
 
 @dataclass(frozen=True)
 class DutyLine:
-    """An item on 我的清单, marked when the user is its responsible person."""
+    """An item on 我的清单, marked when the user is its responsible person (in a position that has not ended)."""
 
     item: ListItem
     is_mine: bool
@@ -377,10 +390,7 @@ def my_duties(user: Any, year: int) -> list[OrganizationDuties]:
     for organization in organizations:
         responsibility_list = lists.get(organization.id)
         items = items_by_list.get(responsibility_list.id, []) if responsibility_list else []
-        lines = [
-            DutyLine(item=item, is_mine=item.responsible is not None and item.responsible.person_id == user.pk)
-            for item in items
-        ]
+        lines = [DutyLine(item=item, is_mine=services.answers_for(user, item)) for item in items]
         # The person's own duties first, then red before yellow before green, then the list's order.
         lines.sort(key=lambda line: (not line.is_mine, LIGHT_ORDER.get(line.item.warning, 3), line.item.order))
         duties.append(OrganizationDuties(organization, responsibility_list, lines))
@@ -482,8 +492,10 @@ def home_waiting(user: Any, led: Iterable[Organization], year: int) -> HomeWaiti
     if led_ids:
         for responsibility_list in ResponsibilityList.objects.filter(organization_id__in=led_ids, year=year):
             lists[responsibility_list.organization_id] = responsibility_list
+    # Only those the person may still correct: not the records of a post they have left.
     returned = DutyRecord.objects.filter(
         Q(created_by=user) | Q(done_by=user),
+        services.editable_records_q(user),
         status=DutyRecord.Status.RETURNED,
         item__list__closed_at__isnull=True,
     )
@@ -713,15 +725,42 @@ def _with_visit_figures(points: QuerySet[ContactPoint]) -> QuerySet[ContactPoint
     )
 
 
+def member_supervises() -> ExpressionWrapper:
+    """An annotation of contact points: whether the member still supervises the point's organization, which
+    designating it required. False marks one whose position has ended (已离任): the row stays, as history."""
+    return ExpressionWrapper(supervises_q("member", "organization__path"), output_field=BooleanField())
+
+
 def contact_points_of(member: Any, year: int) -> QuerySet[ContactPoint]:
-    """The person's own contact points for the year, with visit counts and the point's light."""
-    return _with_visit_figures(ContactPoint.objects.filter(member=member, year=year)).order_by("organization__path")
+    """The person's own contact points for the year that they still supervise, with visit counts and light."""
+    points = ContactPoint.objects.filter(supervised_q(member, "organization__"), member=member, year=year)
+    return _with_visit_figures(points).order_by("organization__path")
 
 
 def contact_points_supervised(user: Any, year: int) -> QuerySet[ContactPoint]:
-    """Every contact point of the year inside what the user supervises."""
+    """Every contact point of the year inside what the user supervises, each marked whether its member still may act."""
     points = ContactPoint.objects.filter(supervised_q(user, "organization__"), year=year)
-    return _with_visit_figures(points).order_by("organization__path", "member__full_name", "id")
+    return (
+        _with_visit_figures(points)
+        .annotate(member_supervises=member_supervises())
+        .order_by("organization__path", "member__full_name", "id")
+    )
+
+
+def contact_point_for(user: Any, pk: Any) -> ContactPoint:
+    """The point for those who supervise its organization now: its member while the designation's entitlement
+    lasts, and the committees above. 404 when unseen, 403 when seen but not allowed: a member whose position
+    has ended is answered as anyone else."""
+    try:
+        point = (
+            ContactPoint.objects.select_related("organization", "member")
+            .annotate(member_supervises=member_supervises())
+            .get(pk=pk)
+        )
+    except (ContactPoint.DoesNotExist, ValueError, TypeError) as missing:
+        raise Http404 from missing
+    require(user, Action.SUPERVISE, point.organization)
+    return point
 
 
 def contact_point_candidates(user: Any, year: int, limit: int = 100) -> list[Organization]:

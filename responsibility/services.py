@@ -1,8 +1,11 @@
 """Every write to work points, lists, records, commitments and contact points.
 
 Views check who may act (accounts.permissions); these functions hold the business
-rules and refuse with a DomainError whose message is shown to the person. Each runs
-in one transaction: a refused action leaves nothing half-saved.
+rules and refuse with a DomainError whose message is shown to the person. What a
+position entitles someone to (recording against an item as its responsible person,
+correcting one's records, designating a contact point and recording its visits) is
+checked here again against their current positions, so a stale page or a task is
+refused too. Each runs in one transaction: a refused action leaves nothing half-saved.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts import permissions
 from accounts.models import Organization, Position, User
 from foundation.concurrency import fingerprint, is_stale
 from foundation.errors import DomainError, clean_text, transition
@@ -521,6 +525,47 @@ def list_close(*, responsibility_list: ResponsibilityList, by: User, expected: s
 # 履责记实 --------------------------------------------------------------------
 
 
+def answers_for(user: User, item: ListItem) -> bool:
+    """Whether the user is the item's responsible person now: the position the item names is theirs and current.
+
+    The item keeps naming a position that has ended (history); it no longer lets its former holder act.
+    """
+    responsible = item.responsible
+    return responsible is not None and responsible.person_id == user.pk and responsible.is_current
+
+
+def may_record(user: User, item: ListItem) -> bool:
+    """Those who keep the organization's work, and the item's responsible person while their position lasts."""
+    return answers_for(user, item) or permissions.can(user, permissions.Action.MANAGE, item.list.organization)
+
+
+def may_edit_record(user: User, record: DutyRecord) -> bool:
+    """Those who keep the organization's work, and the record's author while they may still record on its item."""
+    if permissions.can(user, permissions.Action.MANAGE, record.organization):
+        return True
+    return record.created_by_id == user.pk and answers_for(user, record.item)
+
+
+def editable_records_q(user: User) -> Q:
+    """`may_edit_record` as a filter on records (the home page's returned records)."""
+    scope = permissions.scope_for(user)
+    if scope.is_admin:
+        return Q()
+    return Q(organization__path__in=sorted(scope.manage_paths)) | Q(
+        created_by=user, item__responsible__person=user, item__responsible__is_current=True
+    )
+
+
+def _check_may_record(item: ListItem, by: User) -> None:
+    if not may_record(by, item):
+        raise DomainError(_("您不是该事项的现任责任人，也不负责本组织的工作，不能记实。"))
+
+
+def _check_may_edit(record: DutyRecord, by: User) -> None:
+    if not may_edit_record(by, record):
+        raise DomainError(_("只有记录人（仍为该事项的现任责任人时）和负责本组织工作的人员可以修改这条记实。"))
+
+
 def _check_record_fields(item: ListItem, *, occurred_on: date, content: str, personal_action: str, today: date) -> str:
     responsibility_list = item.list
     if responsibility_list.is_closed:
@@ -567,6 +612,7 @@ def record_add(
     files: Sequence[UploadedFile] = (),
 ) -> DutyRecord:
     """Records work done against an item, with its evidence; the item's colour follows."""
+    _check_may_record(item, by)
     today = timezone.localdate()
     content = _check_record_fields(
         item, occurred_on=occurred_on, content=content, personal_action=personal_action, today=today
@@ -604,6 +650,7 @@ def record_update(
 ) -> DutyRecord:
     """The author corrects a record; a returned one goes back for review and counts again."""
     locked = _locked_record(record)
+    _check_may_edit(locked, by)
     if locked.status == RecordStatus.ACCEPTED:
         raise DomainError(_("已认可的记实不能修改。"))
     content = _check_record_fields(
@@ -666,7 +713,8 @@ def record_return(*, record: DutyRecord, by: User, reason: str) -> DutyRecord:
 @transaction.atomic
 def evidence_remove(*, evidence: Evidence, by: User) -> None:
     """Removes a file from a record that is not yet accepted."""
-    record = evidence.record
+    record = _locked_record(evidence.record)
+    _check_may_edit(record, by)
     if record.status == RecordStatus.ACCEPTED:
         raise DomainError(_("已认可的记实不能修改。"))
     if record.item.list.is_closed:
@@ -710,9 +758,11 @@ def commitment_save(*, organization: Organization, year: int, text: str, publish
 def contact_point_designate(
     *, member: User, organization: Organization, year: int, reason: str, by: User
 ) -> ContactPoint:
-    """A committee member takes a weak subordinate organization as a contact point."""
+    """A committee member takes a weak subordinate organization as a contact point: one they supervise."""
     _check_year(year)
     reason = clean_text(reason, field=_("确定原因"), max_length=500)
+    if not permissions.can(member, permissions.Action.SUPERVISE, organization):
+        raise DomainError(_("只能选择您督导范围内的下级党组织作为联系点。"))
     if ContactPoint.objects.filter(member=member, organization=organization, year=year).exists():
         raise DomainError(_("%(org)s 已是您 %(year)s 年的联系点。") % {"org": organization.name, "year": year})
     return ContactPoint.objects.create(member=member, organization=organization, year=year, reason=reason)
@@ -722,7 +772,16 @@ def contact_point_designate(
 def contact_visit_add(
     *, contact_point: ContactPoint, visited_on: date, summary: str, problems: str = "", by: User
 ) -> ContactVisit:
-    """Records a visit to a contact point."""
+    """Records a visit to a contact point: by those who supervise its organization now.
+
+    The designation does not outlive the member's position: once it has ended (or a grant was revoked)
+    they record no more visits on it, as designating it again would be refused.
+    """
+    organization = contact_point.organization
+    if not permissions.can(by, permissions.Action.SUPERVISE, organization):
+        raise DomainError(
+            _("您已不再督导%(org)s（任职已结束或督导授权已撤销），不能再记录走访。") % {"org": organization.name}
+        )
     if visited_on > timezone.localdate():
         raise DomainError(_("走访日期不能晚于今天。"))
     if visited_on.year != contact_point.year:

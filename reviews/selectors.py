@@ -91,17 +91,17 @@ def report_for(pk: Any) -> DutyReport:
         raise Http404 from missing
 
 
-def is_assigned_reviewer(user: Any, report: DutyReport) -> bool:
-    return ReviewerAssignment.objects.filter(report=report, reviewer_id=user.pk).exists()
-
-
 def may_read_report(user: Any, report: DutyReport) -> bool:
-    """Its leaders always; once submitted, those who supervise the organization and its assigned reviewers."""
+    """Its leaders always; once submitted, those who supervise the organization now.
+
+    Its reviewers read it as supervisors: an assignment grants nothing of its own, so a reviewer whose
+    position has ended (or whose grant was revoked) reads no more than anyone else.
+    """
     if can(user, Action.MANAGE, report.organization):
         return True
     if report.submitted_at is None:
         return False
-    return can(user, Action.SUPERVISE, report.organization) or is_assigned_reviewer(user, report)
+    return can(user, Action.SUPERVISE, report.organization)
 
 
 def readable_report(user: Any, pk: Any) -> DutyReport:
@@ -267,6 +267,7 @@ def home_reviews(user: Any, led: Iterable[Organization]) -> HomeReviews:
     cycles: list[Cycle] = []
     if scope.is_committee and not scope.is_admin:
         to_score = ReviewerAssignment.objects.filter(
+            permissions.supervised_q(user, "report__organization__"),
             reviewer_id=user.pk,
             submitted_at__isnull=True,
             report__status=DutyReport.Status.SUBMITTED,
@@ -298,13 +299,37 @@ def evidence_choices(report: DutyReport, *, query: str = "", keep: list[int] | N
 
 
 def assignments_for_reviewer(user: User) -> QuerySet[ReviewerAssignment]:
-    """The reports assigned to the user in open cycles, the latest scoring deadline first (one query a page)."""
+    """The reports assigned to the user in open cycles, the latest scoring deadline first (one query a page).
+
+    Only those the user may still score: an assignment is used while its reviewer supervises the report's
+    organization now, so one whose position has ended no longer finds it here.
+    """
     return (
-        ReviewerAssignment.objects.filter(reviewer=user, report__cycle__status=Cycle.Status.OPEN)
+        ReviewerAssignment.objects.filter(
+            permissions.supervised_q(user, "report__organization__"),
+            reviewer=user,
+            report__cycle__status=Cycle.Status.OPEN,
+        )
         .select_related("report__organization", "report__cycle__organization")
         .annotate(scored_count=Count("scores"))
         .order_by("-report__cycle__scoring_due", "-report__cycle_id", "report__organization__path", "pk")
     )
+
+
+def assignment_to_score(user: Any, pk: Any) -> ReviewerAssignment:
+    """The user's own assignment while they may use it: someone else's is 404, so nothing about it leaks.
+
+    Their own is used only while they supervise the report's organization now; once their position has ended
+    it answers as for anyone else: 404 when the organization is out of their sight, 403 when seen.
+    """
+    try:
+        assignment = ReviewerAssignment.objects.select_related(
+            "report__cycle__organization", "report__organization", "reviewer"
+        ).get(pk=pk, reviewer_id=user.pk)
+    except (ReviewerAssignment.DoesNotExist, ValueError, TypeError) as missing:
+        raise Http404 from missing
+    permissions.require(user, Action.SUPERVISE, assignment.report.organization)
+    return assignment
 
 
 @dataclass(frozen=True)
@@ -549,7 +574,10 @@ def report_assessment(report: DutyReport) -> Assessment:
     cycle = report.cycle
     indicators = list(cycle.indicators.all())
     assignments = list(
-        ReviewerAssignment.objects.filter(report=report).select_related("reviewer").order_by("submitted_at", "pk")
+        ReviewerAssignment.objects.filter(report=report)
+        .annotate(reviewer_supervises=services.reviewer_supervises())
+        .select_related("reviewer")
+        .order_by("submitted_at", "pk")
     )
     per_reviewer: dict[int, dict[int, Decimal]] = defaultdict(dict)
     vetoes: set[tuple[int, int]] = set()
@@ -767,8 +795,12 @@ def reviewer_candidates(cycle: Cycle) -> QuerySet[User]:
 
 
 def reviewer_table(cycle: Cycle) -> QuerySet[DutyReport]:
-    """The cycle's reports with their reviewers (two queries a page)."""
-    assignments = ReviewerAssignment.objects.select_related("reviewer").order_by("reviewer__full_name", "pk")
+    """The cycle's reports with their reviewers, each marked whether they may still score (two queries a page)."""
+    assignments = (
+        ReviewerAssignment.objects.select_related("reviewer")
+        .annotate(reviewer_supervises=services.reviewer_supervises())
+        .order_by("reviewer__full_name", "pk")
+    )
     return (
         cycle.reports.select_related("organization")
         .prefetch_related(Prefetch("assignments", queryset=assignments))

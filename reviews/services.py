@@ -1,8 +1,10 @@
 """Every write of 述职评议考核: cycles, reports, scores, comments, ballots, closing.
 
 Views check who may act (accounts.permissions); these functions hold the rules and
-refuse with a DomainError whose message is shown to the person. Each runs in one
-transaction, so a refused action changes nothing.
+refuse with a DomainError whose message is shown to the person. A grant that a row
+carries (a reviewer's assignment) is checked here again against the actor's current
+positions, so a task or a stale page is refused too. Each runs in one transaction,
+so a refused action changes nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 import nh3
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -463,6 +465,27 @@ def _locked_assignment(assignment: ReviewerAssignment) -> ReviewerAssignment:
     )
 
 
+def reviewer_supervises() -> ExpressionWrapper:
+    """An annotation of assignments: whether the reviewer supervises the report's organization now and so may
+    still score. False marks one whose position has ended (已离任): the committee assigns someone else."""
+    return ExpressionWrapper(
+        permissions.supervises_q("reviewer", "report__organization__path"), output_field=BooleanField()
+    )
+
+
+def _check_reviewer(assignment: ReviewerAssignment, by: User) -> None:
+    """Only the assigned reviewer scores, and only while they supervise the report's organization now: the
+    assignment outlives a position that has ended, the right to use it does not."""
+    if assignment.reviewer_id != by.pk:
+        raise DomainError(_("只有被分配的评议人本人可以评分。"))
+    organization = assignment.report.organization
+    if not permissions.can(by, permissions.Action.SUPERVISE, organization):
+        raise DomainError(
+            _("您已不再督导%(org)s（任职已结束或督导授权已撤销），不能再对其述职报告评分。")
+            % {"org": organization.name}
+        )
+
+
 def _check_scorable(assignment: ReviewerAssignment) -> None:
     report = assignment.report
     if report.cycle.status != CycleStatus.OPEN:
@@ -496,6 +519,7 @@ def scores_save(
     Each reviewer writes only their own rows, so reviewers scoring at once never overwrite each other.
     """
     locked = _locked_assignment(assignment)
+    _check_reviewer(locked, by)
     _check_scorable(locked)
     indicators = {indicator.pk: indicator for indicator in locked.report.cycle.indicators.all()}
     checked: list[tuple[Indicator, Decimal, bool, str]] = []
@@ -527,6 +551,7 @@ def scores_save(
 def scores_submit(*, assignment: ReviewerAssignment, by: User) -> ReviewerAssignment:
     """Submits the reviewer's scores; afterwards they may see the others'."""
     locked = _locked_assignment(assignment)
+    _check_reviewer(locked, by)
     _check_scorable(locked)
     standard = set(locked.report.cycle.indicators.filter(kind=IndicatorKind.STANDARD).values_list("pk", flat=True))
     scored = set(locked.scores.values_list("indicator_id", flat=True))
@@ -1094,10 +1119,15 @@ def closing_gaps(cycle: Cycle, *, today: date | None = None) -> list[Gap]:
     reports = list(cycle.reports.select_related("organization").order_by("organization__path"))
     submitted_by = _submitted_reviewers(cycle)
     waiting: dict[int, list[str]] = defaultdict(list)
-    for report_id, name, login in ReviewerAssignment.objects.filter(
-        report__cycle=cycle, submitted_at__isnull=True
-    ).values_list("report_id", "reviewer__full_name", "reviewer__username"):
-        waiting[report_id].append(name or login)
+    pending = ReviewerAssignment.objects.filter(report__cycle=cycle, submitted_at__isnull=True).annotate(
+        reviewer_supervises=reviewer_supervises()
+    )
+    for report_id, name, login, supervises in pending.values_list(
+        "report_id", "reviewer__full_name", "reviewer__username", "reviewer_supervises"
+    ):
+        shown = name or login
+        # One whose position has ended cannot score any more: the committee assigns someone else.
+        waiting[report_id].append(shown if supervises else _("%(name)s（已离任）") % {"name": shown})
     turnout = dict(
         SpentCode.objects.filter(cycle=cycle)
         .values("organization_id")

@@ -7,10 +7,10 @@ with the reason. A new URL pattern fails `test_every_url_pattern_is_classified` 
 which permission it checks.
 
 The rules are written from the permission module's answers (`can`, `scope_for`) and the relations the
-product documents (the item's responsible person, the record's author, the assigned reviewer). Per
-STYLE.md: allowed is any answer but 403/404 (a page, a redirect, a form's or a service's refusal);
-an object outside the person's sight is 404; one seen but not allowed is 403. A denied POST changes
-nothing.
+product documents (the item's responsible person, the record's author, the assigned reviewer), each
+only while the position that entitles the person lasts. Per STYLE.md: allowed is any answer but
+403/404 (a page, a redirect, a form's or a service's refusal); an object outside the person's sight is
+404; one seen but not allowed is 403. A denied POST changes nothing.
 """
 
 from __future__ import annotations
@@ -222,13 +222,20 @@ def cycle_edit_rule(person: User, cycle: Cycle) -> Outcome:
 
 
 def reads_report(person: User, report: DutyReport) -> Outcome:
-    """Its leaders always; once submitted, its supervisors and its assigned reviewers."""
+    """Its leaders always; once submitted, those who supervise it now (an assignment grants nothing of its own)."""
     organization = report.organization
     allowed = can(person, Action.MANAGE, organization) or (
-        report.submitted_at is not None
-        and (can(person, Action.SUPERVISE, organization) or report.assignments.filter(reviewer=person).exists())
+        report.submitted_at is not None and can(person, Action.SUPERVISE, organization)
     )
     return gate(person, organization, allowed)
+
+
+def scores_assignment(person: User, assignment: ReviewerAssignment) -> Outcome:
+    """Someone's own assignment while they supervise the report's organization now; anyone else's is 404."""
+    if assignment.reviewer_id != person.pk:
+        return 404
+    organization = assignment.report.organization
+    return gate(person, organization, can(person, Action.SUPERVISE, organization))
 
 
 def assesses(person: User, report: DutyReport) -> Outcome:
@@ -263,7 +270,9 @@ def inspects_target(person: User, target: InspectionTarget) -> Outcome:
 
 
 def keeps_task(person: User, task: RectificationTask) -> bool:
-    return task.responsible_id == person.pk or can(person, Action.MANAGE, task.organization)
+    """Those who keep the organization, and the responsible person while they hold a position in it."""
+    in_office = task.organization.positions.current().filter(person=person).exists()
+    return can(person, Action.MANAGE, task.organization) or (task.responsible_id == person.pk and in_office)
 
 
 COMMITTEE_STEPS = {"return", "accept", "supervise", "measure"}
@@ -276,22 +285,28 @@ def task_step(person: User, target: tuple[RectificationTask, str]) -> Outcome:
     return gate(person, task.organization, keeps_task(person, task))
 
 
+def answers_for_item(person: User, item: ListItem) -> bool:
+    """The item's responsible person, while the position the item names is current."""
+    return item.responsible is not None and item.responsible.person_id == person.pk and item.responsible.is_current
+
+
 def records_against(person: User, item: ListItem) -> Outcome:
-    """The item's responsible person and those who keep the organization record against it."""
-    responsible = item.responsible is not None and item.responsible.person_id == person.pk
-    return gate(person, item.list.organization, responsible or can(person, Action.MANAGE, item.list.organization))
+    """The item's responsible person (in office) and those who keep the organization record against it."""
+    allowed = answers_for_item(person, item) or can(person, Action.MANAGE, item.list.organization)
+    return gate(person, item.list.organization, allowed)
 
 
 def edits_record(person: User, record: DutyRecord) -> Outcome:
-    """The record's author and those who keep the organization."""
-    allowed = record.created_by_id == person.pk or can(person, Action.MANAGE, record.organization)
+    """Those who keep the organization, and the record's author while they may still record against its item."""
+    allowed = can(person, Action.MANAGE, record.organization) or (
+        record.created_by_id == person.pk and answers_for_item(person, record.item)
+    )
     return gate(person, record.organization, allowed)
 
 
 def reaches_contact_point(person: User, point: ContactPoint) -> Outcome:
-    return gate(
-        person, point.organization, point.member_id == person.pk or can(person, Action.SUPERVISE, point.organization)
-    )
+    """Those who supervise its organization now: its member only while the entitlement to designate it lasts."""
+    return gate(person, point.organization, can(person, Action.SUPERVISE, point.organization))
 
 
 def starts_list(method: str) -> Rule:
@@ -402,13 +417,13 @@ def item_org(item: ListItem) -> Organization:
 
 
 def own_object(owner_field: str) -> Rule:
-    """Someone's own notification or reviewer assignment; anyone else's is 404."""
+    """Someone's own notification; anyone else's is 404."""
     return lambda person, obj: ALLOWED if getattr(obj, owner_field) == person.pk else 404
 
 
 LISTS = ResponsibilityList.objects.select_related("organization")
 ITEMS = ListItem.objects.select_related("list__organization", "responsible")
-RECORDS = DutyRecord.objects.select_related("organization").order_by("pk")
+RECORDS = DutyRecord.objects.select_related("organization", "item__responsible").order_by("pk")
 REPORTS = DutyReport.objects.select_related("organization", "cycle__organization")
 CYCLES = Cycle.objects.select_related("organization")
 TASKS = RectificationTask.objects.select_related("organization")
@@ -539,8 +554,8 @@ PROBES: dict[str, Probe] = {
     ),
     # reviews: scoring
     "report_score": Probe(
-        by_pk(ReviewerAssignment.objects.all()),
-        {"GET": own_object("reviewer_id"), "POST": own_object("reviewer_id")},
+        by_pk(ReviewerAssignment.objects.select_related("report__organization")),
+        {"GET": scores_assignment, "POST": scores_assignment},
         PK,
     ),
     "report_assess": Probe(by_pk(REPORTS), {"GET": assesses, "POST": assesses}, PK),

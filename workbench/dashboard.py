@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.figures_cache import cached_figures
 from accounts.models import Organization
+from accounts.permissions import scope_key
 from rectification import rules
 from rectification.selectors import BoardFigures, BoardFilters, board_figures_by_group
 from responsibility.models import DutyRecord
@@ -266,8 +267,9 @@ def committee_dashboard_cached(user: Any, roots: Sequence[Organization], *, year
     At province scale the seven aggregates read every record, report and task of the year
     (seconds, not milliseconds); a committee's figures move slowly, so a few minutes' lag
     (shown on the page) buys pages that answer at once. Per person: the rectification block
-    counts what that person supervises. Nothing marks this area changed: the time limit alone
-    bounds the lag, and an unreachable cache counts afresh.
+    counts what that person supervises, so the key holds their scope (`permissions.scope_key`): a position
+    that ends or a grant revoked is counted afresh at once. Nothing marks this area changed: the time limit
+    alone bounds the lag of the figures, and an unreachable cache counts afresh.
     """
     seconds = settings.DASHBOARD_CACHE_SECONDS
 
@@ -277,5 +279,8 @@ def committee_dashboard_cached(user: Any, roots: Sequence[Organization], *, year
             board.computed_at = timezone.now()
         return board
 
-    key = "{}:{}:{}:{}".format(user.pk, ",".join(str(root.pk) for root in roots), year, today.isoformat())
+    # The scope is in the key: figures counted under a position that has since ended are never shown.
+    key = "{}:{}:{}:{}:{}".format(
+        user.pk, scope_key(user), ",".join(str(root.pk) for root in roots), year, today.isoformat()
+    )
     return cached_figures("dashboard", roots, key, seconds, count)[0]

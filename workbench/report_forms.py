@@ -1,4 +1,4 @@
-"""The form that asks for a yearly PDF: it parses input; reviews/pdf.py holds the rules and the permissions."""
+"""The form that asks for a yearly PDF: it parses input; workbench/renders.py holds the rules and the permissions."""
 
 from __future__ import annotations
 

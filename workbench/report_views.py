@@ -3,7 +3,7 @@
 Rendering runs in the background (reviews.tasks.render_report); the page shows each document's state and
 refreshes itself (a meta refresh, no JavaScript) while one is queued or rendering. Who may ask for and
 download a document: those who keep the organization or supervise it, and administrators; an organization
-out of sight is 404, one seen but not allowed is 403 (reviews.pdf.require_request).
+out of sight is 404, one seen but not allowed is 403 (workbench.renders.require_request).
 """
 
 from __future__ import annotations

@@ -125,21 +125,17 @@ STEPS: dict[str, Step] = {
 }
 
 
-def _keeps(user: User, task: RectificationTask) -> bool:
-    """The responsible person and those who keep the organization's work take the task's own steps."""
-    return task.responsible_id == user.pk or can(user, Action.MANAGE, task.organization)
-
-
 def _may_take(user: User, task: RectificationTask, step: Step) -> bool:
     if step.by_committee:
         return can(user, Action.SUPERVISE, task.organization)
-    return _keeps(user, task)
+    return services.keeps(user, task)
 
 
-def _offered(page: selectors.TaskPage, user: User) -> list[str]:
+def _offered(page: selectors.TaskPage, user: User, keeps: bool | None = None) -> list[str]:
     """The steps the page offers this person in the task's present state."""
     task = page.task
-    keeps = _keeps(user, task)
+    if keeps is None:
+        keeps = services.keeps(user, task)
     supervises = can(user, Action.SUPERVISE, task.organization)
     offered = {
         "plan": keeps and task.status == Status.AWAITING_PLAN,
@@ -162,7 +158,8 @@ def _detail(
 ) -> HttpResponse:
     user = _user(request)
     page = selectors.task_page(task, timezone.localdate())
-    offered = _offered(page, user)
+    keeps = services.keeps(user, task)
+    offered = _offered(page, user, keeps)
     # Every form carries the version of the task as shown here, so a step over a newer state is refused.
     initial = {"version": services.task_fingerprint(task, page.pending_extension)}
     step_forms: dict[str, forms.Form] = {name: STEPS[name].form(prefix=name, initial=initial) for name in offered}
@@ -180,7 +177,7 @@ def _detail(
             "organization": task.organization,
             "forms": step_forms,
             "offered": offered,
-            "keeps": _keeps(user, task),
+            "keeps": keeps,
             "supervises": supervises,
             "decision_form": decision,
         },
@@ -271,7 +268,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except services.TaskChanged as error:
         form.add_error(None, str(error))
-        task = extension.task
+        task = selectors.task_for(user, extension.task_id)
         _keep_typed(form, task)
         return _detail(request, task, decision=form)
     except DomainError as error:

@@ -24,7 +24,7 @@ from accounts.selectors import ancestors_of
 from foundation.errors import DomainError
 from foundation.excel import XLSX_CONTENT_TYPE
 from responsibility import exports, selectors, services
-from responsibility.models import ContactPoint, ResponsibilityList
+from responsibility.models import ResponsibilityList
 from responsibility.progress_forms import (
     CommitmentForm,
     ContactPointForm,
@@ -297,22 +297,10 @@ def contact_points(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _contact_point_for(user: Any, pk: int) -> ContactPoint:
-    """The point for its member or anyone supervising its organization; 404 unseen, 403 seen but not theirs."""
-    point = ContactPoint.objects.select_related("organization", "member").filter(pk=pk).first()
-    if point is None:
-        raise Http404
-    if point.member_id == user.pk or can(user, Action.SUPERVISE, point.organization):
-        return point
-    if can(user, Action.VIEW, point.organization):
-        raise PermissionDenied
-    raise Http404
-
-
 @login_required
 def contact_point_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A contact point, its visits newest first, and the form to record a visit."""
-    point = _contact_point_for(request.user, pk)
+    point = selectors.contact_point_for(request.user, pk)
     if request.method == "POST":
         form = ContactVisitForm(request.POST)
         if form.is_valid():

@@ -53,17 +53,6 @@ def _item_for(user: User, pk: int) -> ListItem:
     return item
 
 
-def _may_record(user: User, item: ListItem) -> bool:
-    """Those who keep the organization's work, and the item's responsible person, record against it."""
-    is_responsible = item.responsible is not None and item.responsible.person_id == user.pk
-    return is_responsible or can(user, Action.MANAGE, item.list.organization)
-
-
-def _may_edit(user: User, record: DutyRecord) -> bool:
-    """The record's author, or those who keep the organization's work."""
-    return record.created_by_id == user.pk or can(user, Action.MANAGE, record.organization)
-
-
 @login_required
 def my_list(request: HttpRequest) -> HttpResponse:
     """我的清单: the year's items of every organization the person leads, their own and the most urgent first."""
@@ -99,7 +88,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "periods": selectors.item_periods(item, records, today=today),
             "late_marks": selectors.item_late_marks(item),
             "records": records,
-            "may_record": _may_record(user, item) and not item.list.is_closed,
+            "may_record": services.may_record(user, item) and not item.list.is_closed,
         },
     )
 
@@ -109,7 +98,7 @@ def record_add(request: HttpRequest, pk: int) -> HttpResponse:
     """履责记实: a dated record with evidence; a refused one saves nothing and keeps what was typed."""
     user = _user(request)
     item = _item_for(user, pk)
-    if not _may_record(user, item):
+    if not services.may_record(user, item):
         raise PermissionDenied
     if request.method == "POST":
         form = RecordForm(request.POST, request.FILES, item=item, user=user)
@@ -151,7 +140,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "record": record,
             "item": record.item,
             "organization": record.organization,
-            "may_edit": _may_edit(user, record)
+            "may_edit": services.may_edit_record(user, record)
             and record.status != DutyRecord.Status.ACCEPTED
             and not record.item.list.is_closed,
             "may_review": can(user, Action.SUPERVISE, record.organization)
@@ -169,7 +158,7 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The author corrects a record; a returned one is submitted again for review."""
     user = _user(request)
     record = selectors.record_with_context(user, pk)
-    if not _may_edit(user, record):
+    if not services.may_edit_record(user, record):
         raise PermissionDenied
     if record.status == DutyRecord.Status.ACCEPTED:
         messages.error(request, _("已认可的记实不能修改。"))
@@ -212,7 +201,7 @@ def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     evidence = _evidence_for(user, pk)
     record = evidence.record
-    if not _may_edit(user, record):
+    if not services.may_edit_record(user, record):
         raise PermissionDenied
     try:
         services.evidence_remove(evidence=evidence, by=user)

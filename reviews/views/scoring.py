@@ -49,19 +49,9 @@ def _report_to_assess(user: User, pk: int) -> DutyReport:
     return report
 
 
-def _own_assignment(user: User, pk: int) -> ReviewerAssignment:
-    """The assignment if it is the user's own; anyone else's is 404, so nothing about it leaks."""
-    try:
-        return ReviewerAssignment.objects.select_related(
-            "report__cycle__organization", "report__organization", "reviewer"
-        ).get(pk=pk, reviewer=user)
-    except ReviewerAssignment.DoesNotExist as missing:
-        raise Http404 from missing
-
-
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    """评分: the reports assigned to this reviewer in open cycles, the latest scoring deadline first."""
+    """评分: the reports assigned to this reviewer in open cycles that they may still score, latest deadline first."""
     user = _user(request)
     page = Paginator(selectors.assignments_for_reviewer(user), ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(assignment, may_assess(user, assignment.report)) for assignment in page.object_list]
@@ -72,7 +62,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def report_score(request: HttpRequest, pk: int) -> HttpResponse:
     """The report beside the rubric: the reviewer saves, then submits; the others' scores show only after that."""
     user = _user(request)
-    assignment = _own_assignment(user, pk)
+    assignment = selectors.assignment_to_score(user, pk)
     page = selectors.scoring_page(assignment)
     if request.method == "POST":
         if not page.may_score:

@@ -395,6 +395,30 @@ def test_the_cache_is_per_person_year_and_root(
     cache.clear()
 
 
+def test_a_cached_dashboard_is_not_shown_once_the_persons_scope_changes(
+    client: Client, people: SimpleNamespace, tree: Tree, busy_year: None, settings: Any
+) -> None:
+    """Its key holds the person's scope: a position that ends leaves nothing counted under it to be shown."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    person = people.committee_deputy
+    account_services.position_assign(person=person, organization=tree.sibling_township, role=Position.Role.DEPUTY)
+    client = signed_in(client, person)
+    drilled = {"org": tree.general.pk}
+    first = board_of(client.get(URL, drilled))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(URL, drilled)
+    assert not [query for query in queries if "GROUP BY" in query["sql"]]
+    account_services.position_end(position=Position.objects.get(person=person, organization=tree.sibling_township))
+    with CaptureQueriesContext(connection) as queries:
+        again = board_of(client.get(URL, drilled))
+    assert [query for query in queries if "GROUP BY" in query["sql"]]
+    assert again.total == first.total
+    cache.clear()
+
+
 def test_without_a_cache_the_page_counts_afresh_and_says_nothing_of_age(
     client: Client, people: SimpleNamespace, busy_year: None
 ) -> None:

@@ -11,17 +11,19 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from accounts import services
-from accounts.models import Organization
+from accounts.models import Organization, Position, User
 from accounts.permissions import (
     Action,
     can,
     forget_scope,
     get_organization_for,
     supervised_q,
+    supervises_q,
     visible_organizations,
 )
+from responsibility.models import ContactPoint
 from tests.conftest import Tree
-from tests.factories import OrganizationFactory
+from tests.factories import OrganizationFactory, UserFactory
 
 V, M, S, A = Action.VIEW, Action.MANAGE, Action.SUPERVISE, Action.ADMINISTER
 RELATIONS = ("own", "child", "grandchild", "sibling", "parent", "unrelated")
@@ -158,6 +160,52 @@ def test_supervised_filter_matches_can(people: SimpleNamespace, tree: Tree) -> N
         supervised = set(Organization.objects.filter(supervised_q(user)).values_list("pk", flat=True))
         expected = {org.pk for org in Organization.objects.all() if can(user, Action.SUPERVISE, org)}
         assert supervised == expected, person
+
+
+def test_the_row_filter_of_supervision_agrees_with_can(people: SimpleNamespace, tree: Tree) -> None:
+    """`supervises_q` (other people's grants in a list: reviewers, contact points, reminders) answers as `can` does
+    for every person and organization: ended positions, inactive people and organizations, user and group grants."""
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.models import OrganizationGroupObjectPermission
+
+    group = Group.objects.create(name="组织部考核组")
+    group.user_set.add(people.outsider)
+    OrganizationGroupObjectPermission.objects.create(
+        group=group,
+        permission=Permission.objects.get(codename="supervise_organization"),
+        content_object=tree.sibling_township,
+    )
+    former = UserFactory(username="former")
+    services.position_end(
+        position=services.position_assign(person=former, organization=tree.county, role=Position.Role.DEPUTY)
+    )
+    services.position_end(position=people.committee_deputy.positions.get())
+    inactive = UserFactory(username="inactive", is_active=False)
+    services.position_assign(person=inactive, organization=tree.township, role=Position.Role.DEPUTY)
+    Organization.objects.filter(pk=tree.sibling_township.pk).update(is_active=False)
+    users = list(User.objects.all())
+    organizations = list(Organization.objects.all())
+    # Contact points stand for any row naming a person and an organization.
+    ContactPoint.objects.bulk_create(
+        ContactPoint(member=user, organization=organization, year=2024, reason="矩阵")
+        for user in users
+        for organization in organizations
+    )
+    filtered = set(
+        ContactPoint.objects.filter(supervises_q("member", "organization__path")).values_list(
+            "member_id", "organization_id"
+        )
+    )
+    expected = {
+        (user.pk, organization.pk)
+        for user in users
+        for organization in organizations
+        if can(user, Action.SUPERVISE, organization)
+    }
+    assert filtered == expected
+    assert (people.committee_secretary.pk, tree.branch.pk) in filtered
+    assert not any(person in (former.pk, inactive.pk, people.committee_deputy.pk) for person, _org in filtered)
 
 
 def _grow(parent: Organization, breadth: int, depth: int) -> None:

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services as account_services
 from accounts.models import Organization, Position
 from rectification import services
 from rectification.models import Finding, RectificationTask
@@ -651,6 +652,24 @@ def test_each_person_has_their_own_figures(
     assert signed_in(client, boss).get(BOARD).context["summary"].tasks == 1
     assert signed_in(client, people.grantee).get(BOARD).context["summary"].tasks == 1
     assert _group_by_queries(signed_in(client, boss)) == 0
+
+
+def test_figures_counted_under_a_wider_scope_are_never_shown_after_it_narrows(
+    client: Client, tree: Tree, people: SimpleNamespace, category: Category, board_cache: None
+) -> None:
+    """The cache keys on the person's scope: a grant revoked (or a position ended) counts afresh at once."""
+    boss = people.committee_secretary
+    account_services.supervision_grant(user=boss, organization=tree.township)
+    make_task(tree.branch, boss, category)
+    make_task(tree.township, boss, category)  # the township's own: supervised only by the grant
+    township = {"org": str(tree.township.pk)}
+    signed_in(client, boss)
+    assert client.get(BOARD, township).context["summary"].tasks == 2
+    assert _group_by_queries(client, township) == 0
+    account_services.supervision_revoke(user=boss, organization=tree.township)
+    response = client.get(BOARD, township)
+    assert response.context["summary"].tasks == 1
+    assert response.context["page"].paginator.count == 1
 
 
 def test_with_the_cache_unreachable_the_board_counts_afresh(

@@ -66,7 +66,9 @@ def test_the_ledger_has_the_officials_columns_in_order_and_each_tasks_contents(
 ) -> None:
     boss = people.committee_secretary
     task = new_task(tree.branch, boss, category, "会议记录不全。", "谈心谈话不够。")
-    services.task_plan(task=task, measures="补齐记录，建立台账。", standard="记录齐全", commitment="按期完成", by=boss)
+    services.task_plan(
+        task=task, measures="补齐记录，建立台账。", standard="记录齐全", commitment="按期完成", by=task.responsible
+    )
     services.task_progress(task=task, text="已补齐上半年记录。", by=people.branch_secretary)
     services.task_progress(task=task, text="已建立会议台账。", by=people.branch_secretary)
     accepted_at = timezone.make_aware(datetime(TODAY.year, 1, 15, 23, 30))
@@ -144,6 +146,6 @@ def test_the_export_costs_the_same_number_of_queries_whatever_the_data(
     for index in range(5):
         branch = OrganizationFactory(parent=tree.township, kind=Organization.Kind.BRANCH, code=f"C-T1-L{index}")
         task = new_task(branch, boss, category, "问题一", "问题二")
-        services.task_plan(task=task, measures="措施", standard="标准", commitment="承诺", by=boss)
-        services.task_progress(task=task, text="进展", by=boss)
+        services.task_plan(task=task, measures="措施", standard="标准", commitment="承诺", by=task.responsible)
+        services.task_progress(task=task, text="进展", by=task.responsible)
     assert _export_queries(client) == small

@@ -13,8 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import Position
-from responsibility import services
+from accounts.models import Position, User
+from accounts.permissions import Action, can
+from foundation.errors import DomainError
+from responsibility import selectors, services
 from responsibility.models import ContactPoint, ContactVisit, Light
 from tests.conftest import Tree
 from tests.factories import OrganizationFactory, UserFactory
@@ -247,3 +249,165 @@ def test_contact_points_page_query_count_does_not_grow(
         )
         designate(people.committee_secretary, organization, year)
     assert count() == small
+
+
+# A designation does not outlive the member's position ------------------------------------------------
+
+
+def fresh(user: User) -> User:
+    """The person as the next request or task loads them: the scope is cached on a user object for one request."""
+    return User.objects.get(pk=user.pk)
+
+
+def end_positions(user: User) -> None:
+    for position in Position.objects.current().filter(person=user):
+        account_services.position_end(position=position)
+
+
+def visit(point: ContactPoint, by: User) -> ContactVisit:
+    return services.contact_visit_add(contact_point=point, visited_on=timezone.localdate(), summary="走访", by=by)
+
+
+def visit_rows() -> list[dict[str, object]]:
+    return list(ContactVisit.objects.order_by("pk").values())
+
+
+def test_after_the_position_ends_the_member_is_answered_as_a_stranger(
+    client: Client, people: SimpleNamespace, tree: Tree, year: int
+) -> None:
+    point = designate(people.committee_member, tree.branch, year)
+    visit(point, people.committee_member)
+    end_positions(people.committee_member)
+    before = visit_rows()
+    url = reverse("contact_point_detail", args=[point.pk])
+    client = signed_in(client, people.committee_member)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"visited_on": timezone.localdate().isoformat(), "summary": "离任后"}).status_code == 404
+    assert client.get(URL).status_code == 403  # supervises nothing any more
+    assert visit_rows() == before
+    assert ContactPoint.objects.filter(pk=point.pk).exists()  # the designation stays, as history
+
+
+def test_a_former_member_who_still_sees_the_branch_gets_403(
+    client: Client, people: SimpleNamespace, tree: Tree, year: int
+) -> None:
+    point = designate(people.committee_member, tree.branch, year)
+    end_positions(people.committee_member)
+    account_services.position_assign(
+        person=people.committee_member, organization=tree.branch, role=Position.Role.MEMBER
+    )
+    url = reverse("contact_point_detail", args=[point.pk])
+    client = signed_in(client, people.committee_member)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"visited_on": timezone.localdate().isoformat(), "summary": "x"}).status_code == 403
+    assert not ContactVisit.objects.exists()
+
+
+def test_the_service_refuses_a_visit_once_the_position_has_ended(
+    people: SimpleNamespace, tree: Tree, year: int
+) -> None:
+    point = designate(people.committee_member, tree.branch, year)
+    end_positions(people.committee_member)
+    with pytest.raises(DomainError, match="您已不再督导一村党支部（任职已结束或督导授权已撤销），不能再记录走访。"):
+        visit(point, fresh(people.committee_member))
+    assert not ContactVisit.objects.exists()
+
+
+def test_a_stale_visit_form_posted_after_the_position_ended_saves_nothing(
+    client: Client, people: SimpleNamespace, tree: Tree, year: int
+) -> None:
+    point = designate(people.committee_member, tree.branch, year)
+    url = reverse("contact_point_detail", args=[point.pk])
+    client = signed_in(client, people.committee_member)
+    assert client.get(url).status_code == 200
+    end_positions(people.committee_member)
+    client.post(url, {"visited_on": timezone.localdate().isoformat(), "summary": "旧页面"})
+    assert not ContactVisit.objects.exists()
+
+
+def test_designating_an_organization_one_does_not_supervise_is_refused_by_the_service(
+    people: SimpleNamespace, tree: Tree, year: int
+) -> None:
+    with pytest.raises(DomainError, match="只能选择您督导范围内的下级党组织作为联系点。"):
+        designate(people.committee_member, tree.sibling_branch, year)
+    end_positions(people.committee_member)
+    with pytest.raises(DomainError):
+        designate(fresh(people.committee_member), tree.branch, year)
+    assert not ContactPoint.objects.exists()
+
+
+def test_a_revoked_grant_ends_the_grantees_contact_point(
+    client: Client, people: SimpleNamespace, tree: Tree, year: int
+) -> None:
+    point = designate(people.grantee, tree.branch, year)
+    visit(point, people.grantee)
+    account_services.supervision_revoke(user=people.grantee, organization=tree.township)
+    with pytest.raises(DomainError):
+        visit(point, fresh(people.grantee))
+    assert signed_in(client, people.grantee).get(reverse("contact_point_detail", args=[point.pk])).status_code == 404
+    assert ContactVisit.objects.count() == 1
+
+
+def test_the_committee_sees_a_departed_member_marked_and_keeps_the_visits(
+    client: Client, people: SimpleNamespace, tree: Tree, year: int
+) -> None:
+    point = designate(people.committee_member, tree.branch, year)
+    visit(point, people.committee_member)
+    kept = designate(people.committee_deputy, tree.direct_branch, year)
+    end_positions(people.committee_member)
+    client = signed_in(client, people.committee_secretary)
+    response = client.get(URL)
+    standing = {row.pk: row.member_supervises for row in response.context["page"].object_list}
+    assert standing == {point.pk: False, kept.pk: True}
+    assert response.content.decode().count("data-departed") == 1
+    detail = client.get(reverse("contact_point_detail", args=[point.pk]))
+    assert "已离任" in detail.content.decode()
+    assert [v.summary for v in detail.context["visits"]] == ["走访"]
+    # The committee may still record what it finds there, and another leader may take the point.
+    visit(point, people.committee_secretary)
+    designate(people.committee_secretary, tree.branch, year)
+
+
+def test_own_points_leave_the_list_when_their_organization_is_no_longer_supervised(
+    client: Client, people: SimpleNamespace, tree: Tree, year: int
+) -> None:
+    """Moved to another committee, the person still has the page but no longer the old points as their own."""
+    designate(people.committee_member, tree.branch, year)
+    end_positions(people.committee_member)
+    account_services.position_assign(
+        person=people.committee_member, organization=tree.sibling_township, role=Position.Role.DEPUTY
+    )
+    response = signed_in(client, people.committee_member).get(URL)
+    assert response.status_code == 200
+    assert response.context["mine"] == []
+
+
+DESIGNATED = ["committee_secretary", "committee_deputy", "committee_member", "committee_staff", "grantee"]
+
+
+@pytest.mark.parametrize("ended", [False, True], ids=["in office", "ended"])
+def test_a_contact_point_is_usable_exactly_when_can_says_supervise(
+    client: Client, people: SimpleNamespace, tree: Tree, year: int, ended: bool
+) -> None:
+    """For every designated person, before and after their position ends (a grant revoked): the page, the
+    service, the list of their own points and the committee's mark answer as `can(person, SUPERVISE, org)`."""
+    points = {name: designate(getattr(people, name), tree.branch, year) for name in DESIGNATED}
+    if ended:
+        for name in DESIGNATED:
+            end_positions(getattr(people, name))
+        account_services.supervision_revoke(user=people.grantee, organization=tree.township)
+    for name, point in points.items():
+        person = fresh(getattr(people, name))
+        supervises = can(person, Action.SUPERVISE, tree.branch)
+        assert supervises is not ended, name
+        status = signed_in(client, person).get(reverse("contact_point_detail", args=[point.pk])).status_code
+        assert (status == 200) is supervises, name
+        assert (point in selectors.contact_points_of(person, year)) is supervises, name
+        marked = ContactPoint.objects.annotate(flag=selectors.member_supervises()).get(pk=point.pk)
+        assert marked.flag is supervises, name
+        try:
+            visit(point, person)
+        except DomainError:
+            assert not supervises, name
+        else:
+            assert supervises, name

@@ -655,13 +655,13 @@ def test_a_record_with_evidence_is_stored_privately_and_turns_the_item_green(
         occurred_on=timezone.localdate(),
         content=" 召开党员大会完成换届 ",
         done_by=people.committee_secretary,
-        by=people.committee_staff,
+        by=people.admin,
         files=[png("合影.PNG"), pdf()],
     )
     assert record.status == RecordStatus.SUBMITTED
     assert record.content == "召开党员大会完成换届"
     assert record.organization_id == due_today.list.organization_id
-    assert (record.done_by, record.created_by) == (people.committee_secretary, people.committee_staff)
+    assert (record.done_by, record.created_by) == (people.committee_secretary, people.admin)
     evidence = list(record.evidence.all())
     assert [(file.original_name, file.content_type, file.size) for file in evidence] == [
         ("合影.PNG", "image/png", len(PNG)),
@@ -798,12 +798,13 @@ def test_no_record_on_a_closed_year(
 
 @pytest.fixture
 def counted(due_today: ListItem, people: SimpleNamespace) -> DutyRecord:
+    """A record of 三村's item, written by the administrator (who keeps every organization's work)."""
     return services.record_add(
         item=due_today,
         occurred_on=timezone.localdate(),
         content="完成换届选举",
         done_by=people.committee_secretary,
-        by=people.committee_secretary,
+        by=people.admin,
     )
 
 
@@ -831,7 +832,7 @@ def test_correcting_a_returned_record_resubmits_it_and_it_counts_again(
         occurred_on=timezone.localdate(),
         content="完成换届选举，附会议记录",
         files=[pdf()],
-        by=people.committee_secretary,
+        by=people.admin,
     )
     assert updated.status == RecordStatus.SUBMITTED
     assert updated.submitted_at > returned.reviewed_at
@@ -847,7 +848,7 @@ def test_a_bad_correction_keeps_the_saved_record(counted: DutyRecord, people: Si
             occurred_on=timezone.localdate(),
             content="改写的内容",
             files=[SimpleUploadedFile("照片.jpg", PNG)],
-            by=people.committee_secretary,
+            by=people.admin,
         )
     counted.refresh_from_db()
     assert counted.content == "完成换届选举"
@@ -860,9 +861,7 @@ def test_accept_then_the_record_is_final_for_its_author(counted: DutyRecord, peo
     with pytest.raises(DomainError, match="不能执行此操作"):
         services.record_accept(record=counted, by=people.admin)
     with pytest.raises(DomainError, match="已认可的记实不能修改"):
-        services.record_update(
-            record=counted, occurred_on=timezone.localdate(), content="改", by=people.committee_secretary
-        )
+        services.record_update(record=counted, occurred_on=timezone.localdate(), content="改", by=people.admin)
     # A reviewer may still return an accepted record found thin later.
     assert services.record_return(record=counted, by=people.admin, reason="复查不足").status == RecordStatus.RETURNED
     with pytest.raises(DomainError, match="不能执行此操作"):

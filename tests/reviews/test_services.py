@@ -547,7 +547,7 @@ def test_a_self_assessment_cannot_cite_another_organizations_records_or_another_
     tree: Tree, people: SimpleNamespace, open_cycle: Cycle, rubric: RubricTemplate
 ) -> None:
     report = report_of(open_cycle, tree.branch)
-    foreign = record_for(tree.branch_sibling, people.committee_secretary, open_cycle.year)
+    foreign = record_for(tree.branch_sibling, people.admin, open_cycle.year)
     with pytest.raises(DomainError, match="只能引用本组织本年度的履责记实"):
         services.self_assessment_save(
             report=report,

@@ -102,8 +102,8 @@ class Command(BaseCommand):
         counted = {"organizations": "accounts.Organization", "users": "accounts.User"}
         counted["duty records"] = "responsibility.DutyRecord"
         self._connection()
-        for label, model in counted.items():
-            self.stdout.write(f"{label}: {apps.get_model(model)._default_manager.count()}")
+        for label, model_label in counted.items():
+            self.stdout.write(f"{label}: {apps.get_model(model_label)._default_manager.count()}")
         # Every file field of every model (evidence of records and of rectification, rendered
         # reports...), so a new kind of upload is checked without changing this command. The audit
         # trail's copies are text fields and are rightly skipped: they may name deleted files.
