@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
@@ -19,8 +18,9 @@ from django.shortcuts import render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
 from accounts.history import AuditedModel, audited_model, audited_models
-from accounts.permissions import scope_for, visible_q
+from accounts.permissions import visible_q
 
 # Enough for a person reading recent changes; older ones are reached by narrowing the filters.
 LATEST_PER_MODEL = 200
@@ -167,8 +167,7 @@ def _describe(user: Any, rows: list[Any]) -> None:
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     """操作日志: who changed what, when and from where. Nothing here edits it."""
-    if not scope_for(request.user).is_committee:
-        raise PermissionDenied
+    access.committee_only(request.user)
     filters = _filters(request)
     page = Paginator(audit_rows(request.user, filters), ROWS_PER_PAGE).get_page(request.GET.get("page"))
     _describe(request.user, list(page.object_list))

@@ -18,10 +18,10 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts import security, selectors, services
+from accounts import access, security, selectors, services
 from accounts.forms import ImportForm, SignInForm
 from accounts.importing import ImportRejected, organizations_import
-from accounts.permissions import Action, can, get_organization_for, require_administrator
+from accounts.permissions import Action
 
 CHILDREN_PER_PAGE = 50
 
@@ -67,7 +67,7 @@ def organization_tree(request: HttpRequest) -> HttpResponse:
 @login_required
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An organization: where it sits, its people, its children with counts per kind."""
-    organization = get_organization_for(request.user, pk, Action.VIEW)
+    organization = access.organization_for(request.user, pk, Action.VIEW)
     page = Paginator(selectors.children_of(organization), CHILDREN_PER_PAGE).get_page(request.GET.get("page"))
     counts_by_child = selectors.subtree_counts_by_child(organization) if page.object_list else {}
     kinds = [value for value, _label in organization.Kind.choices]
@@ -89,8 +89,8 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "kind_labels": [label for _value, label in organization.Kind.choices],
             "children": children,
             "page": page,
-            "may_supervise": can(request.user, Action.SUPERVISE, organization),
-            "may_manage": can(request.user, Action.MANAGE, organization),
+            "may_supervise": Action.SUPERVISE in access.actions_on(request.user, organization),
+            "may_manage": Action.MANAGE in access.actions_on(request.user, organization),
         },
     )
 
@@ -98,7 +98,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def organization_import(request: HttpRequest) -> HttpResponse:
     """Administrators upload the tree and people from .xlsx or .csv; all or nothing."""
-    require_administrator(request.user)
+    access.administrator_only(request.user)
     errors = []
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)

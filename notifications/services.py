@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import permissions
 from accounts.models import Organization, Position, User
 from foundation.bulk import db_value, insert_rows
 from foundation.errors import DomainError
@@ -170,9 +171,16 @@ def calendar_token_regenerate(*, person: User) -> str:
     return token
 
 
+def _check_keeps(by: User, organization: Organization) -> None:
+    """An organization's group robots are kept by those who keep its work, whoever calls."""
+    if not permissions.can(by, permissions.Action.MANAGE, organization):
+        raise DomainError(_("只有本组织的负责同志可以设置群机器人。"))
+
+
 @transaction.atomic
-def webhook_add(*, organization: Organization, kind: str, url: str) -> WebhookEndpoint:
+def webhook_add(*, organization: Organization, kind: str, url: str, by: User) -> WebhookEndpoint:
     """Adds a group robot to an organization; only addresses the server may post to, each once."""
+    _check_keeps(by, organization)
     problem = webhook_address_problem(url)
     if problem is not None:
         raise DomainError(problem)
@@ -183,6 +191,7 @@ def webhook_add(*, organization: Organization, kind: str, url: str) -> WebhookEn
     return WebhookEndpoint.objects.create(organization=organization, kind=kind, url=url)
 
 
-def webhook_remove(*, webhook: WebhookEndpoint) -> None:
+def webhook_remove(*, webhook: WebhookEndpoint, by: User) -> None:
     """Removes a group robot; its pending deliveries fail instead of going out."""
+    _check_keeps(by, webhook.organization)
     webhook.delete()

@@ -8,18 +8,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.permissions import Action, get_object_for, get_organization_for
 from foundation.errors import DomainError
+from notifications import access
 from notifications import selectors as notification_selectors
 from notifications import services as notification_services
 from notifications.forms import PreferenceForm, WebhookForm
-from notifications.models import Notification, WebhookEndpoint
 
 NOTIFICATIONS_PER_PAGE = 20
 
@@ -43,7 +42,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Marks the person's own notification read and goes to what it is about; anyone else's is 404."""
     user = _user(request)
-    notification = get_object_or_404(Notification, pk=pk, recipient=user)
+    notification = access.notification_for(user, pk)
     notification_services.notification_read(notification=notification)
     safe = url_has_allowed_host_and_scheme(
         notification.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -90,11 +89,11 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已生成新的日历订阅地址，原地址已失效。"))
             return redirect("notification_settings")
         elif action == "robot_add":
-            organization = get_organization_for(user, request.POST.get("organization"), Action.MANAGE)
+            organization = access.robot_organization_for(user, request.POST.get("organization"))
             robot_form = _robot_form(organization.pk, request.POST)
             if robot_form.is_valid():
                 try:
-                    notification_services.webhook_add(organization=organization, **robot_form.cleaned_data)
+                    notification_services.webhook_add(organization=organization, by=user, **robot_form.cleaned_data)
                 except DomainError as error:
                     robot_form.add_error("url", str(error))
                 else:
@@ -102,8 +101,8 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
                     return redirect("notification_settings")
             failed_robot = (organization.pk, robot_form)
         elif action == "robot_remove":
-            webhook = get_object_for(user, WebhookEndpoint.objects.all(), request.POST.get("webhook"), Action.MANAGE)
-            notification_services.webhook_remove(webhook=webhook)
+            webhook = access.webhook_for(user, request.POST.get("webhook"))
+            notification_services.webhook_remove(webhook=webhook, by=user)
             messages.success(request, _("已删除%(organization)s的群机器人。") % {"organization": webhook.organization})
             return redirect("notification_settings")
         else:

@@ -143,3 +143,23 @@ def test_an_import_written_inside_a_function_counts(tmp_path: Path) -> None:
     hidden = tmp_path / "hidden.py"
     hidden.write_text("def later():\n    from reviews.models import Cycle\n    return Cycle\n", encoding="utf-8")
     assert "reviews.models" in imports_of(hidden, product_modules())
+
+
+PERMISSION_DECISIONS = ("PermissionDenied", "can(", "require(", "scope_for(", "require_administrator(")
+
+
+def view_modules(app: str) -> list[Path]:
+    folder = ROOT / app
+    return sorted([*folder.glob("views.py"), *folder.glob("*_views.py"), *folder.glob("views/*.py")])
+
+
+def test_the_top_and_bottom_layers_views_decide_no_permission() -> None:
+    """accounts, notifications, reminders and workbench views ask their app's access module, never decide."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for app in ("accounts", "notifications", "reminders", "workbench")
+        for path in view_modules(app)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if any(word in line for word in PERMISSION_DECISIONS) and not line.strip().startswith(("#", '"'))
+    ]
+    assert offenders == []

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,12 +14,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts.models import Organization
-from accounts.permissions import Action, get_organization_for, scope_for
 from accounts.selectors import ancestors_of
 from responsibility.progress_forms import YEAR_MAX, YEAR_MIN, year_from
-from responsibility.selectors import may_follow_progress, progress_roots
+from responsibility.selectors import may_follow_progress
 from reviews.models import Rating
+from workbench import access
 from workbench.charts import bar_chart, chart_table, distribution_chart
 from workbench.dashboard import Dashboard, committee_dashboard_cached
 
@@ -79,24 +77,11 @@ def _charts(board: Dashboard) -> dict[str, Chart]:
     }
 
 
-def _dashboard_roots(request: HttpRequest) -> tuple[list[Organization], Organization | None]:
-    """?org= if the user may follow it (404 unseen, 403 seen but not followed), else the outermost supervised."""
-    if not scope_for(request.user).is_committee:
-        raise PermissionDenied
-    org_pk = request.GET.get("org")
-    if org_pk:
-        organization = get_organization_for(request.user, org_pk, Action.VIEW)
-        if not may_follow_progress(request.user, organization):
-            raise PermissionDenied
-        return [organization], organization
-    return progress_roots(request.user), None
-
-
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """工作台: lists, records, reports, grades and rectification of a year over the subtree, by child organization."""
-    roots, chosen = _dashboard_roots(request)
+    roots, chosen = access.dashboard_roots_for(request.user, request.GET.get("org"))
     year = year_from(request.GET.get("year"))
     board = committee_dashboard_cached(request.user, roots, year=year, today=timezone.localdate())
     ancestors = []

@@ -7,8 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts import selectors
-from accounts.permissions import Action, can, scope_for
+from accounts import access, selectors
 from rectification import selectors as rectification_selectors
 from responsibility import selectors as responsibility_selectors
 from reviews import selectors as review_selectors
@@ -20,11 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
     positions = list(selectors.positions_for_person(request.user))
     today = timezone.localdate()
     year = today.year
-    led = [
-        position.organization
-        for position in positions
-        if position.is_leading_role and can(request.user, Action.MANAGE, position.organization)
-    ]
+    led = access.led_organizations(request.user, positions)
     waiting = responsibility_selectors.home_waiting(request.user, led, year)
     cards = [(position, waiting.lists.get(position.organization_id)) for position in positions]
     return render(
@@ -38,6 +33,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "reviews": review_selectors.home_reviews(request.user, led),
             "rectification": rectification_selectors.home_tasks(request.user, today),
             "year": year,
-            "scope": scope_for(request.user),
+            "scope": access.scope_of(request.user),
         },
     )

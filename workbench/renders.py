@@ -8,18 +8,16 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
-from accounts.permissions import Action, can, require, scope_for, supervised_q
 from foundation.errors import DomainError
 from foundation.queue import queue_or_leave
 from rectification.models import RectificationTask
+from workbench import access
 from workbench.models import RenderedReport
 from workbench.pdf import render_pdf
 from workbench.yearly import document_html
@@ -34,38 +32,6 @@ STALE_AFTER = timedelta(minutes=30)
 """A render still "rendering" after this long died with its worker: asking again replaces it."""
 REQUEUE_AFTER = timedelta(minutes=10)
 """A render still queued this long after it was asked for lost its message (the broker was down): send it again."""
-
-
-# --- who may ask for and read the documents ------------------------------------------------------
-
-
-def may_request(user: Any, organization: Organization) -> bool:
-    """Those who keep the organization (MANAGE) or supervise it; both imply seeing it. Administrators always."""
-    return can(user, Action.MANAGE, organization) or can(user, Action.SUPERVISE, organization)
-
-
-def require_request(user: Any, organization: Organization) -> None:
-    """404 when the organization is out of sight, 403 when seen but neither kept nor supervised."""
-    require(user, Action.VIEW, organization)
-    if not may_request(user, organization):
-        raise PermissionDenied
-
-
-def requestable_q(user: Any, prefix: str = "") -> Q:
-    """The organizations whose documents the user may ask for and download, as a filter."""
-    scope = scope_for(user)
-    if scope.is_admin:
-        return Q()
-    return Q(**{f"{prefix}path__in": sorted(scope.manage_paths)}) | supervised_q(user, prefix)
-
-
-def rendered_reports_for(user: Any) -> QuerySet[RenderedReport]:
-    """Every rendered document the user may download, the latest first (one query a page)."""
-    return (
-        RenderedReport.objects.filter(requestable_q(user, "organization__"))
-        .select_related("organization", "requested_by")
-        .order_by("-requested_at", "-id")
-    )
 
 
 # --- the background workflow ------------------------------------------------------------------------
@@ -112,10 +78,17 @@ def rendered_reports_requeue(*, now: Any = None, limit: int = 500) -> int:
     return len(waiting)
 
 
+def _check_actor(by: User, organization: Organization) -> None:
+    """The same rule as the pages' (workbench.access), so a command or a task is refused like a page."""
+    if not access.may_request(by, organization):
+        raise DomainError(_("您不能为%(org)s生成年度报告。") % {"org": organization.name})
+
+
 def rendered_report_request(
     *, organization: Organization, year: int, kind: str, by: User
 ) -> tuple[RenderedReport, bool]:
     """Queues the document and its render after commit; (the one already in flight, False) if there is one."""
+    _check_actor(by, organization)
     _check_request(organization, year, kind)
     in_flight = RenderedReport.objects.filter(
         organization=organization, year=year, kind=kind, status__in=[Status.QUEUED, Status.RENDERING]
@@ -144,6 +117,7 @@ def rendered_report_request(
 
 def rendered_report_retry(*, rendered: RenderedReport, by: User) -> RenderedReport:
     """Puts a failed render back in the queue; refused while another render of the same document is under way."""
+    _check_actor(by, rendered.organization)
     try:
         with transaction.atomic():
             updated = RenderedReport.objects.filter(pk=rendered.pk, status=Status.FAILED).update(

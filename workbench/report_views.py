@@ -3,7 +3,7 @@
 Rendering runs in the background (reviews.tasks.render_report); the page shows each document's state and
 refreshes itself (a meta refresh, no JavaScript) while one is queued or rendering. Who may ask for and
 download a document: those who keep the organization or supervise it, and administrators; an organization
-out of sight is 404, one seen but not allowed is 403 (workbench.renders.require_request).
+out of sight is 404, one seen but not allowed is 403 (workbench.access).
 """
 
 from __future__ import annotations
@@ -15,16 +15,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Organization, User
-from accounts.permissions import Action, get_organization_for
 from foundation.errors import DomainError
-from workbench import renders
+from workbench import access, renders
 from workbench.models import RenderedReport
 from workbench.report_forms import ORGANIZATIONS_LISTED, ReportRequestForm
 
@@ -38,23 +37,9 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _requested_organization(user: Any, pk: Any) -> Organization:
-    """The organization if the user may ask for its documents: 404 out of sight, 403 seen but not allowed."""
-    organization = get_organization_for(user, pk, Action.VIEW)
-    renders.require_request(user, organization)
-    return organization
-
-
-def _rendered_for(user: Any, pk: int) -> RenderedReport:
-    """A rendered document, checked like the organization it belongs to."""
-    rendered = get_object_or_404(RenderedReport.objects.select_related("organization"), pk=pk)
-    renders.require_request(user, rendered.organization)
-    return rendered
-
-
 def _organization_choices(user: Any, preselected: Organization | None) -> list[Organization]:
     organizations = list(
-        Organization.objects.filter(renders.requestable_q(user), is_active=True).order_by("path")[:ORGANIZATIONS_LISTED]
+        Organization.objects.filter(access.requestable_q(user), is_active=True).order_by("path")[:ORGANIZATIONS_LISTED]
     )
     if preselected is not None and preselected not in organizations:
         organizations.insert(0, preselected)
@@ -62,7 +47,7 @@ def _organization_choices(user: Any, preselected: Organization | None) -> list[O
 
 
 def _page(request: HttpRequest, form: ReportRequestForm) -> HttpResponse:
-    page = Paginator(renders.rendered_reports_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(access.rendered_reports_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "pdf/yearly_reports.html",
@@ -81,7 +66,7 @@ def yearly_reports(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     preselected = None
     if request.GET.get("organization", "").isdigit():
-        preselected = _requested_organization(user, request.GET["organization"])
+        preselected = access.requested_organization_for(user, request.GET["organization"])
     organizations = _organization_choices(user, preselected)
     if not organizations:
         raise Http404
@@ -101,7 +86,7 @@ def yearly_report_request(request: HttpRequest) -> HttpResponse:
     """Queues a document; asking again while it renders returns the one under way."""
     user = _user(request)
     organization_pk = request.POST.get("organization", "")
-    organization = _requested_organization(user, organization_pk) if organization_pk.isdigit() else None
+    organization = access.requested_organization_for(user, organization_pk) if organization_pk.isdigit() else None
     form = ReportRequestForm(request.POST, organizations=_organization_choices(user, organization))
     if organization is None:
         form.is_valid()
@@ -126,7 +111,7 @@ def yearly_report_request(request: HttpRequest) -> HttpResponse:
 @require_POST
 def yearly_report_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Puts a failed document back in the queue."""
-    rendered = _rendered_for(request.user, pk)
+    rendered = access.rendered_report_for(request.user, pk)
     try:
         renders.rendered_report_retry(rendered=rendered, by=_user(request))
     except DomainError as error:
@@ -140,7 +125,7 @@ def yearly_report_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def yearly_report_download(request: HttpRequest, pk: int) -> FileResponse:
     """The PDF itself, once ready."""
-    rendered = _rendered_for(request.user, pk)
+    rendered = access.rendered_report_for(request.user, pk)
     if rendered.status != RenderedReport.Status.READY or not rendered.file:
         raise Http404
     try:

@@ -303,7 +303,7 @@ def test_a_removed_robot_is_not_posted_to_and_its_delivery_fails_at_once(
     robot = WebhookEndpoint.objects.create(organization=tree.branch, kind=WebhookEndpoint.Kind.WECOM, url=WECOM_URL)
     with django_capture_on_commit_callbacks(execute=False):
         remind(people.branch_secretary)
-    notification_services.webhook_remove(webhook=robot)
+    notification_services.webhook_remove(webhook=robot, by=UserFactory(is_superuser=True))
     deliver_pending()
     assert robots.posts == []
     assert Delivery.objects.get(channel=Channel.WEBHOOK).status == Status.FAILED
@@ -553,7 +553,9 @@ def test_a_robot_address_must_be_https(client: Client, tree: Tree, people: Simpl
 def test_the_service_refuses_an_http_robot_too(tree: Tree) -> None:
 
     with pytest.raises(DomainError):
-        notification_services.webhook_add(organization=tree.branch, kind="wecom", url="http://robot.example.org/")
+        notification_services.webhook_add(
+            by=UserFactory(is_superuser=True), organization=tree.branch, kind="wecom", url="http://robot.example.org/"
+        )
 
 
 def test_only_those_who_keep_an_organizations_work_manage_its_robots(
@@ -609,12 +611,17 @@ def test_the_settings_page_costs_the_same_queries_for_few_or_many_robots(
 
 def test_a_robot_outside_the_allowed_hosts_is_refused_when_added_and_never_posted_to(tree: Tree, settings: Any) -> None:
     with pytest.raises(DomainError, match="不在允许范围内"):
-        notification_services.webhook_add(organization=tree.branch, kind="wecom", url="https://10.0.0.5/internal")
+        notification_services.webhook_add(
+            by=UserFactory(is_superuser=True), organization=tree.branch, kind="wecom", url="https://10.0.0.5/internal"
+        )
     assert not WebhookEndpoint.objects.filter(organization=tree.branch).exists()
 
     settings.NOTIFICATION_WEBHOOK_HOSTS = ["robot.intranet.gov.cn"]
     robot = notification_services.webhook_add(
-        organization=tree.branch, kind="wecom", url="https://robot.intranet.gov.cn/send?key=k"
+        by=UserFactory(is_superuser=True),
+        organization=tree.branch,
+        kind="wecom",
+        url="https://robot.intranet.gov.cn/send?key=k",
     )
     assert robot.pk
 

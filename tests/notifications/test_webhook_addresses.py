@@ -28,6 +28,7 @@ from notifications import delivery as notification_delivery
 from notifications import services as notification_services
 from notifications.models import Delivery, WebhookEndpoint
 from tests.conftest import Tree
+from tests.factories import UserFactory
 
 Status = Delivery.Status
 WECOM = WebhookEndpoint.Kind.WECOM
@@ -143,7 +144,7 @@ def test_a_robot_on_the_port_its_host_entry_names_gets_the_message(
 ) -> None:
     settings.NOTIFICATION_WEBHOOK_HOSTS = [f"localhost:{robot.port}"]
     url = f"https://localhost:{robot.port}{KEY_PATH}"
-    notification_services.webhook_add(organization=tree.branch, kind=WECOM, url=url)
+    notification_services.webhook_add(by=UserFactory(is_superuser=True), organization=tree.branch, kind=WECOM, url=url)
     delivery = deliver_now(people.branch_secretary)
     assert delivery.status == Status.SENT, delivery.last_error
     [(method, path, body)] = robot.requests
@@ -203,7 +204,10 @@ def test_a_robot_whose_host_is_no_longer_allowed_is_never_contacted(
 ) -> None:
     settings.NOTIFICATION_WEBHOOK_HOSTS = [f"localhost:{robot.port}"]
     notification_services.webhook_add(
-        organization=tree.branch, kind=WECOM, url=f"https://localhost:{robot.port}{KEY_PATH}"
+        by=UserFactory(is_superuser=True),
+        organization=tree.branch,
+        kind=WECOM,
+        url=f"https://localhost:{robot.port}{KEY_PATH}",
     )
     settings.NOTIFICATION_WEBHOOK_HOSTS = ["qyapi.weixin.qq.com"]
     delivery = deliver_now(people.branch_secretary)
@@ -229,7 +233,9 @@ HOSTS = ["qyapi.weixin.qq.com", "oapi.dingtalk.com", "relay.intranet:8443"]
 def test_an_allowed_host_on_its_port_is_accepted(tree: Tree, settings: Any, url: str) -> None:
     settings.NOTIFICATION_WEBHOOK_HOSTS = HOSTS
     assert notification_delivery.webhook_address_problem(url) is None
-    assert notification_services.webhook_add(organization=tree.branch, kind=WECOM, url=url).pk
+    assert notification_services.webhook_add(
+        by=UserFactory(is_superuser=True), organization=tree.branch, kind=WECOM, url=url
+    ).pk
 
 
 @pytest.mark.parametrize(
@@ -255,7 +261,9 @@ def test_an_address_off_the_allowed_hosts_and_ports_is_refused_when_saved(
 ) -> None:
     settings.NOTIFICATION_WEBHOOK_HOSTS = HOSTS
     with pytest.raises(DomainError, match=reason):
-        notification_services.webhook_add(organization=tree.branch, kind=WECOM, url=url)
+        notification_services.webhook_add(
+            by=UserFactory(is_superuser=True), organization=tree.branch, kind=WECOM, url=url
+        )
     assert not WebhookEndpoint.objects.exists()
 
 
