@@ -575,7 +575,7 @@ def _media_root() -> None:
     """The demo's evidence files live in the module's folder (see tests/test_probe_permissions.py)."""
 
 
-def signed_in(person: str) -> Client:
+def client_of(person: str) -> Client:
     client = Client(raise_request_exception=False)
     if person:
         client.force_login(User.objects.get(username=person))
@@ -619,7 +619,7 @@ def test_form_survives_hostile_input(demo: Demo, db: None, name: str) -> None:
     spec = FORMS[name]
     first_kwargs = spec.kwargs(demo)
     person = fill(spec.person, demo, first_kwargs[0] if isinstance(first_kwargs, list) else first_kwargs)
-    client = signed_in(person)
+    client = client_of(person)
     choices = submissions(client, name, spec, demo)
     context = context_ids()
 
@@ -668,7 +668,7 @@ def test_autosave_survives_hostile_json(demo: Demo, db: None) -> None:
     """The report editor's autosave takes JSON: any JSON at all, NUL and huge sections included."""
     report = OPEN_REPORT.first()
     assert report is not None
-    client = signed_in("demo-admin")
+    client = client_of("demo-admin")
     url = reverse("report_autosave", args=[report.pk])
     titles = report.cycle.section_titles()
     json_values = st.recursive(
@@ -727,8 +727,8 @@ def pages_to_search(demo: Demo) -> list[str]:
 
 def test_search_and_filter_pages_survive_hostile_queries(demo: Demo, db: None) -> None:
     """Every field of every GET form, and the usual parameters, set to NUL, ten thousand characters, nonsense."""
-    admin = signed_in("demo-admin")
-    anonymous = signed_in("")
+    admin = client_of("demo-admin")
+    anonymous = client_of("")
     failures = []
     public = {reverse(name) for name in PUBLIC_PAGES}
     for page in pages_to_search(demo):

@@ -751,7 +751,7 @@ def database_snapshot(obj: Any) -> dict[str, Any]:
     return snapshot
 
 
-def signed_in(person: Person, clients: dict[int | None, Client]) -> Client:
+def client_for(person: Person, clients: dict[int | None, Client]) -> Client:
     """One client a person for the whole test: signing in costs more than the request."""
     key = person.pk if person is not None else None
     if key not in clients:
@@ -830,7 +830,7 @@ def test_page_answers_what_the_permission_module_says(demo: Demo, db: None, name
             target = data.draw(st.sampled_from(by_answer[expected]), label="target")
         url = reverse(name, kwargs=target.kwargs) + target.query
         who = person.username if person is not None else "anonymous"
-        client = signed_in(person, clients)
+        client = client_for(person, clients)
         check(client, person, method, url, expected, f"{method} {url} as {who}", obj=target.obj, data=probe.data)
 
     answered: dict[int, dict[Outcome, list[Target]]] = {}
@@ -849,7 +849,7 @@ def test_page_answers_what_the_permission_module_says(demo: Demo, db: None, name
         url = reverse(name, kwargs=probe.missing)
         # The administrator sees everything, so a 404 for them means the object is not there.
         for person in [p for p in demo.key_people if p.username in ("demo-admin", "demo-secretary")]:
-            client = signed_in(person, clients)
+            client = client_for(person, clients)
             check(
                 client,
                 person,

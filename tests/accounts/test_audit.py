@@ -26,6 +26,7 @@ from responsibility import services as responsibility_services
 from responsibility.models import Category
 from reviews import services as review_services
 from reviews.models import BallotBatch, Cycle, DutyReport, Indicator
+from tests.clients import signed_in
 from tests.conftest import Tree
 from tests.factories import UserFactory
 from tests.responsibility.conftest import approved_branch_list
@@ -33,18 +34,14 @@ from tests.reviews.test_cycle_views import create_data
 from tests.test_settings import load_settings
 
 
-def signed_in(user: object) -> Client:
-    client = Client(REMOTE_ADDR="10.1.2.3")
-    client.force_login(user)  # type: ignore[arg-type]
-    return client
-
-
 def shown_history_ids(response: object) -> set[int]:
     return {row.history_id for row in response.context["items"]}  # type: ignore[attr-defined]
 
 
 def test_a_change_through_a_page_keeps_who_and_from_where(tree: Tree, people: SimpleNamespace) -> None:
-    response = signed_in(people.committee_secretary).post(reverse("cycle_create"), create_data(tree.township))
+    response = signed_in(people.committee_secretary, REMOTE_ADDR="10.1.2.3").post(
+        reverse("cycle_create"), create_data(tree.township)
+    )
     assert response.status_code == 302
     cycle = Cycle.objects.get(organization=tree.township)
     created = cycle.history.get(history_type="+")

@@ -20,6 +20,7 @@ from rectification.models import Finding, RectificationTask
 from responsibility import services as responsibility_services
 from responsibility.models import Category, DutyRecord, ResponsibilityList
 from reviews.models import Cycle, ReviewerAssignment
+from tests.clients import signed_in
 from tests.conftest import Tree, _person
 from tests.factories import OrganizationFactory
 from tests.responsibility.conftest import branch_list, category, year  # noqa: F401 - fixtures
@@ -30,11 +31,6 @@ from workbench.dashboard import Dashboard, DashboardRow, month_span
 
 URL = reverse("dashboard")
 TODAY = timezone.localdate()
-
-
-def signed_in(client: Client, user: Any) -> Client:
-    client.force_login(user)
-    return client
 
 
 def board_of(response: Any) -> Dashboard:
@@ -147,7 +143,7 @@ def busy_year(
 def test_only_people_who_supervise_something_see_the_dashboard(
     client: Client, people: SimpleNamespace, who: str, status: int
 ) -> None:
-    assert signed_in(client, getattr(people, who)).get(URL).status_code == status
+    assert signed_in(getattr(people, who), client).get(URL).status_code == status
 
 
 def test_signed_out_visitor_is_sent_to_sign_in(client: Client, db: None) -> None:
@@ -173,7 +169,7 @@ def test_signed_out_visitor_is_sent_to_sign_in(client: Client, db: None) -> None
 def test_drilling_to_an_organization_follows_the_permission_module(
     client: Client, people: SimpleNamespace, tree: Tree, who: str, org: str, status: int
 ) -> None:
-    response = signed_in(client, getattr(people, who)).get(URL, {"org": getattr(tree, org).pk})
+    response = signed_in(getattr(people, who), client).get(URL, {"org": getattr(tree, org).pk})
     assert response.status_code == status
 
 
@@ -182,12 +178,12 @@ def test_an_organization_seen_but_not_supervised_is_403(client: Client, people: 
     account_services.position_assign(
         person=people.committee_secretary, organization=tree.unrelated_branch, role=Position.Role.MEMBER
     )
-    response = signed_in(client, people.committee_secretary).get(URL, {"org": tree.unrelated_branch.pk})
+    response = signed_in(people.committee_secretary, client).get(URL, {"org": tree.unrelated_branch.pk})
     assert response.status_code == 403
 
 
 def test_unknown_or_malformed_org_is_404(client: Client, people: SimpleNamespace) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     assert client.get(URL, {"org": 999999}).status_code == 404
     assert client.get(URL, {"org": "abc"}).status_code == 404
 
@@ -202,7 +198,7 @@ def test_committee_sees_its_own_level_and_each_direct_child(
     busy_year: None,
     year: int,  # noqa: F811
 ) -> None:
-    board = board_of(signed_in(client, people.committee_secretary).get(URL))
+    board = board_of(signed_in(people.committee_secretary, client).get(URL))
     assert board.year == year
     assert [root.pk for root in board.roots] == [tree.township.pk]
     assert [row.label for row in board.rows] == ["本级（甲镇党委）", "甲镇机关党总支", "三村党支部"]
@@ -245,7 +241,7 @@ def test_the_page_shows_the_summary_and_links_each_child_to_its_own_dashboard(
     busy_year: None,
     year: int,  # noqa: F811
 ) -> None:
-    response = signed_in(client, people.committee_secretary).get(URL)
+    response = signed_in(people.committee_secretary, client).get(URL)
     body = response.content.decode()
     assert f'href="{URL}?year={year}&amp;org={tree.general.pk}"' in body
     assert f'href="{URL}?year={year}&amp;org={tree.direct_branch.pk}"' in body
@@ -262,7 +258,7 @@ def test_drilling_into_a_child_shows_its_subtree_by_its_own_children(
     busy_year: None,
     year: int,  # noqa: F811
 ) -> None:
-    response = signed_in(client, people.committee_secretary).get(URL, {"org": tree.general.pk, "year": year})
+    response = signed_in(people.committee_secretary, client).get(URL, {"org": tree.general.pk, "year": year})
     board = board_of(response)
     assert [row.label for row in board.rows] == ["本级（甲镇机关党总支）", "一村党支部", "二村党支部"]
     rows = rows_by_name(board)
@@ -281,7 +277,7 @@ def test_another_year_has_none_of_this_years_work(
     busy_year: None,
     year: int,  # noqa: F811
 ) -> None:
-    board = board_of(signed_in(client, people.committee_secretary).get(URL, {"year": year - 1}))
+    board = board_of(signed_in(people.committee_secretary, client).get(URL, {"year": year - 1}))
     assert board.year == year - 1
     total = board.total
     assert total is not None
@@ -289,20 +285,20 @@ def test_another_year_has_none_of_this_years_work(
 
 
 def test_a_bad_year_falls_back_to_this_year(client: Client, people: SimpleNamespace, db: None) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     assert board_of(client.get(URL, {"year": "abc"})).year == TODAY.year
     assert board_of(client.get(URL, {"year": "1800"})).year == TODAY.year
 
 
 def test_several_roots_are_one_row_each(client: Client, people: SimpleNamespace, tree: Tree) -> None:
     account_services.supervision_grant(user=people.grantee, organization=tree.unrelated)
-    board = board_of(signed_in(client, people.grantee).get(URL))
+    board = board_of(signed_in(people.grantee, client).get(URL))
     assert [row.label for row in board.rows] == [tree.township.name, tree.unrelated.name]
     assert all(row.drill for row in board.rows)
 
 
 def test_charts_are_svg_with_a_text_alternative(client: Client, people: SimpleNamespace, busy_year: None) -> None:
-    body = signed_in(client, people.committee_secretary).get(URL).content.decode()
+    body = signed_in(people.committee_secretary, client).get(URL).content.decode()
     assert body.count("<svg") == 5
     assert body.count('role="img"') == 5
     assert body.count('<table class="chart-data visually-hidden">') == 5
@@ -314,15 +310,15 @@ def test_charts_are_svg_with_a_text_alternative(client: Client, people: SimpleNa
 
 def test_organization_names_in_charts_are_escaped(client: Client, people: SimpleNamespace, tree: Tree) -> None:
     OrganizationFactory(parent=tree.township, name="<script>alert(1)</script>", code="C-T1-EVIL")
-    body = signed_in(client, people.committee_secretary).get(URL).content.decode()
+    body = signed_in(people.committee_secretary, client).get(URL).content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
 
 def test_the_menu_links_the_dashboard_for_committees_only(client: Client, people: SimpleNamespace) -> None:
     link = f'href="{URL}"'
-    assert link in signed_in(client, people.committee_secretary).get(reverse("home")).content.decode()
-    assert link not in signed_in(client, people.branch_secretary).get(reverse("home")).content.decode()
+    assert link in signed_in(people.committee_secretary, client).get(reverse("home")).content.decode()
+    assert link not in signed_in(people.branch_secretary, client).get(reverse("home")).content.decode()
 
 
 # At what cost --------------------------------------------------------------------
@@ -337,7 +333,7 @@ def test_query_count_does_not_grow_with_the_organizations_below(
     year: int,  # noqa: F811
 ) -> None:
     boss = people.committee_secretary
-    client = signed_in(client, boss)
+    client = signed_in(boss, client)
 
     def count(**query: Any) -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -363,7 +359,7 @@ def test_a_cached_dashboard_is_counted_once_and_says_when(
 
     cache.clear()
     settings.DASHBOARD_CACHE_SECONDS = 300
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     first = client.get(URL)
     with CaptureQueriesContext(connection) as queries:
         again = client.get(URL)
@@ -384,7 +380,7 @@ def test_the_cache_is_per_person_year_and_root(
 
     cache.clear()
     settings.DASHBOARD_CACHE_SECONDS = 300
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     whole = board_of(client.get(URL))
     drilled = board_of(client.get(URL, {"org": tree.general.pk}))
     other_year = board_of(client.get(URL, {"year": TODAY.year - 1}))
@@ -405,7 +401,7 @@ def test_a_cached_dashboard_is_not_shown_once_the_persons_scope_changes(
     settings.DASHBOARD_CACHE_SECONDS = 300
     person = people.committee_deputy
     account_services.position_assign(person=person, organization=tree.sibling_township, role=Position.Role.DEPUTY)
-    client = signed_in(client, person)
+    client = signed_in(person, client)
     drilled = {"org": tree.general.pk}
     first = board_of(client.get(URL, drilled))
     with CaptureQueriesContext(connection) as queries:
@@ -422,7 +418,7 @@ def test_a_cached_dashboard_is_not_shown_once_the_persons_scope_changes(
 def test_without_a_cache_the_page_counts_afresh_and_says_nothing_of_age(
     client: Client, people: SimpleNamespace, busy_year: None
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     client.get(URL)
     with CaptureQueriesContext(connection) as queries:
         page = client.get(URL)

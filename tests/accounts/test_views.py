@@ -11,13 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Organization
+from tests.clients import signed_in
 from tests.conftest import Tree
 from tests.factories import TEST_PASSWORD, OrganizationFactory
-
-
-def signed_in(client: Client, user) -> Client:  # type: ignore[no-untyped-def]
-    client.force_login(user)
-    return client
 
 
 def test_sign_in_page_is_chinese_by_default(client: Client, db: None) -> None:
@@ -50,12 +46,12 @@ def test_home_requires_sign_in(client: Client, db: None) -> None:
 
 
 def test_person_without_position_is_told_what_to_do(client: Client, people: SimpleNamespace) -> None:
-    body = signed_in(client, people.outsider).get(reverse("home")).content.decode()
+    body = signed_in(people.outsider, client).get(reverse("home")).content.decode()
     assert "尚未任职" in body
 
 
 def test_english_is_available_through_the_language_switch(client: Client, people: SimpleNamespace) -> None:
-    signed_in(client, people.branch_secretary)
+    signed_in(people.branch_secretary, client)
     response = client.post(reverse("set_language"), {"language": "en", "next": reverse("home")}, follow=True)
     body = response.content.decode()
     assert 'lang="en"' in body
@@ -64,13 +60,13 @@ def test_english_is_available_through_the_language_switch(client: Client, people
 
 
 def test_committee_sees_its_subtree_from_the_tree_page(client: Client, people: SimpleNamespace) -> None:
-    body = signed_in(client, people.committee_secretary).get(reverse("organization_tree")).content.decode()
+    body = signed_in(people.committee_secretary, client).get(reverse("organization_tree")).content.decode()
     assert "甲镇党委" in body
     assert "乙镇党委" not in body
 
 
 def test_search_finds_by_name_or_code_within_sight_only(client: Client, people: SimpleNamespace) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     by_name = client.get(reverse("organization_tree"), {"q": "村党支部"}).content.decode()
     assert "一村党支部" in by_name
     assert "三村党支部" in by_name
@@ -81,7 +77,7 @@ def test_search_finds_by_name_or_code_within_sight_only(client: Client, people: 
 
 
 def test_branch_secretary_gets_404_for_a_sibling_branch(client: Client, people: SimpleNamespace, tree: Tree) -> None:
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     assert client.get(reverse("organization_detail", args=[tree.branch.pk])).status_code == 200
     assert client.get(reverse("organization_detail", args=[tree.branch_sibling.pk])).status_code == 404
     assert client.get(reverse("organization_detail", args=[tree.general.pk])).status_code == 404
@@ -91,7 +87,7 @@ def test_organization_page_shows_positions_children_and_counts(
     client: Client, people: SimpleNamespace, tree: Tree
 ) -> None:
     body = (
-        signed_in(client, people.committee_secretary)
+        signed_in(people.committee_secretary, client)
         .get(reverse("organization_detail", args=[tree.township.pk]))
         .content.decode()
     )
@@ -102,7 +98,7 @@ def test_organization_page_shows_positions_children_and_counts(
 
 
 def test_import_page_is_for_administrators_only(client: Client, people: SimpleNamespace) -> None:
-    assert signed_in(client, people.committee_secretary).get(reverse("organization_import")).status_code == 403
+    assert signed_in(people.committee_secretary, client).get(reverse("organization_import")).status_code == 403
 
 
 def _add_children(parent: Organization, count: int) -> None:
@@ -117,7 +113,7 @@ def _add_children(parent: Organization, count: int) -> None:
 def test_page_query_count_does_not_grow_with_the_tree(
     client: Client, people: SimpleNamespace, tree: Tree, path_name: str
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     url = reverse(path_name, args=[tree.township.pk]) if path_name == "organization_detail" else reverse(path_name)
 
     def count() -> int:

@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from seeding.demo.responsibility import JOURNEY_ITEM, demo_png
+from tests.clients import sign_in
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test-results"
-PASSWORD = "demo-pass-2026"
 REASON = "只写了学习主题，请补充参加人数、研讨发言要点和会议记录照片。"
 
 
@@ -25,14 +25,6 @@ def phone_page(chromium: Any) -> Any:
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
-
-
-def sign_in(page: Any, url: str, login: str) -> None:
-    page.goto(f"{url}/")
-    page.get_by_label("登录名").fill(login)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="我的工作").wait_for()
 
 
 def open_menu_link(page: Any, name: str) -> None:

@@ -17,10 +17,10 @@ from django.utils import timezone
 from notifications.models import Notification
 from reviews.models import BallotCode, Cycle, DutyReport, Result, SpentCode
 from seeding.demo.people import FIRST_VILLAGE_CODE
+from tests.clients import sign_in
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test-results"
-PASSWORD = "demo-pass-2026"
 COMMENT = "述职报告问题查摆具体，“四个亲自”有记实支撑；党员教育方式仍需创新。"
 SECTIONS = {
     "履职情况": "全年召开支委会 12 次，书记讲党课 4 次，亲自协调解决灌溉水渠修缮问题。",
@@ -36,14 +36,6 @@ def new_page(chromium: Any, *, phone: bool) -> Any:
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
-
-
-def sign_in(page: Any, url: str, login: str) -> None:
-    page.goto(f"{url}/login/")
-    page.get_by_label("登录名").fill(login)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="我的工作").wait_for()
 
 
 def shoot(page: Any, name: str) -> None:

@@ -21,10 +21,10 @@ from rectification.models import Finding, RectificationTask, TaskEvidence
 from reviews import services as review_services
 from reviews.models import Cycle, DutyReport, RubricTemplate
 from seeding.demo.people import FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
+from tests.clients import sign_in
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test-results"
-PASSWORD = "demo-pass-2026"
 PROBLEM = "党员积分管理台账未及时更新，积分公示流于形式。"
 REASON = "积分公示照片不清晰，缺少党员签字确认。"
 
@@ -35,14 +35,6 @@ def new_page(chromium: Any, *, phone: bool) -> Any:
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
-
-
-def sign_in(page: Any, url: str, login: str) -> None:
-    page.goto(f"{url}/login/")
-    page.get_by_label("登录名").fill(login)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="我的工作").wait_for()
 
 
 def shoot(page: Any, name: str) -> None:

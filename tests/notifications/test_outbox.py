@@ -29,6 +29,7 @@ from notifications import tasks
 from notifications.delivery import deliver, deliver_pending
 from notifications.models import Delivery, Notification, NotificationPreference, WebhookEndpoint
 from notifications.services import notify
+from tests.clients import signed_in
 from tests.conftest import Tree
 from tests.factories import UserFactory
 
@@ -377,11 +378,6 @@ def test_a_batch_costs_the_same_queries_for_few_or_many_deliveries(
 # The notification centre -----------------------------------------------------------------------
 
 
-def signed_in(client: Client, user: Any) -> Client:
-    client.force_login(user)
-    return client
-
-
 def _silent(person: Any, count: int, **fields: Any) -> list[Notification]:
     return Notification.objects.bulk_create(
         Notification(recipient=person, kind="reminder", title=f"提醒第 {index} 条", **fields) for index in range(count)
@@ -392,7 +388,7 @@ def test_the_centre_lists_only_ones_own_notifications_unread_first(client: Clien
     older_unread = Notification.objects.create(recipient=people.branch_member, kind="r", title="较早的未读提醒")
     Notification.objects.create(recipient=people.branch_member, kind="r", title="已读提醒", read_at=timezone.now())
     Notification.objects.create(recipient=people.branch_secretary, kind="r", title="别人的提醒")
-    response = signed_in(client, people.branch_member).get(reverse("notifications"))
+    response = signed_in(people.branch_member, client).get(reverse("notifications"))
     body = response.content.decode()
     assert response.status_code == 200
     assert "别人的提醒" not in body
@@ -403,19 +399,19 @@ def test_the_centre_lists_only_ones_own_notifications_unread_first(client: Clien
 def test_the_header_shows_the_unread_count_on_every_page(client: Client, people: SimpleNamespace) -> None:
     _silent(people.branch_member, 3)
     _silent(people.branch_member, 2, read_at=timezone.now())
-    body = signed_in(client, people.branch_member).get(reverse("home")).content.decode()
+    body = signed_in(people.branch_member, client).get(reverse("home")).content.decode()
     assert 'class="badge" aria-label="3 条未读">3</span>' in body
 
 
 def test_no_badge_without_unread_notifications(client: Client, people: SimpleNamespace) -> None:
-    body = signed_in(client, people.branch_member).get(reverse("home")).content.decode()
+    body = signed_in(people.branch_member, client).get(reverse("home")).content.decode()
     assert reverse("notifications") in body
     assert 'class="badge"' not in body
 
 
 def test_opening_a_notification_marks_it_read_and_goes_to_its_page(client: Client, people: SimpleNamespace) -> None:
     notification = Notification.objects.create(recipient=people.branch_member, kind="r", title="提醒", url="/my/list/")
-    response = signed_in(client, people.branch_member).get(reverse("notification_open", args=[notification.pk]))
+    response = signed_in(people.branch_member, client).get(reverse("notification_open", args=[notification.pk]))
     assert response.status_code == 302
     assert response["Location"] == "/my/list/"
     notification.refresh_from_db()
@@ -429,7 +425,7 @@ def test_opening_a_notification_marks_it_read_and_goes_to_its_page(client: Clien
 def test_another_persons_notification_is_not_found_and_stays_unread(client: Client, people: SimpleNamespace) -> None:
     notification = Notification.objects.create(recipient=people.branch_secretary, kind="r", title="提醒")
     for intruder in (people.branch_member, people.committee_secretary, people.admin, people.outsider):
-        response = signed_in(client, intruder).get(reverse("notification_open", args=[notification.pk]))
+        response = signed_in(intruder, client).get(reverse("notification_open", args=[notification.pk]))
         assert response.status_code == 404
     notification.refresh_from_db()
     assert notification.read_at is None
@@ -439,7 +435,7 @@ def test_a_link_to_another_site_is_not_followed(client: Client, people: SimpleNa
     notification = Notification.objects.create(
         recipient=people.branch_member, kind="r", title="提醒", url="https://evil.example.com/"
     )
-    response = signed_in(client, people.branch_member).get(reverse("notification_open", args=[notification.pk]))
+    response = signed_in(people.branch_member, client).get(reverse("notification_open", args=[notification.pk]))
     assert response["Location"] == reverse("notifications")
 
 
@@ -453,7 +449,7 @@ def test_the_centre_needs_sign_in(client: Client, db: None) -> None:
 def test_mark_all_read_touches_only_ones_own_and_needs_post(client: Client, people: SimpleNamespace) -> None:
     _silent(people.branch_member, 4)
     _silent(people.branch_secretary, 2)
-    signed_in(client, people.branch_member)
+    signed_in(people.branch_member, client)
     assert client.get(reverse("notifications_read_all")).status_code == 405
     response = client.post(reverse("notifications_read_all"), follow=True)
     assert "已将 4 条消息标为已读" in response.content.decode()
@@ -464,7 +460,7 @@ def test_mark_all_read_touches_only_ones_own_and_needs_post(client: Client, peop
 def test_the_centre_costs_the_same_queries_for_few_or_many_notifications(
     client: Client, people: SimpleNamespace
 ) -> None:
-    signed_in(client, people.branch_member)
+    signed_in(people.branch_member, client)
     _silent(people.branch_member, 3)
     client.get(reverse("notifications"))
     with CaptureQueriesContext(connection) as small:
@@ -482,7 +478,7 @@ def test_the_centre_costs_the_same_queries_for_few_or_many_notifications(
 
 
 def test_channel_toggles_are_saved(client: Client, people: SimpleNamespace) -> None:
-    signed_in(client, people.branch_member)
+    signed_in(people.branch_member, client)
     page = client.get(reverse("notification_settings")).content.decode()
     assert 'name="by_email"' in page
     response = client.post(reverse("notification_settings"), {"action": "preferences", "by_webhook": "on"})
@@ -495,7 +491,7 @@ def test_channel_toggles_are_saved(client: Client, people: SimpleNamespace) -> N
 
 
 def test_regenerating_the_calendar_address_replaces_the_secret(client: Client, people: SimpleNamespace) -> None:
-    signed_in(client, people.branch_member)
+    signed_in(people.branch_member, client)
     client.post(reverse("notification_settings"), {"action": "calendar"})
     first = NotificationPreference.objects.get(person=people.branch_member).calendar_token
     client.post(reverse("notification_settings"), {"action": "calendar"})
@@ -513,7 +509,7 @@ def test_regenerating_the_calendar_address_replaces_the_secret(client: Client, p
 
 
 def test_a_secretary_adds_and_removes_the_branch_robot(client: Client, tree: Tree, people: SimpleNamespace) -> None:
-    signed_in(client, people.branch_secretary)
+    signed_in(people.branch_secretary, client)
     page = client.get(reverse("notification_settings")).content.decode()
     assert f'data-organization="{tree.branch.pk}"' in page
     response = client.post(
@@ -538,7 +534,7 @@ def test_a_secretary_adds_and_removes_the_branch_robot(client: Client, tree: Tre
 
 @pytest.mark.parametrize("url", ["http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x", "ftp://robot.example.org/"])
 def test_a_robot_address_must_be_https(client: Client, tree: Tree, people: SimpleNamespace, url: str) -> None:
-    signed_in(client, people.branch_secretary)
+    signed_in(people.branch_secretary, client)
     response = client.post(
         reverse("notification_settings"),
         {"action": "robot_add", "organization": tree.branch.pk, "kind": "dingtalk", "url": url},
@@ -563,7 +559,7 @@ def test_only_those_who_keep_an_organizations_work_manage_its_robots(
 ) -> None:
     def add(person: Any, organization: Any) -> int:
         return (
-            signed_in(client, person)
+            signed_in(person, client)
             .post(
                 reverse("notification_settings"),
                 {"action": "robot_add", "organization": organization.pk, "kind": "wecom", "url": WECOM_URL},
@@ -580,22 +576,22 @@ def test_only_those_who_keep_an_organizations_work_manage_its_robots(
 
     robot = WebhookEndpoint.objects.create(organization=tree.branch, kind="wecom", url=WECOM_URL)
     for person, status in ((people.branch_member, 403), (people.committee_secretary, 403), (people.outsider, 404)):
-        response = signed_in(client, person).post(
+        response = signed_in(person, client).post(
             reverse("notification_settings"), {"action": "robot_remove", "webhook": robot.pk}
         )
         assert response.status_code == status
     assert WebhookEndpoint.objects.filter(pk=robot.pk).exists()
 
-    member_page = signed_in(client, people.branch_member).get(reverse("notification_settings")).content.decode()
+    member_page = signed_in(people.branch_member, client).get(reverse("notification_settings")).content.decode()
     assert "添加群机器人" not in member_page
-    committee_page = signed_in(client, people.committee_secretary).get(reverse("notification_settings"))
+    committee_page = signed_in(people.committee_secretary, client).get(reverse("notification_settings"))
     assert [organization for organization, _form in committee_page.context["organizations"]] == [tree.township]
 
 
 def test_the_settings_page_costs_the_same_queries_for_few_or_many_robots(
     client: Client, tree: Tree, people: SimpleNamespace
 ) -> None:
-    signed_in(client, people.committee_secretary)
+    signed_in(people.committee_secretary, client)
     WebhookEndpoint.objects.create(organization=tree.township, kind="wecom", url=WECOM_URL)
     client.get(reverse("notification_settings"))
     with CaptureQueriesContext(connection) as small:

@@ -19,17 +19,13 @@ from rectification.models import Finding, RectificationTask
 from responsibility.models import Category
 from reviews import services as review_services
 from reviews.models import Cycle, DutyReport
+from tests.clients import signed_in
 from tests.conftest import Tree, _person
 from tests.factories import OrganizationFactory
 from tests.reviews.conftest import open_cycle, rubric  # noqa: F401 - fixtures
 
 BOARD = reverse("rectification_board")
 TODAY = timezone.localdate()
-
-
-def signed_in(client: Client, user) -> Client:  # type: ignore[no-untyped-def]
-    client.force_login(user)
-    return client
 
 
 def raise_finding(organization: Organization, by, category: Category, *, year: int = TODAY.year, **extra) -> Finding:  # type: ignore[no-untyped-def]
@@ -80,7 +76,7 @@ def task_ids(response) -> list[int]:  # type: ignore[no-untyped-def]
 def test_people_who_supervise_nothing_are_refused_the_board_and_new_findings(
     client: Client, people: SimpleNamespace, role: str
 ) -> None:
-    signed_in(client, getattr(people, role))
+    signed_in(getattr(people, role), client)
     assert client.get(BOARD).status_code == 403
     assert client.get(reverse("finding_new")).status_code == 403
     assert client.get(reverse("findings")).status_code == 403
@@ -96,7 +92,7 @@ def test_sibling_township_cannot_follow_or_raise_findings_on_our_branch(
     client: Client, tree: Tree, people: SimpleNamespace
 ) -> None:
     secretary = _person("sibling_secretary", tree.sibling_township, "secretary")
-    signed_in(client, secretary)
+    signed_in(secretary, client)
     assert client.get(BOARD).status_code == 200
     assert client.get(BOARD, {"org": tree.branch.pk}).status_code == 404
     assert client.get(reverse("finding_new"), {"org": tree.branch.pk}).status_code == 404
@@ -110,14 +106,14 @@ def test_sibling_township_cannot_follow_or_raise_findings_on_our_branch(
 
 def test_a_committee_cannot_raise_a_finding_on_itself(client: Client, tree: Tree, people: SimpleNamespace) -> None:
     # It sees its own organization but supervises only below it.
-    signed_in(client, people.committee_secretary)
+    signed_in(people.committee_secretary, client)
     assert client.get(reverse("finding_new"), {"org": tree.township.pk}).status_code == 403
 
 
 def test_grantee_follows_the_granted_subtree_and_raises_findings(
     client: Client, tree: Tree, people: SimpleNamespace, category: Category
 ) -> None:
-    signed_in(client, people.grantee)
+    signed_in(people.grantee, client)
     assert client.get(BOARD).status_code == 200
     response = client.post(
         reverse("finding_new"),
@@ -140,7 +136,7 @@ def test_grantee_follows_the_granted_subtree_and_raises_findings(
 def test_a_typed_code_outside_what_one_supervises_is_not_found_and_nothing_is_saved(
     client: Client, tree: Tree, people: SimpleNamespace, category: Category
 ) -> None:
-    signed_in(client, people.committee_secretary)
+    signed_in(people.committee_secretary, client)
     response = client.post(
         reverse("finding_new"),
         {
@@ -171,7 +167,7 @@ def test_committee_board_counts_rows_and_tags_its_subtree_only(
     closed = make_task(tree.branch, boss, category, status="accepted", accepted_at=timezone.now())
     elsewhere = make_task(tree.sibling_branch, people.admin, category)
 
-    response = signed_in(client, boss).get(BOARD)
+    response = signed_in(boss, client).get(BOARD)
     assert response.status_code == 200
     summary = response.context["summary"]
     assert (summary.tasks, summary.open, summary.overdue, summary.escalated) == (5, 4, 2, 1)
@@ -202,7 +198,7 @@ def test_drilling_into_a_child_shows_its_subtree_and_the_way_back(
     boss = people.committee_secretary
     inside = make_task(tree.branch, boss, category)
     outside = make_task(tree.direct_branch, boss, category)
-    response = signed_in(client, boss).get(BOARD, {"org": tree.general.pk})
+    response = signed_in(boss, client).get(BOARD, {"org": tree.general.pk})
     assert response.status_code == 200
     assert task_ids(response) == [inside.pk]
     assert outside.pk not in task_ids(response)
@@ -241,7 +237,7 @@ def test_filters_narrow_the_table_and_the_counts(
         "closed": make_task(tree.direct_branch, boss, category, status="accepted"),
     }
     Finding.objects.filter(task=tasks["closed"]).update(source=Finding.Source.SELF_CHECK)
-    response = signed_in(client, boss).get(BOARD, query)
+    response = signed_in(boss, client).get(BOARD, query)
     names = {name for name, task in tasks.items() if task.pk in task_ids(response)}
     assert names == expected
     assert response.context["summary"].tasks == len(expected)
@@ -267,7 +263,7 @@ def test_an_earlier_year_of_the_same_category_flags_the_task_and_fills_the_panel
         findings=[unrelated], title="别的", responsible=people.branch_secretary, deadline=TODAY, by=boss
     )
 
-    response = signed_in(client, boss).get(BOARD)
+    response = signed_in(boss, client).get(BOARD)
     rows = {row.task.pk: row for row in response.context["rows"]}
     assert rows[task.pk].recurring
     assert not rows[plain.pk].recurring
@@ -276,7 +272,7 @@ def test_an_earlier_year_of_the_same_category_flags_the_task_and_fills_the_panel
     page = response.content.decode()
     assert 'data-tag="recurring"' in page
     assert "去年：三会一课不规范" in page
-    assert task_ids(signed_in(client, boss).get(BOARD, {"recurring": "on"})) == [task.pk]
+    assert task_ids(signed_in(boss, client).get(BOARD, {"recurring": "on"})) == [task.pk]
 
 
 def test_pages_split_the_counted_tasks(
@@ -287,7 +283,7 @@ def test_pages_split_the_counted_tasks(
     monkeypatch.setattr(board, "BOARD_PER_PAGE", 2)
     boss = people.committee_secretary
     made = [make_task(tree.branch, boss, category, overdue_days=days) for days in (1, 2, 3, 4, 5)]
-    signed_in(client, boss)
+    signed_in(boss, client)
     seen = []
     for number in (1, 2, 3):
         response = client.get(BOARD, {"page": number})
@@ -309,7 +305,7 @@ def test_the_board_costs_the_same_number_of_queries_whatever_the_data(
     boss = people.committee_secretary
     raise_finding(tree.branch, boss, category, year=TODAY.year - 1)
     make_task(tree.branch, boss, category, overdue_days=20)
-    signed_in(client, boss)
+    signed_in(boss, client)
     small = _board_queries(client)
 
     for index in range(6):
@@ -328,7 +324,7 @@ def test_findings_page_lists_the_supervised_subtree_with_checkboxes_for_untasked
 ) -> None:
     loose = raise_finding(tree.direct_branch, people.committee_secretary, category)
     elsewhere = raise_finding(tree.sibling_branch, people.admin, category)
-    response = signed_in(client, people.committee_secretary).get(reverse("findings"))
+    response = signed_in(people.committee_secretary, client).get(reverse("findings"))
     assert response.status_code == 200
     shown = [finding.pk for finding in response.context["page"].object_list]
     assert loose.pk in shown
@@ -337,14 +333,14 @@ def test_findings_page_lists_the_supervised_subtree_with_checkboxes_for_untasked
     assert f'name="findings" value="{loose.pk}"' in page
     tasked = task.findings.get()
     assert f'name="findings" value="{tasked.pk}"' not in page
-    untasked = signed_in(client, people.committee_secretary).get(reverse("findings"), {"without_task": "on"})
+    untasked = signed_in(people.committee_secretary, client).get(reverse("findings"), {"without_task": "on"})
     assert [finding.pk for finding in untasked.context["page"].object_list] == [loose.pk]
 
 
 def test_committee_raises_a_finding_and_goes_on_to_assign_it(
     client: Client, tree: Tree, people: SimpleNamespace, category: Category
 ) -> None:
-    signed_in(client, people.committee_secretary)
+    signed_in(people.committee_secretary, client)
     response = client.post(
         reverse("finding_new"),
         {
@@ -369,7 +365,7 @@ def test_a_recurring_finding_is_announced_when_raised(
     client: Client, tree: Tree, people: SimpleNamespace, category: Category
 ) -> None:
     raise_finding(tree.branch, people.committee_secretary, category, year=TODAY.year - 2, description="前年的问题")
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         reverse("finding_new") + f"?org={tree.branch.pk}",
         {
             "year": TODAY.year,
@@ -389,7 +385,7 @@ def test_task_new_assigns_the_findings_and_opens_the_task(
 ) -> None:
     second = raise_finding(tree.branch, people.committee_secretary, category, description="第二个问题")
     url = f"{reverse('task_new')}?findings={finding.pk},{second.pk}"
-    signed_in(client, people.committee_secretary)
+    signed_in(people.committee_secretary, client)
     page = client.get(url)
     assert page.status_code == 200
     responsible_choices = {person.pk for person in page.context["form"].fields["responsible"].queryset}
@@ -416,7 +412,7 @@ def test_task_new_refuses_findings_of_two_organizations_and_saves_nothing(
 ) -> None:
     other = raise_finding(tree.direct_branch, people.committee_secretary, category)
     url = f"{reverse('task_new')}?findings={finding.pk}&findings={other.pk}"
-    signed_in(client, people.committee_secretary)
+    signed_in(people.committee_secretary, client)
     assert "只能针对同一个组织的问题" in client.get(url).content.decode()
     response = client.post(
         url,
@@ -430,7 +426,7 @@ def test_task_new_refuses_findings_of_two_organizations_and_saves_nothing(
 def test_task_new_refuses_a_deadline_in_the_past_with_a_clear_message(
     client: Client, people: SimpleNamespace, finding: Finding
 ) -> None:
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         f"{reverse('task_new')}?findings={finding.pk}",
         {
             "title": "规范",
@@ -449,7 +445,7 @@ def test_task_new_refuses_findings_already_assigned(
     client: Client, people: SimpleNamespace, task: RectificationTask
 ) -> None:
     tasked = task.findings.get()
-    response = signed_in(client, people.committee_secretary).get(f"{reverse('task_new')}?findings={tasked.pk}")
+    response = signed_in(people.committee_secretary, client).get(f"{reverse('task_new')}?findings={tasked.pk}")
     assert response.status_code == 200
     assert "已下达整改任务" in response.content.decode()
     assert response.context["form"] is None
@@ -459,11 +455,11 @@ def test_task_new_for_findings_one_cannot_supervise_is_not_found_or_refused(
     client: Client, tree: Tree, people: SimpleNamespace, finding: Finding, category: Category
 ) -> None:
     elsewhere = raise_finding(tree.sibling_branch, people.admin, category)
-    signed_in(client, people.committee_secretary)
+    signed_in(people.committee_secretary, client)
     assert client.get(f"{reverse('task_new')}?findings={elsewhere.pk}").status_code == 404
     assert client.get(f"{reverse('task_new')}?findings=99999").status_code == 404
     assert client.get(f"{reverse('task_new')}?findings=abc").status_code == 404
-    signed_in(client, people.branch_secretary)
+    signed_in(people.branch_secretary, client)
     assert client.get(f"{reverse('task_new')}?findings={finding.pk}").status_code == 403
 
 
@@ -483,7 +479,7 @@ def test_review_problems_become_findings_once(
 ) -> None:
     first, second = reviewed.problems.order_by("order")
     url = reverse("findings_from_review", args=[reviewed.pk])
-    signed_in(client, people.committee_secretary)
+    signed_in(people.committee_secretary, client)
     page = client.get(url)
     assert page.status_code == 200
     assert f'name="convert_{first.pk}"' in page.content.decode()
@@ -515,7 +511,7 @@ def test_converting_without_a_category_is_refused_and_saves_nothing(
 ) -> None:
     first = reviewed.problems.order_by("order").first()
     assert first is not None
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         reverse("findings_from_review", args=[reviewed.pk]), {f"convert_{first.pk}": "on"}
     )
     assert response.status_code == 200
@@ -527,22 +523,22 @@ def test_only_the_supervising_committee_converts_review_problems(
     client: Client, tree: Tree, people: SimpleNamespace, reviewed: DutyReport
 ) -> None:
     url = reverse("findings_from_review", args=[reviewed.pk])
-    assert signed_in(client, people.branch_secretary).get(url).status_code == 403
-    assert signed_in(client, people.outsider).get(url).status_code == 404
-    assert signed_in(client, people.grantee).get(url).status_code == 200
+    assert signed_in(people.branch_secretary, client).get(url).status_code == 403
+    assert signed_in(people.outsider, client).get(url).status_code == 404
+    assert signed_in(people.grantee, client).get(url).status_code == 200
 
 
 def test_the_assessment_page_links_to_the_conversion(
     client: Client, people: SimpleNamespace, reviewed: DutyReport
 ) -> None:
-    page = signed_in(client, people.committee_secretary).get(reverse("report_assess", args=[reviewed.pk]))
+    page = signed_in(people.committee_secretary, client).get(reverse("report_assess", args=[reviewed.pk]))
     assert reverse("findings_from_review", args=[reviewed.pk]) in page.content.decode()
 
 
 def test_committees_find_the_board_in_the_menu(client: Client, people: SimpleNamespace) -> None:
     link = f'href="{BOARD}"'
-    assert link in signed_in(client, people.committee_secretary).get(reverse("home")).content.decode()
-    assert link not in signed_in(client, people.branch_secretary).get(reverse("home")).content.decode()
+    assert link in signed_in(people.committee_secretary, client).get(reverse("home")).content.decode()
+    assert link not in signed_in(people.branch_secretary, client).get(reverse("home")).content.decode()
 
 
 def test_an_administrator_sees_every_tree_by_its_roots(
@@ -550,7 +546,7 @@ def test_an_administrator_sees_every_tree_by_its_roots(
 ) -> None:
     ours = make_task(tree.branch, people.admin, category)
     theirs = make_task(tree.unrelated_branch, people.admin, category)
-    response = signed_in(client, people.admin).get(BOARD)
+    response = signed_in(people.admin, client).get(BOARD)
     assert set(task_ids(response)) == {ours.pk, theirs.pk}
     drill = {row.label: row.figures.tasks for row in response.context["drill_rows"]}
     assert drill == {tree.county.name: 1, tree.unrelated.name: 1}
@@ -569,7 +565,7 @@ def test_the_findings_page_costs_the_same_number_of_queries_whatever_the_data(
     boss = people.committee_secretary
     raise_finding(tree.branch, boss, category, year=TODAY.year - 1)
     make_task(tree.branch, boss, category)
-    signed_in(client, boss)
+    signed_in(boss, client)
     small = _findings_queries(client)
     for index in range(5):
         raise_finding(tree.direct_branch, boss, category, year=TODAY.year - 1, description=f"去年{index}")
@@ -607,7 +603,7 @@ def test_the_figures_are_counted_once_until_a_task_below_changes(
 ) -> None:
     boss = people.committee_secretary
     task = make_task(tree.branch, boss, category, status="awaiting_acceptance")
-    signed_in(client, boss)
+    signed_in(boss, client)
     assert _group_by_queries(client) == 2  # the task figures and the recurring findings
     assert _group_by_queries(client) == 0
     with django_capture_on_commit_callbacks(execute=True):
@@ -630,7 +626,7 @@ def test_a_new_finding_below_refreshes_the_figures_but_one_elsewhere_does_not(
 ) -> None:
     boss = people.committee_secretary
     make_task(tree.branch, boss, category)
-    signed_in(client, boss)
+    signed_in(boss, client)
     drilled = {"org": str(tree.general.pk)}
     _group_by_queries(client, drilled)
     assert _group_by_queries(client, drilled) == 0
@@ -649,9 +645,9 @@ def test_each_person_has_their_own_figures(
 ) -> None:
     boss = people.committee_secretary
     make_task(tree.branch, boss, category)
-    assert signed_in(client, boss).get(BOARD).context["summary"].tasks == 1
-    assert signed_in(client, people.grantee).get(BOARD).context["summary"].tasks == 1
-    assert _group_by_queries(signed_in(client, boss)) == 0
+    assert signed_in(boss, client).get(BOARD).context["summary"].tasks == 1
+    assert signed_in(people.grantee, client).get(BOARD).context["summary"].tasks == 1
+    assert _group_by_queries(signed_in(boss, client)) == 0
 
 
 def test_figures_counted_under_a_wider_scope_are_never_shown_after_it_narrows(
@@ -663,7 +659,7 @@ def test_figures_counted_under_a_wider_scope_are_never_shown_after_it_narrows(
     make_task(tree.branch, boss, category)
     make_task(tree.township, boss, category)  # the township's own: supervised only by the grant
     township = {"org": str(tree.township.pk)}
-    signed_in(client, boss)
+    signed_in(boss, client)
     assert client.get(BOARD, township).context["summary"].tasks == 2
     assert _group_by_queries(client, township) == 0
     account_services.supervision_revoke(user=boss, organization=tree.township)
@@ -687,6 +683,6 @@ def test_with_the_cache_unreachable_the_board_counts_afresh(
 
     make_task(tree.branch, people.committee_secretary, category)
     monkeypatch.setattr(cache, "get_many", down)
-    signed_in(client, people.committee_secretary)
+    signed_in(people.committee_secretary, client)
     assert _group_by_queries(client) == 2
     assert client.get(BOARD).context["summary"].tasks == 1

@@ -15,14 +15,10 @@ from django.utils import timezone
 from rectification import services
 from rectification.models import Disclosure, Finding, RectificationTask
 from responsibility.models import Category
+from tests.clients import signed_in
 from tests.conftest import Tree
 
 YEAR = timezone.localdate().year
-
-
-def signed_in(client: Client, user) -> Client:  # type: ignore[no-untyped-def]
-    client.force_login(user)
-    return client
 
 
 def manage_url(tree: Tree) -> str:
@@ -43,7 +39,7 @@ def planned(task: RectificationTask, people: SimpleNamespace) -> RectificationTa
 def test_committee_publishes_and_anyone_reads_it_signed_out(
     client: Client, tree: Tree, people: SimpleNamespace, planned: RectificationTask
 ) -> None:
-    response = signed_in(client, people.committee_secretary).post(manage_url(tree), {"action": "publish"})
+    response = signed_in(people.committee_secretary, client).post(manage_url(tree), {"action": "publish"})
     assert response.status_code == 302
     disclosure = Disclosure.objects.get()
     assert not disclosure.hide_names
@@ -67,7 +63,7 @@ def test_committee_publishes_and_anyone_reads_it_signed_out(
 def test_names_are_hidden_when_the_committee_chooses_so(
     client: Client, tree: Tree, people: SimpleNamespace, planned: RectificationTask
 ) -> None:
-    signed_in(client, people.committee_secretary).post(manage_url(tree), {"action": "publish", "hide_names": "on"})
+    signed_in(people.committee_secretary, client).post(manage_url(tree), {"action": "publish", "hide_names": "on"})
     assert Disclosure.objects.get().hide_names
     client.logout()
     text = client.get(public_url(tree)).content.decode()
@@ -95,7 +91,7 @@ def test_an_unpublished_or_withdrawn_list_is_not_found(
     assert client.get(public_url(tree)).status_code == 200
     assert client.get(public_url(tree, YEAR - 1)).status_code == 404
     assert client.get(reverse("public_rectification", args=["NO-SUCH", YEAR])).status_code == 404
-    response = signed_in(client, people.committee_secretary).post(manage_url(tree), {"action": "withdraw"})
+    response = signed_in(people.committee_secretary, client).post(manage_url(tree), {"action": "withdraw"})
     assert response.status_code == 302
     assert not Disclosure.objects.exists()
     client.logout()
@@ -116,7 +112,7 @@ def test_an_unpublished_or_withdrawn_list_is_not_found(
 def test_only_those_supervising_the_organization_manage_its_disclosure(
     client: Client, tree: Tree, people: SimpleNamespace, role: str, status: int
 ) -> None:
-    signed_in(client, getattr(people, role))
+    signed_in(getattr(people, role), client)
     assert client.get(manage_url(tree)).status_code == status
     response = client.post(manage_url(tree), {"action": "publish"})
     assert response.status_code == (302 if status == 200 else status)
@@ -125,7 +121,7 @@ def test_only_those_supervising_the_organization_manage_its_disclosure(
 
 def test_a_committee_does_not_publish_its_own_list(client: Client, tree: Tree, people: SimpleNamespace) -> None:
     url = reverse("disclosure", args=[tree.township.pk, YEAR])
-    assert signed_in(client, people.committee_secretary).get(url).status_code == 403
+    assert signed_in(people.committee_secretary, client).get(url).status_code == 403
 
 
 def test_the_public_page_costs_the_same_whatever_the_number_of_tasks(

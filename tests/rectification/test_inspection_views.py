@@ -21,16 +21,12 @@ from rectification.models import ChecklistItem, Finding, Inspection, InspectionT
 from responsibility.models import Category
 from reviews import services as review_services
 from reviews.models import Cycle, IndicatorKind
+from tests.clients import signed_in
 from tests.conftest import Tree
 from tests.factories import OrganizationFactory, UserFactory
 
 Kind = Inspection.Kind
 Outcome = InspectionTarget.Outcome
-
-
-def signed_in(client: Client, user: Any) -> Client:
-    client.force_login(user)
-    return client
 
 
 def messages_of(response: Any) -> list[str]:
@@ -141,7 +137,7 @@ def test_committee_sees_its_inspections_newest_first_with_counts(
         inspection=newer,
         by=people.committee_secretary,
     )
-    response = signed_in(client, people.committee_secretary).get(reverse("inspections"))
+    response = signed_in(people.committee_secretary, client).get(reverse("inspections"))
     assert response.status_code == 200
     rows = list(response.context["page"].object_list)
     assert [row.pk for row in rows] == [newer.pk, older.pk]
@@ -155,7 +151,7 @@ def test_grantee_follows_the_township_inspections_but_plans_none(
     client: Client, tree: Tree, people: SimpleNamespace
 ) -> None:
     inspection = scheduled(tree, people)
-    client = signed_in(client, people.grantee)
+    client = signed_in(people.grantee, client)
     response = client.get(reverse("inspections"))
     assert [row.pk for row in response.context["page"].object_list] == [inspection.pk]
     assert "新建督查" not in response.content.decode()
@@ -168,7 +164,7 @@ def test_sibling_township_does_not_see_the_township_inspections(
 ) -> None:
     scheduled(tree, people)
     sibling = secretary_of(tree.sibling_township)
-    response = signed_in(client, sibling).get(reverse("inspections"))
+    response = signed_in(sibling, client).get(reverse("inspections"))
     assert list(response.context["page"].object_list) == []
 
 
@@ -177,7 +173,7 @@ def test_sibling_township_does_not_see_the_township_inspections(
 def test_people_without_a_committee_are_refused_the_inspection_pages(
     client: Client, people: SimpleNamespace, name: str, role: str
 ) -> None:
-    assert signed_in(client, getattr(people, role)).get(reverse(name)).status_code == 403
+    assert signed_in(getattr(people, role), client).get(reverse(name)).status_code == 403
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client: Client, tree: Tree) -> None:
@@ -189,7 +185,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: Client, tree: Tree) -> 
 def test_the_list_costs_the_same_queries_for_more_inspections(
     client: Client, tree: Tree, people: SimpleNamespace
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -208,7 +204,7 @@ def test_the_list_costs_the_same_queries_for_more_inspections(
 
 
 def test_the_new_page_lists_the_committee_subtree_to_tick(client: Client, tree: Tree, people: SimpleNamespace) -> None:
-    response = signed_in(client, people.committee_secretary).get(reverse("inspection_new"))
+    response = signed_in(people.committee_secretary, client).get(reverse("inspection_new"))
     assert response.status_code == 200
     assert response.context["committee"] == tree.township
     names = [organization.name for organization in response.context["candidates"]]
@@ -217,7 +213,7 @@ def test_the_new_page_lists_the_committee_subtree_to_tick(client: Client, tree: 
 
 
 def test_searching_narrows_the_organizations_to_tick(client: Client, tree: Tree, people: SimpleNamespace) -> None:
-    response = signed_in(client, people.committee_secretary).get(
+    response = signed_in(people.committee_secretary, client).get(
         reverse("inspection_new"), {"org": tree.township.pk, "q": "二村"}
     )
     assert [organization.name for organization in response.context["candidates"]] == ["二村党支部"]
@@ -233,7 +229,7 @@ def test_committee_plans_a_scheduled_inspection_of_chosen_organizations_with_rub
         checklist="组织生活会\n\n  党费收缴  ",
         rubric_cycle=cycle.pk,
     )
-    response = signed_in(client, people.committee_secretary).post(new_url(tree.township), data)
+    response = signed_in(people.committee_secretary, client).post(new_url(tree.township), data)
     inspection = Inspection.objects.get()
     assert response["Location"] == reverse("inspection_detail", args=[inspection.pk])
     assert (inspection.organization, inspection.kind, inspection.created_by) == (
@@ -254,7 +250,7 @@ def test_all_direct_children_takes_every_organization_directly_below(
     client: Client, tree: Tree, people: SimpleNamespace
 ) -> None:
     data = plan_data(kind=Kind.CONCENTRATED, all_children="on", targets=[tree.direct_branch.pk, tree.branch.pk])
-    signed_in(client, people.committee_secretary).post(new_url(tree.township), data)
+    signed_in(people.committee_secretary, client).post(new_url(tree.township), data)
     inspection = Inspection.objects.get()
     assert set(inspection.targets.values_list("organization__name", flat=True)) == {
         "甲镇机关党总支",
@@ -269,7 +265,7 @@ def test_rubric_cycles_of_other_committees_cannot_be_copied(
     cycle = rubric_cycle(tree, people)
     Cycle.objects.filter(pk=cycle.pk).update(organization=tree.sibling_township)
     data = plan_data(targets=[tree.branch.pk], rubric_cycle=cycle.pk)
-    response = signed_in(client, people.committee_secretary).post(new_url(tree.township), data)
+    response = signed_in(people.committee_secretary, client).post(new_url(tree.township), data)
     assert response.status_code == 200
     assert response.context["form"].errors["rubric_cycle"]
     assert not Inspection.objects.exists()
@@ -279,7 +275,7 @@ def test_random_inspection_is_reproducible_through_the_page(
     client: Client, tree: Tree, people: SimpleNamespace
 ) -> None:
     add_branches(tree, 4)
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     data = plan_data(kind=Kind.RANDOM, title="随机抽查", draw_size=3, seed="2025-春季")
     client.post(new_url(tree.township), data)
     client.post(new_url(tree.township), {**data, "title": "再抽一次"})
@@ -312,7 +308,7 @@ def test_the_draw_check_tells_when_the_subtree_changed(client: Client, tree: Tre
     )
     drawn = inspection.targets.values_list("organization", flat=True).first()
     Organization.objects.filter(pk=drawn).update(is_active=False)
-    response = signed_in(client, people.committee_secretary).get(
+    response = signed_in(people.committee_secretary, client).get(
         reverse("inspection_detail", args=[inspection.pk]), {"check": "1"}
     )
     assert not response.context["check"].matches
@@ -321,7 +317,7 @@ def test_the_draw_check_tells_when_the_subtree_changed(client: Client, tree: Tre
 
 def test_random_inspection_per_sector_and_of_one_kind(client: Client, tree: Tree, people: SimpleNamespace) -> None:
     data = plan_data(kind=Kind.RANDOM, draw_size=1, draw_per_sector="on", draw_kind=Organization.Kind.BRANCH)
-    signed_in(client, people.committee_secretary).post(new_url(tree.township), data)
+    signed_in(people.committee_secretary, client).post(new_url(tree.township), data)
     inspection = Inspection.objects.get()
     assert inspection.draw_per_sector
     assert inspection.draw_kind == Organization.Kind.BRANCH
@@ -333,7 +329,7 @@ def test_random_inspection_per_sector_and_of_one_kind(client: Client, tree: Tree
 
 
 def test_a_blank_seed_is_generated_and_shown(client: Client, tree: Tree, people: SimpleNamespace) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     client.post(new_url(tree.township), plan_data(kind=Kind.RANDOM, draw_size=2))
     inspection = Inspection.objects.get()
     assert len(inspection.draw_seed) >= 8
@@ -354,7 +350,7 @@ def test_a_blank_seed_is_generated_and_shown(client: Client, tree: Tree, people:
 def test_bad_plans_are_refused_with_a_message_and_nothing_saved(
     client: Client, tree: Tree, people: SimpleNamespace, changes: dict[str, Any], message: str
 ) -> None:
-    response = signed_in(client, people.committee_secretary).post(new_url(tree.township), plan_data(**changes))
+    response = signed_in(people.committee_secretary, client).post(new_url(tree.township), plan_data(**changes))
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Inspection.objects.exists()
@@ -365,13 +361,13 @@ def test_a_random_draw_with_no_organization_of_that_kind_is_refused(
     client: Client, tree: Tree, people: SimpleNamespace
 ) -> None:
     data = plan_data(kind=Kind.RANDOM, draw_size=2, draw_kind=Organization.Kind.WORKING_COMMITTEE)
-    response = signed_in(client, people.committee_secretary).post(new_url(tree.township), data)
+    response = signed_in(people.committee_secretary, client).post(new_url(tree.township), data)
     assert "下级没有可抽取的组织" in response.content.decode()
     assert not Inspection.objects.exists()
 
 
 def test_a_township_cannot_inspect_outside_its_subtree(client: Client, tree: Tree, people: SimpleNamespace) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     unseen = client.post(new_url(tree.township), plan_data(targets=[tree.branch.pk, tree.sibling_branch.pk]))
     assert "所选组织不在本组织的下级范围内" in unseen.content.decode()
     itself = client.post(new_url(tree.township), plan_data(targets=[tree.township.pk]))
@@ -382,13 +378,13 @@ def test_a_township_cannot_inspect_outside_its_subtree(client: Client, tree: Tre
 def test_an_administrator_is_refused_organizations_of_another_subtree_by_name(
     client: Client, tree: Tree, people: SimpleNamespace
 ) -> None:
-    response = signed_in(client, people.admin).post(new_url(tree.township), plan_data(targets=[tree.sibling_branch.pk]))
+    response = signed_in(people.admin, client).post(new_url(tree.township), plan_data(targets=[tree.sibling_branch.pk]))
     assert "“乙镇一村党支部”不是本组织的下级组织" in response.content.decode()
     assert not Inspection.objects.exists()
 
 
 def test_a_township_cannot_plan_for_another_committee(client: Client, tree: Tree, people: SimpleNamespace) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     assert client.get(new_url(tree.sibling_township)).status_code == 404
     assert client.get(new_url(tree.county)).status_code == 404
     assert client.get(new_url(tree.general)).status_code == 403
@@ -400,7 +396,7 @@ def test_someone_keeping_two_committees_chooses_one_first(client: Client, tree: 
     account_services.position_assign(
         person=people.committee_secretary, organization=tree.general, role=Position.Role.COMMITTEE_MEMBER
     )
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     response = client.get(reverse("inspection_new"))
     assert response.context["committee"] is None
     assert list(response.context["committees"]) == [tree.township, tree.general]
@@ -411,7 +407,7 @@ def test_someone_keeping_two_committees_chooses_one_first(client: Client, tree: 
 def test_the_new_page_costs_the_same_queries_for_a_larger_subtree(
     client: Client, tree: Tree, people: SimpleNamespace
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -444,7 +440,7 @@ def test_who_may_open_an_inspection(
     client: Client, tree: Tree, people: SimpleNamespace, role: str, status: int
 ) -> None:
     inspection = scheduled(tree, people)
-    response = signed_in(client, getattr(people, role)).get(reverse("inspection_detail", args=[inspection.pk]))
+    response = signed_in(getattr(people, role), client).get(reverse("inspection_detail", args=[inspection.pk]))
     assert response.status_code == status
 
 
@@ -453,7 +449,7 @@ def test_a_sibling_township_gets_404_for_the_inspection_and_its_targets(
 ) -> None:
     inspection = scheduled(tree, people)
     target = inspection.targets.get(organization=tree.branch)
-    client = signed_in(client, secretary_of(tree.sibling_township))
+    client = signed_in(secretary_of(tree.sibling_township), client)
     assert client.get(reverse("inspection_detail", args=[inspection.pk])).status_code == 404
     assert client.get(reverse("inspection_target", args=[target.pk])).status_code == 404
     assert client.post(reverse("inspection_complete", args=[inspection.pk])).status_code == 404
@@ -472,7 +468,7 @@ def test_the_detail_shows_the_plan_checklist_targets_and_findings(
         inspection=inspection,
         by=people.committee_secretary,
     )
-    response = signed_in(client, people.committee_secretary).get(reverse("inspection_detail", args=[inspection.pk]))
+    response = signed_in(people.committee_secretary, client).get(reverse("inspection_detail", args=[inspection.pk]))
     page = response.content.decode()
     for text in ("定期检查", "“三会一课”", "主题党日", "一村党支部", "三村党支部", "党员学习记录缺失", "完成督查"):
         assert text in page
@@ -487,7 +483,7 @@ def test_completing_is_refused_while_targets_are_pending_then_succeeds(
     client: Client, tree: Tree, people: SimpleNamespace
 ) -> None:
     inspection = scheduled(tree, people)
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     response = client.post(reverse("inspection_complete", args=[inspection.pk]))
     assert "还有 2 个组织未记录检查结果" in messages_of(response)[0]
     inspection.refresh_from_db()
@@ -512,20 +508,20 @@ def test_completing_twice_says_so(client: Client, tree: Tree, people: SimpleName
         target=target, outcome=Outcome.GOOD, notes="", checked_on=timezone.localdate(), by=people.committee_secretary
     )
     services.inspection_complete(inspection=inspection, by=people.committee_secretary)
-    response = signed_in(client, people.committee_secretary).post(reverse("inspection_complete", args=[inspection.pk]))
+    response = signed_in(people.committee_secretary, client).post(reverse("inspection_complete", args=[inspection.pk]))
     assert messages_of(response) == ["督查已完成。"]
 
 
 def test_completing_needs_post_and_is_refused_to_a_branch(client: Client, tree: Tree, people: SimpleNamespace) -> None:
     inspection = scheduled(tree, people)
     assert (
-        signed_in(client, people.committee_secretary)
+        signed_in(people.committee_secretary, client)
         .get(reverse("inspection_complete", args=[inspection.pk]))
         .status_code
         == 405
     )
     assert (
-        signed_in(client, people.branch_secretary)
+        signed_in(people.branch_secretary, client)
         .post(reverse("inspection_complete", args=[inspection.pk]))
         .status_code
         == 403
@@ -535,7 +531,7 @@ def test_completing_needs_post_and_is_refused_to_a_branch(client: Client, tree: 
 def test_the_detail_costs_the_same_queries_for_more_targets_and_findings(
     client: Client, tree: Tree, people: SimpleNamespace, category: Category
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     def count(inspection: Inspection) -> int:
         for target in inspection.targets.select_related("organization"):
@@ -590,7 +586,7 @@ def test_the_detail_costs_the_same_queries_for_more_targets_and_findings(
 )
 def test_who_may_inspect_a_target(client: Client, tree: Tree, people: SimpleNamespace, role: str, status: int) -> None:
     target = scheduled(tree, people).targets.get(organization=tree.branch)
-    assert signed_in(client, getattr(people, role)).get(reverse("inspection_target", args=[target.pk])).status_code == (
+    assert signed_in(getattr(people, role), client).get(reverse("inspection_target", args=[target.pk])).status_code == (
         status
     )
 
@@ -607,7 +603,7 @@ def test_a_township_may_not_record_on_the_county_inspection_of_its_own_branch(
         by=people.admin,
     )
     target = county_inspection.targets.get()
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     assert client.get(reverse("inspection_target", args=[target.pk])).status_code == 403
     assert client.get(reverse("inspection_detail", args=[county_inspection.pk])).status_code == 403
 
@@ -619,7 +615,7 @@ def test_recording_a_result_saves_it_and_starts_the_inspection(
     target = inspection.targets.get(organization=tree.branch)
     yesterday = timezone.localdate() - timedelta(days=1)
     data = {"action": "record", "outcome": Outcome.FAIL, "notes": "记录不全", "checked_on": yesterday.isoformat()}
-    response = signed_in(client, people.committee_member).post(reverse("inspection_target", args=[target.pk]), data)
+    response = signed_in(people.committee_member, client).post(reverse("inspection_target", args=[target.pk]), data)
     assert response["Location"] == reverse("inspection_target", args=[target.pk])
     assert messages_of(response) == ["已记录检查结果。"]
     target.refresh_from_db()
@@ -642,7 +638,7 @@ def test_bad_results_are_refused_and_nothing_changes(
 ) -> None:
     target = scheduled(tree, people).targets.get(organization=tree.branch)
     data = {"action": "record", "outcome": Outcome.GOOD, "notes": "好", "checked_on": timezone.localdate(), **changes}
-    response = signed_in(client, people.committee_secretary).post(reverse("inspection_target", args=[target.pk]), data)
+    response = signed_in(people.committee_secretary, client).post(reverse("inspection_target", args=[target.pk]), data)
     assert response.status_code == 200
     assert message in response.content.decode()
     target.refresh_from_db()
@@ -656,7 +652,7 @@ def test_results_cannot_change_after_completion(client: Client, tree: Tree, peop
         target=target, outcome=Outcome.GOOD, notes="好", checked_on=timezone.localdate(), by=people.committee_secretary
     )
     services.inspection_complete(inspection=inspection, by=people.committee_secretary)
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     page = client.get(reverse("inspection_target", args=[target.pk])).content.decode()
     assert "督查已完成，检查结果不能再修改" in page
     data = {"action": "record", "outcome": Outcome.FAIL, "notes": "", "checked_on": timezone.localdate()}
@@ -671,7 +667,7 @@ def test_raising_findings_from_a_target_marks_them_inspection_and_links_them(
 ) -> None:
     inspection = scheduled(tree, people)
     target = inspection.targets.get(organization=tree.branch)
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     url = reverse("inspection_target", args=[target.pk])
     for text in ("“三会一课”记录不全", "党费收缴不及时"):
         data = {"action": "finding", "category": category.pk, "severity": Finding.Severity.MAJOR, "description": text}
@@ -706,9 +702,9 @@ def test_a_finding_in_a_category_raised_last_year_is_flagged_recurring(
     )
     target = inspection.targets.get(organization=tree.branch)
     data = {"action": "finding", "category": category.pk, "severity": "minor", "description": "又出现"}
-    response = signed_in(client, people.committee_secretary).post(reverse("inspection_target", args=[target.pk]), data)
+    response = signed_in(people.committee_secretary, client).post(reverse("inspection_target", args=[target.pk]), data)
     assert Finding.objects.get(description="又出现").is_recurring
-    assert "往年同类问题" in signed_in(client, people.committee_secretary).get(response["Location"]).content.decode()
+    assert "往年同类问题" in signed_in(people.committee_secretary, client).get(response["Location"]).content.decode()
 
 
 def test_a_finding_without_a_description_is_refused(
@@ -716,7 +712,7 @@ def test_a_finding_without_a_description_is_refused(
 ) -> None:
     target = scheduled(tree, people).targets.get(organization=tree.branch)
     data = {"action": "finding", "category": category.pk, "severity": "minor", "description": "  "}
-    response = signed_in(client, people.committee_secretary).post(reverse("inspection_target", args=[target.pk]), data)
+    response = signed_in(people.committee_secretary, client).post(reverse("inspection_target", args=[target.pk]), data)
     assert response.status_code == 200
     assert "这个字段是必填项" in response.content.decode()
     assert not Finding.objects.exists()
@@ -727,14 +723,14 @@ def test_branch_people_cannot_raise_findings_on_their_own_branch(
 ) -> None:
     target = scheduled(tree, people).targets.get(organization=tree.branch)
     data = {"action": "finding", "category": category.pk, "severity": "minor", "description": "自己提"}
-    response = signed_in(client, people.branch_secretary).post(reverse("inspection_target", args=[target.pk]), data)
+    response = signed_in(people.branch_secretary, client).post(reverse("inspection_target", args=[target.pk]), data)
     assert response.status_code == 403
     assert not Finding.objects.exists()
 
 
 def test_an_unknown_action_is_not_found(client: Client, tree: Tree, people: SimpleNamespace) -> None:
     target = scheduled(tree, people).targets.get(organization=tree.branch)
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         reverse("inspection_target", args=[target.pk]), {"action": "delete"}
     )
     assert response.status_code == 404
@@ -745,7 +741,7 @@ def test_the_target_page_costs_the_same_queries_for_more_findings(
 ) -> None:
     inspection = scheduled(tree, people)
     target = inspection.targets.get(organization=tree.branch)
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -771,7 +767,7 @@ def test_the_target_page_costs_the_same_queries_for_more_findings(
 
 
 def test_the_menu_links_committees_to_inspections(client: Client, people: SimpleNamespace) -> None:
-    page = signed_in(client, people.committee_secretary).get(reverse("inspections")).content.decode()
+    page = signed_in(people.committee_secretary, client).get(reverse("inspections")).content.decode()
     assert f'href="{reverse("inspections")}" aria-current="page"' in page
-    branch_page = signed_in(client, people.branch_secretary).get(reverse("home")).content.decode()
+    branch_page = signed_in(people.branch_secretary, client).get(reverse("home")).content.decode()
     assert reverse("inspections") not in branch_page

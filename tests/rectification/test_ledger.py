@@ -18,17 +18,13 @@ from accounts.models import Organization, Position
 from rectification import services
 from rectification.models import Finding, RectificationTask
 from responsibility.models import Category
+from tests.clients import signed_in
 from tests.conftest import Tree, _person
 from tests.factories import OrganizationFactory
 
 URL = reverse("ledger_export")
 TODAY = timezone.localdate()
 COLUMNS = ["序号", "问题", "整改措施", "责任人", "时限", "进展", "状态", "销号时间"]
-
-
-def signed_in(client: Client, user) -> Client:  # type: ignore[no-untyped-def]
-    client.force_login(user)
-    return client
 
 
 def ledger_rows(response) -> list[list[object]]:  # type: ignore[no-untyped-def]
@@ -75,7 +71,7 @@ def test_the_ledger_has_the_officials_columns_in_order_and_each_tasks_contents(
     closed = new_task(tree.direct_branch, boss, category, "发展党员程序不规范。")
     RectificationTask.objects.filter(pk=closed.pk).update(status="accepted", accepted_at=accepted_at)
 
-    rows = ledger_rows(signed_in(client, boss).get(URL))
+    rows = ledger_rows(signed_in(boss, client).get(URL))
     assert rows[0][: len(COLUMNS)] == COLUMNS
     assert rows[0][len(COLUMNS)] == "整改单位"
     by_unit = {row[8]: row for row in rows[1:]}
@@ -101,7 +97,7 @@ def test_the_ledger_keeps_the_boards_filters_and_subtree(
     late = new_task(tree.branch, boss, category, "逾期的问题", deadline=TODAY - timedelta(days=3))
     new_task(tree.direct_branch, boss, category, "按期的问题")
     new_task(tree.sibling_branch, people.admin, category, "别的镇的问题")
-    rows = ledger_rows(signed_in(client, boss).get(URL, {"overdue": "on"}))
+    rows = ledger_rows(signed_in(boss, client).get(URL, {"overdue": "on"}))
     assert [row[1] for row in rows[1:]] == ["逾期的问题"]
     assert late.organization.name == rows[1][8]
     everything = ledger_rows(client.get(URL))
@@ -112,12 +108,12 @@ def test_text_that_looks_like_a_formula_stays_text(
     client: Client, tree: Tree, people: SimpleNamespace, category: Category
 ) -> None:
     new_task(tree.branch, people.committee_secretary, category, '=HYPERLINK("http://evil.example","点我")')
-    rows = ledger_rows(signed_in(client, people.committee_secretary).get(URL))
+    rows = ledger_rows(signed_in(people.committee_secretary, client).get(URL))
     assert rows[1][1] == '\'=HYPERLINK("http://evil.example","点我")'
 
 
 def test_the_file_is_named_in_chinese_the_rfc_5987_way(client: Client, tree: Tree, people: SimpleNamespace) -> None:
-    response = signed_in(client, people.committee_secretary).get(URL, {"org": tree.general.pk, "year": 2025})
+    response = signed_in(people.committee_secretary, client).get(URL, {"org": tree.general.pk, "year": 2025})
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert "filename*=utf-8''" + quote(f"整改台账-{tree.general.name}-2025.xlsx") in disposition
@@ -125,8 +121,8 @@ def test_the_file_is_named_in_chinese_the_rfc_5987_way(client: Client, tree: Tre
 
 
 def test_only_committees_export_and_only_what_they_follow(client: Client, tree: Tree, people: SimpleNamespace) -> None:
-    assert signed_in(client, people.branch_secretary).get(URL).status_code == 403
-    assert signed_in(client, people.committee_secretary).get(URL, {"org": tree.sibling_township.pk}).status_code == 404
+    assert signed_in(people.branch_secretary, client).get(URL).status_code == 403
+    assert signed_in(people.committee_secretary, client).get(URL, {"org": tree.sibling_township.pk}).status_code == 404
 
 
 def _export_queries(client: Client) -> int:
@@ -141,7 +137,7 @@ def test_the_export_costs_the_same_number_of_queries_whatever_the_data(
 ) -> None:
     boss = people.committee_secretary
     new_task(tree.branch, boss, category)
-    signed_in(client, boss)
+    signed_in(boss, client)
     small = _export_queries(client)
     for index in range(5):
         branch = OrganizationFactory(parent=tree.township, kind=Organization.Kind.BRANCH, code=f"C-T1-L{index}")

@@ -14,17 +14,12 @@ from django.urls import reverse
 from accounts.models import User
 from rectification import services
 from rectification.models import ExtensionRequest, RectificationTask, TaskEvent
+from tests.clients import signed_in
 from tests.rectification.test_task_views import png_file
 
 STALE = "该整改任务已被他人修改，请核对后再提交；您填写的内容仍保留在下方。"
 Kind = TaskEvent.Kind
 Status = RectificationTask.Status
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def loaded_version(client: Client, task: RectificationTask, form: str) -> str:

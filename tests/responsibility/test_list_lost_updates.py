@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
 from responsibility import services
 from responsibility.models import Category, DutyType, Period, ResponsibilityList
+from tests.clients import signed_in
 from tests.conftest import Tree
 
 STALE = "该责任清单已被他人办理，请核对最新状态后再操作；您填写的意见仍保留在下方。"
@@ -32,12 +32,6 @@ def submitted_list(tree: Tree, people: SimpleNamespace, year: int, category: Cat
         by=people.branch_secretary,
     )
     return services.list_submit(responsibility_list=responsibility_list, by=people.branch_secretary)
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def loaded_version(client: Client, responsibility_list: ResponsibilityList) -> str:

@@ -25,15 +25,11 @@ from responsibility.models import (
     ResponsibilityList,
     WorkPlan,
 )
+from tests.clients import signed_in
 from tests.conftest import Tree
 from tests.factories import UserFactory
 
 Role = Position.Role
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
 
 
 def secretary_of(organization: Organization) -> User:
@@ -86,7 +82,7 @@ def published_plan(organization: Organization, year: int, by: User, category: Ca
 def test_list_page_answers_by_role(
     client: Client, people: SimpleNamespace, branch_list: ResponsibilityList, who: str, status: int
 ) -> None:
-    response = signed_in(client, getattr(people, who)).get(reverse("list_detail", args=[branch_list.pk]))
+    response = signed_in(getattr(people, who), client).get(reverse("list_detail", args=[branch_list.pk]))
     assert response.status_code == status
 
 
@@ -94,7 +90,7 @@ def test_list_page_answers_by_role(
 def test_secretary_elsewhere_cannot_see_the_branch_list(
     client: Client, tree: Tree, branch_list: ResponsibilityList, place: str
 ) -> None:
-    client = signed_in(client, secretary_of(getattr(tree, place)))
+    client = signed_in(secretary_of(getattr(tree, place)), client)
     assert client.get(reverse("list_detail", args=[branch_list.pk])).status_code == 404
     assert client.get(reverse("list_for_org", args=[tree.branch.pk, branch_list.year])).status_code == 404
     assert client.get(reverse("list_item_add", args=[branch_list.pk])).status_code == 404
@@ -110,7 +106,7 @@ def test_list_page_requires_sign_in(client: Client, branch_list: ResponsibilityL
 def test_member_sees_the_list_read_only(
     client: Client, people: SimpleNamespace, draft_list: ResponsibilityList
 ) -> None:
-    client = signed_in(client, people.branch_member)
+    client = signed_in(people.branch_member, client)
     body = client.get(reverse("list_detail", args=[draft_list.pk])).content.decode()
     assert "添加条目" not in body
     assert "提交审核" not in body
@@ -121,7 +117,7 @@ def test_member_sees_the_list_read_only(
 def test_list_page_shows_items_by_duty_type_with_target_and_person(
     client: Client, people: SimpleNamespace, branch_list: ResponsibilityList
 ) -> None:
-    response = signed_in(client, people.branch_secretary).get(reverse("list_detail", args=[branch_list.pk]))
+    response = signed_in(people.branch_secretary, client).get(reverse("list_detail", args=[branch_list.pk]))
     body = response.content.decode()
     for label in ("主体责任", "第一责任人", "直接责任人", "一岗双责"):
         assert label in body
@@ -138,14 +134,14 @@ def test_item_that_went_overdue_keeps_its_tag(
     client: Client, people: SimpleNamespace, branch_list: ResponsibilityList
 ) -> None:
     ListItem.objects.filter(list=branch_list, duty_type=DutyType.ORGANIZATION).update(missed_periods=1)
-    body = signed_in(client, people.branch_member).get(reverse("list_detail", args=[branch_list.pk])).content.decode()
+    body = signed_in(people.branch_member, client).get(reverse("list_detail", args=[branch_list.pk])).content.decode()
     assert "曾逾期" in body
 
 
 def test_committee_may_review_but_not_keep_the_branch_list(
     client: Client, people: SimpleNamespace, draft_list: ResponsibilityList, category: Category
 ) -> None:
-    committee = signed_in(client, people.committee_secretary)
+    committee = signed_in(people.committee_secretary, client)
     assert committee.get(reverse("list_item_add", args=[draft_list.pk])).status_code == 403
     assert committee.post(reverse("list_action", args=[draft_list.pk, "submit"])).status_code == 403
     assert committee.post(reverse("list_action", args=[draft_list.pk, "revise"])).status_code == 403
@@ -154,7 +150,7 @@ def test_committee_may_review_but_not_keep_the_branch_list(
 def test_branch_cannot_approve_or_close_its_own_list(
     client: Client, people: SimpleNamespace, branch_list: ResponsibilityList
 ) -> None:
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     assert client.post(reverse("list_action", args=[branch_list.pk, "approve"])).status_code == 403
     assert client.post(reverse("list_action", args=[branch_list.pk, "close"])).status_code == 403
 
@@ -162,7 +158,7 @@ def test_branch_cannot_approve_or_close_its_own_list(
 def test_unknown_action_is_not_found_and_actions_need_post(
     client: Client, people: SimpleNamespace, branch_list: ResponsibilityList
 ) -> None:
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     assert client.post(reverse("list_action", args=[branch_list.pk, "delete"])).status_code == 404
     assert client.get(reverse("list_action", args=[branch_list.pk, "submit"])).status_code == 405
 
@@ -173,7 +169,7 @@ def test_unknown_action_is_not_found_and_actions_need_post(
 def test_list_for_org_redirects_to_the_existing_list(
     client: Client, people: SimpleNamespace, tree: Tree, branch_list: ResponsibilityList
 ) -> None:
-    response = signed_in(client, people.branch_member).get(
+    response = signed_in(people.branch_member, client).get(
         reverse("list_for_org", args=[tree.branch.pk, branch_list.year + 1])
     )
     assert response.status_code == 200  # no list that year: the empty state
@@ -185,7 +181,7 @@ def test_list_for_org_redirects_to_the_existing_list(
 def test_member_finds_a_clear_empty_state_and_may_not_start_a_list(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
-    client = signed_in(client, people.branch_member)
+    client = signed_in(people.branch_member, client)
     response = client.get(reverse("list_for_org", args=[tree.branch.pk, year]))
     body = response.content.decode()
     assert "尚未建立本年度责任清单" in body
@@ -216,7 +212,7 @@ def test_secretary_starts_from_a_template_of_a_committee_above_sector_first(
     template(tree.sibling_township, "乙镇模板", Organization.Sector.RURAL, secretary_of(tree.sibling_township))
     services.template_create(organization=tree.township, name="未发布模板", sector="", by=people.committee_secretary)
 
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     body = client.get(reverse("list_for_org", args=[tree.branch.pk, year])).content.decode()
     assert "乙镇模板" not in body
     assert "未发布模板" not in body
@@ -247,7 +243,7 @@ def test_template_of_a_sibling_cannot_be_posted(
         by=by,
     )
     services.template_publish(template=sibling, by=by)
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     response = client.post(reverse("list_for_org", args=[tree.branch.pk, year]), {"template": sibling.pk})
     assert response.status_code == 200
     assert not ResponsibilityList.objects.exists()
@@ -329,7 +325,7 @@ def test_list_goes_from_draft_to_approved_to_a_second_version(
 def test_illegal_step_shows_the_reason(
     client: Client, people: SimpleNamespace, branch_list: ResponsibilityList
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     body = client.post(reverse("list_action", args=[branch_list.pk, "approve"]), follow=True).content.decode()
     assert "不能执行此操作" in body
 
@@ -337,7 +333,7 @@ def test_illegal_step_shows_the_reason(
 def test_committee_closes_the_year_and_the_list_locks(
     client: Client, people: SimpleNamespace, branch_list: ResponsibilityList
 ) -> None:
-    signed_in(client, people.committee_secretary).post(reverse("list_action", args=[branch_list.pk, "close"]))
+    signed_in(people.committee_secretary, client).post(reverse("list_action", args=[branch_list.pk, "close"]))
     branch_list.refresh_from_db()
     assert branch_list.is_closed
     client.force_login(people.branch_secretary)
@@ -349,7 +345,7 @@ def test_committee_closes_the_year_and_the_list_locks(
 def test_secretary_removes_an_item_from_a_draft(
     client: Client, people: SimpleNamespace, draft_list: ResponsibilityList, category: Category
 ) -> None:
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     # A yearly target: no period of it has ended yet, so it carries no late mark to hold it.
     client.post(reverse("list_item_add", args=[draft_list.pk]), item_data(category, target_period=Period.YEAR))
     item = draft_list.items.get()
@@ -365,7 +361,7 @@ def test_removing_an_item_of_an_approved_list_is_refused(
     item = branch_list.items.first()
     assert item is not None
     body = (
-        signed_in(client, people.branch_secretary)
+        signed_in(people.branch_secretary, client)
         .post(reverse("list_item_remove", args=[item.pk]), follow=True)
         .content.decode()
     )
@@ -376,7 +372,7 @@ def test_removing_an_item_of_an_approved_list_is_refused(
 def test_sibling_cannot_edit_or_remove_an_item(client: Client, tree: Tree, branch_list: ResponsibilityList) -> None:
     item = branch_list.items.first()
     assert item is not None
-    client = signed_in(client, secretary_of(tree.branch_sibling))
+    client = signed_in(secretary_of(tree.branch_sibling), client)
     assert client.get(reverse("list_item_edit", args=[item.pk])).status_code == 404
     assert client.post(reverse("list_item_remove", args=[item.pk])).status_code == 404
     assert ListItem.objects.filter(pk=item.pk).exists()
@@ -389,7 +385,7 @@ def test_sibling_cannot_edit_or_remove_an_item(client: Client, tree: Tree, branc
 def test_target_count_must_be_a_positive_whole_number(
     client: Client, people: SimpleNamespace, draft_list: ResponsibilityList, category: Category, count: str
 ) -> None:
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     response = client.post(reverse("list_item_add", args=[draft_list.pk]), item_data(category, target_count=count))
     assert response.status_code == 200
     assert response.context["form"].errors["target_count"]
@@ -399,7 +395,7 @@ def test_target_count_must_be_a_positive_whole_number(
 def test_due_date_outside_the_year_is_refused(
     client: Client, people: SimpleNamespace, draft_list: ResponsibilityList, category: Category, year: int
 ) -> None:
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     data = item_data(category, target_period=Period.ONCE, due_date=f"{year + 1}-03-01")
     body = client.post(reverse("list_item_add", args=[draft_list.pk]), data).content.decode()
     assert f"完成期限须在 {year} 年内" in body
@@ -413,7 +409,7 @@ def test_due_date_outside_the_year_is_refused(
 def test_one_off_item_with_a_due_date_in_the_year_is_saved(
     client: Client, people: SimpleNamespace, draft_list: ResponsibilityList, category: Category, year: int
 ) -> None:
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     data = item_data(category, target_period=Period.ONCE, due_date=f"{year}-06-30")
     client.post(reverse("list_item_add", args=[draft_list.pk]), data)
     assert draft_list.items.get().due_date == date(year, 6, 30)
@@ -422,7 +418,7 @@ def test_one_off_item_with_a_due_date_in_the_year_is_saved(
 def test_bad_edit_leaves_the_item_as_it_was(
     client: Client, people: SimpleNamespace, draft_list: ResponsibilityList, category: Category
 ) -> None:
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     client.post(reverse("list_item_add", args=[draft_list.pk]), item_data(category))
     item = draft_list.items.get()
     response = client.post(
@@ -444,7 +440,7 @@ def test_work_points_offered_are_published_ones_from_above_this_year(
     )
     services.work_point_add(plan=draft, category=category, text="县委未发布要点", by=people.admin)
 
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     body = client.get(reverse("list_item_add", args=[draft_list.pk])).content.decode()
     assert "甲镇要点：落实三会一课" in body
     assert "乙镇要点" not in body
@@ -467,7 +463,7 @@ def test_responsible_must_hold_a_position_in_the_organization(
     client: Client, people: SimpleNamespace, draft_list: ResponsibilityList, category: Category
 ) -> None:
     elsewhere = Position.objects.get(person=people.committee_secretary)
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     response = client.post(
         reverse("list_item_add", args=[draft_list.pk]),
         item_data(category, duty_type=DutyType.DUAL, responsible=elsewhere.pk),
@@ -507,7 +503,7 @@ def test_review_queue_shows_submitted_lists_below_oldest_first(
     submitted(tree.branch, people.branch_secretary, now - timezone.timedelta(days=3))
     submitted(tree.sibling_branch, secretary_of(tree.sibling_branch), now - timezone.timedelta(days=5))
 
-    body = signed_in(client, people.committee_secretary).get(reverse("list_review_queue")).content.decode()
+    body = signed_in(people.committee_secretary, client).get(reverse("list_review_queue")).content.decode()
     assert "乙镇一村党支部" not in body
     assert body.index("一村党支部") < body.index("三村党支部")
 
@@ -529,7 +525,7 @@ def test_list_page_query_count_does_not_grow_with_items(
 ) -> None:
     plan = published_plan(tree.township, year, people.committee_secretary, category, "要点")
     point = plan.points.get()
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     url = reverse("list_detail", args=[branch_list.pk])
     small = _count_queries(client, url)
     services.list_revise(responsibility_list=branch_list, by=people.branch_secretary)
@@ -556,7 +552,7 @@ def test_item_form_query_count_does_not_grow_with_points_and_people(
     client: Client, people: SimpleNamespace, tree: Tree, draft_list: ResponsibilityList, category: Category, year: int
 ) -> None:
     plan = published_plan(tree.township, year, people.committee_secretary, category, "要点")
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     url = reverse("list_item_add", args=[draft_list.pk])
     small = _count_queries(client, url)
     for index in range(8):
@@ -568,7 +564,7 @@ def test_item_form_query_count_does_not_grow_with_points_and_people(
 def test_review_queue_query_count_does_not_grow(
     client: Client, people: SimpleNamespace, tree: Tree, year: int, category: Category
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     url = reverse("list_review_queue")
 
     def submit(organization: Organization) -> None:

@@ -14,6 +14,7 @@ from foundation.concurrency import fingerprint
 from foundation.errors import DomainError
 from responsibility import services
 from responsibility.models import Category, DutyType, ListItem, Period, ResponsibilityList
+from tests.clients import signed_in
 from tests.conftest import Tree
 
 STALE = "该内容已被他人修改，请核对后再保存；您填写的内容仍保留在下方。"
@@ -31,12 +32,6 @@ def item(tree: Tree, people: SimpleNamespace, year: int, category: Category) -> 
         target_count=1,
         by=people.branch_secretary,
     )
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def loaded_version(client: Client, item: ListItem) -> str:

@@ -23,6 +23,7 @@ from foundation.errors import DomainError
 from reminders import sweep as reminders
 from responsibility import selectors, services
 from responsibility.models import DutyRecord, DutyType, Evidence, ListItem, ResponsibilityList
+from tests.clients import signed_in
 from tests.conftest import Tree
 
 PNG = (
@@ -70,15 +71,10 @@ def former(branch_list: ResponsibilityList, people: SimpleNamespace, tree: Tree)
     return SimpleNamespace(person=fresh(person), item=dual_item(branch_list), record=own)
 
 
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
-
-
 def test_a_responsible_member_records_and_corrects_while_in_office(
     client: Client, member_answers: ListItem, people: SimpleNamespace
 ) -> None:
-    client = signed_in(client, people.branch_member)
+    client = signed_in(people.branch_member, client)
     assert not can(people.branch_member, Action.MANAGE, member_answers.list.organization)
     assert client.get(reverse("record_add", args=[member_answers.pk])).status_code == 200
     today = timezone.localdate().isoformat()
@@ -97,7 +93,7 @@ def test_after_the_position_ends_the_pages_answer_as_for_a_stranger(
     own = record(member_answers, people.branch_member)
     position_end(position=Position.objects.get(person=people.branch_member))
     before = rows()
-    client = signed_in(client, people.branch_member)
+    client = signed_in(people.branch_member, client)
     today = timezone.localdate().isoformat()
     assert client.get(reverse("item_detail", args=[member_answers.pk])).status_code == 404
     assert client.get(reverse("record_add", args=[member_answers.pk])).status_code == 404
@@ -116,7 +112,7 @@ def test_a_former_responsible_who_still_sees_the_branch_gets_403(client: Client,
         uploaded_by=former.person,
     )
     before = rows()
-    client = signed_in(client, former.person)
+    client = signed_in(former.person, client)
     today = timezone.localdate().isoformat()
     item_page = client.get(reverse("item_detail", args=[former.item.pk]))
     assert item_page.status_code == 200
@@ -198,7 +194,7 @@ def test_recording_is_allowed_exactly_while_the_named_position_is_current(
     assert can(person, Action.MANAGE, item.list.organization) is False
     assert services.may_record(person, item) is current
     assert services.answers_for(person, item) is current
-    status = signed_in(client, person).get(reverse("record_add", args=[item.pk])).status_code
+    status = signed_in(person, client).get(reverse("record_add", args=[item.pk])).status_code
     assert (status == 200) is current
     try:
         record(item, person)

@@ -14,15 +14,11 @@ from accounts import services as accounts_services
 from accounts.models import Organization, Position, User
 from responsibility import services
 from responsibility.models import Category, DutyType, ListTemplate, Period, WorkPlan, WorkPoint
+from tests.clients import signed_in
 from tests.conftest import Tree
 from tests.factories import UserFactory
 
 Kind = Organization.Kind
-
-
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
 
 
 def secretary_of(organization: Organization) -> User:
@@ -66,7 +62,7 @@ def break_down(organization: Organization, year: int, points: list[WorkPoint], c
 def test_committee_creates_fills_and_publishes_a_plan(
     client: Client, people: SimpleNamespace, tree: Tree, category: Category, year: int
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     response = client.post(reverse("work_plans"), {"organization": tree.township.pk, "year": year, "title": "甲镇要点"})
     plan = WorkPlan.objects.get(organization=tree.township, year=year)
     detail = reverse("work_plan_detail", args=[plan.pk])
@@ -87,7 +83,7 @@ def test_committee_creates_fills_and_publishes_a_plan(
 def test_second_plan_for_the_same_year_is_refused(
     client: Client, people: SimpleNamespace, tree: Tree, plan: WorkPlan
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     response = client.post(
         reverse("work_plans"), {"organization": tree.township.pk, "year": plan.year, "title": "又一份"}
     )
@@ -99,7 +95,7 @@ def test_second_plan_for_the_same_year_is_refused(
 def test_branch_cannot_create_a_plan_for_a_committee_it_does_not_keep(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     body = client.get(reverse("work_plans")).content.decode()
     assert "制定年度工作要点" not in body
     response = client.post(reverse("work_plans"), {"organization": tree.township.pk, "year": year, "title": "x"})
@@ -121,7 +117,7 @@ def test_branch_cannot_create_a_plan_for_a_committee_it_does_not_keep(
 def test_published_plan_reaches_the_subtree(
     client: Client, people: SimpleNamespace, plan: WorkPlan, who: str, status: int
 ) -> None:
-    client = signed_in(client, getattr(people, who))
+    client = signed_in(getattr(people, who), client)
     assert client.get(reverse("work_plan_detail", args=[plan.pk])).status_code == status
     listed = plan.title in client.get(reverse("work_plans")).content.decode()
     assert listed is (status == 200)
@@ -129,7 +125,7 @@ def test_published_plan_reaches_the_subtree(
 
 @pytest.mark.parametrize("place", ["sibling_township", "sibling_branch", "unrelated", "unrelated_branch"])
 def test_plan_is_hidden_from_siblings_and_unrelated(client: Client, tree: Tree, plan: WorkPlan, place: str) -> None:
-    client = signed_in(client, secretary_of(getattr(tree, place)))
+    client = signed_in(secretary_of(getattr(tree, place)), client)
     assert client.get(reverse("work_plan_detail", args=[plan.pk])).status_code == 404
     assert client.get(reverse("work_plan_coverage", args=[plan.pk])).status_code == 404
     assert plan.title not in client.get(reverse("work_plans")).content.decode()
@@ -140,7 +136,7 @@ def test_draft_plan_is_seen_only_by_its_committee(
 ) -> None:
     draft = services.work_plan_create(organization=tree.township, year=year, title="草稿要点", by=people.admin)
     assert (
-        signed_in(client, people.branch_secretary).get(reverse("work_plan_detail", args=[draft.pk])).status_code == 404
+        signed_in(people.branch_secretary, client).get(reverse("work_plan_detail", args=[draft.pk])).status_code == 404
     )
     client.force_login(people.committee_deputy)
     assert "草稿要点" in client.get(reverse("work_plans")).content.decode()
@@ -149,7 +145,7 @@ def test_draft_plan_is_seen_only_by_its_committee(
 def test_branch_may_read_but_not_change_the_plan(
     client: Client, people: SimpleNamespace, plan: WorkPlan, category: Category
 ) -> None:
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     detail = reverse("work_plan_detail", args=[plan.pk])
     body = client.get(detail).content.decode()
     assert "添加要点" not in body
@@ -163,7 +159,7 @@ def test_point_already_broken_down_cannot_be_removed(
 ) -> None:
     used, unused = list(plan.points.all())
     break_down(tree.branch, plan.year, [used], category)
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     detail = reverse("work_plan_detail", args=[plan.pk])
     body = client.post(detail, {"action": "remove_point", "point": used.pk}, follow=True).content.decode()
     assert "已有下级清单落实该要点" in body
@@ -186,7 +182,7 @@ def test_coverage_counts_missing_points_per_child(
     # A list of another year does not count.
     break_down(tree.general, plan.year + 1, [], category)
 
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     response = client.get(reverse("work_plan_coverage", args=[plan.pk]))
     rows = {
         row.organization.name: (row.total, row.missing_any, row.missing_by_point) for row in response.context["rows"]
@@ -212,7 +208,7 @@ def test_coverage_ignores_revoked_organizations(
     client: Client, people: SimpleNamespace, tree: Tree, plan: WorkPlan
 ) -> None:
     Organization.objects.filter(pk=tree.branch_sibling.pk).update(is_active=False)
-    response = signed_in(client, people.committee_secretary).get(reverse("work_plan_coverage", args=[plan.pk]))
+    response = signed_in(people.committee_secretary, client).get(reverse("work_plan_coverage", args=[plan.pk]))
     totals = {row.organization.name: row.total for row in response.context["rows"]}
     assert totals == {"甲镇机关党总支": 2, "三村党支部": 1}
 
@@ -220,7 +216,7 @@ def test_coverage_ignores_revoked_organizations(
 def test_coverage_drill_down_stays_inside_the_plan_subtree(
     client: Client, people: SimpleNamespace, tree: Tree, plan: WorkPlan
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     url = reverse("work_plan_coverage", args=[plan.pk])
     assert client.get(url, {"under": tree.sibling_branch.pk}).status_code == 404
     assert client.get(url, {"under": tree.county.pk}).status_code == 404
@@ -231,7 +227,7 @@ def test_coverage_is_for_the_committee_and_those_above(
     client: Client, people: SimpleNamespace, tree: Tree, plan: WorkPlan
 ) -> None:
     url = reverse("work_plan_coverage", args=[plan.pk])
-    assert signed_in(client, people.committee_member).get(url).status_code == 200
+    assert signed_in(people.committee_member, client).get(url).status_code == 200
     client.force_login(people.grantee)
     assert client.get(url).status_code == 200
     client.force_login(secretary_of(tree.county))
@@ -245,7 +241,7 @@ def test_coverage_of_a_draft_plan_says_it_is_not_published(
 ) -> None:
     draft = services.work_plan_create(organization=tree.township, year=year, title="草稿", by=people.admin)
     body = (
-        signed_in(client, people.committee_secretary)
+        signed_in(people.committee_secretary, client)
         .get(reverse("work_plan_coverage", args=[draft.pk]))
         .content.decode()
     )
@@ -271,7 +267,7 @@ def _grow(parent: Organization, count: int, plan: WorkPlan, category: Category) 
 def test_coverage_query_count_does_not_grow_with_the_subtree(
     client: Client, people: SimpleNamespace, tree: Tree, plan: WorkPlan, category: Category, drill: bool
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     url = reverse("work_plan_coverage", args=[plan.pk])
     params = {"under": tree.general.pk} if drill else {}
 
@@ -294,7 +290,7 @@ def test_coverage_children_are_paginated(client: Client, people: SimpleNamespace
         accounts_services.organization_create(
             name=f"支部{index:02d}", code=f"P{index:02d}", kind=Kind.BRANCH, parent=tree.township
         )
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     url = reverse("work_plan_coverage", args=[plan.pk])
     assert len(client.get(url).context["rows"]) == 50
     second = client.get(url, {"under": tree.township.pk, "page": 2})
@@ -305,7 +301,7 @@ def test_coverage_children_are_paginated(client: Client, people: SimpleNamespace
 def test_plans_page_query_count_does_not_grow(
     client: Client, people: SimpleNamespace, tree: Tree, plan: WorkPlan, category: Category
 ) -> None:
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -329,7 +325,7 @@ def test_plans_page_query_count_does_not_grow(
 def test_committee_builds_and_publishes_a_template(
     client: Client, people: SimpleNamespace, tree: Tree, category: Category
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     response = client.post(
         reverse("list_templates"),
         {"organization": tree.township.pk, "name": "农村党支部清单模板", "sector": Organization.Sector.RURAL},
@@ -387,7 +383,7 @@ def test_published_template_reaches_organizations_below_read_only(
     )
     services.template_publish(template=template, by=people.committee_secretary)
 
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     body = client.get(reverse("list_templates")).content.decode()
     assert "甲镇模板" in body
     assert "甲镇草稿模板" not in body

@@ -12,7 +12,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from accounts import services as account_services
 from accounts.models import Position, User
 from reviews import audit, services
 from reviews.models import BallotBatch, BallotCode, ClosingNote, Cycle, DutyReport, Indicator, Result
+from tests.clients import signed_in
 from tests.conftest import Tree
 from tests.factories import UserFactory
 from tests.reviews.conftest import close_cycle, make_codes
@@ -29,12 +29,6 @@ COMMENT = "县委点评：组织生活会质量不高"
 DAILY_REASON = "县委评定理由：台账补录较多"
 DAILY_SCORE = "61.3"
 PROBLEM = "县委发现：党费收缴台账不全"
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def audit_page(user: Any, model: str) -> tuple[str, set[int], list[Any]]:

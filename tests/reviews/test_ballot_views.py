@@ -24,6 +24,7 @@ from accounts.models import Organization
 from reviews import services
 from reviews.models import BallotBatch, BallotCode, Cycle, DutyReport, PendingBallot, Rating, SpentCode
 from reviews.views.ballots import FAILED_ATTEMPTS_LIMIT, FAILED_ATTEMPTS_WINDOW, qr_svg
+from tests.clients import signed_in
 from tests.conftest import Tree
 from tests.factories import OrganizationFactory
 from tests.reviews.conftest import counted_after_window, make_codes
@@ -35,11 +36,6 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
-
-
-def signed_in(client: Client, user: Any) -> Client:
-    client.force_login(user)
-    return client
 
 
 def codes_url(cycle: Cycle) -> str:
@@ -82,7 +78,7 @@ def test_committee_sees_members_codes_and_turnout_per_organization_but_no_rating
     services.ballot_cast(code=codes[0], rating=Rating.GOOD)
     services.ballot_cast(code=codes[1], rating=Rating.POOR)
 
-    response = signed_in(client, people.committee_secretary).get(codes_url(open_cycle))
+    response = signed_in(people.committee_secretary, client).get(codes_url(open_cycle))
 
     assert response.status_code == 200
     rows = {row.organization.name: row for row in response.context["rows"]}
@@ -104,7 +100,7 @@ def test_committee_sees_members_codes_and_turnout_per_organization_but_no_rating
 def test_committee_generates_codes_up_to_the_members_on_record(
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle
 ) -> None:
-    response = signed_in(client, people.committee_deputy).post(
+    response = signed_in(people.committee_deputy, client).post(
         codes_url(open_cycle), {"organization": tree.branch.pk, "count": "5"}, follow=True
     )
 
@@ -118,7 +114,7 @@ def test_committee_generates_codes_up_to_the_members_on_record(
 def test_more_codes_than_members_need_a_reason_which_is_kept(
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     refused = client.post(codes_url(open_cycle), {"organization": tree.branch.pk, "count": "500"})
     assert refused.status_code == 200
@@ -139,7 +135,7 @@ def test_more_codes_than_members_need_a_reason_which_is_kept(
 def test_bad_number_of_codes_is_refused_with_a_clear_message(
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle, count: str
 ) -> None:
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         codes_url(open_cycle), {"organization": tree.branch.pk, "count": count, "reason": "列席"}
     )
 
@@ -151,7 +147,7 @@ def test_bad_number_of_codes_is_refused_with_a_clear_message(
 def test_codes_cannot_be_made_for_an_organization_outside_the_cycle(
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle
 ) -> None:
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         codes_url(open_cycle), {"organization": tree.general.pk, "count": "3"}
     )
 
@@ -164,7 +160,7 @@ def test_a_code_is_voided_with_a_reason_and_can_no_longer_vote(
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle
 ) -> None:
     [code, other] = make_codes(open_cycle, tree.branch, 2, people)
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     missing_reason = client.post(codes_url(open_cycle), {"action": "void", "code": code, "reason": ""})
     assert missing_reason.status_code == 200
@@ -190,7 +186,7 @@ def test_closed_cycle_shows_counts_but_makes_no_more_codes(
 ) -> None:
     make_codes(open_cycle, tree.branch, 3, people)
     services.cycle_close(cycle=open_cycle, by=people.committee_secretary, reasons=close_reasons(open_cycle))
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     page = client.get(codes_url(open_cycle)).content.decode()
     response = client.post(codes_url(open_cycle), {"organization": tree.branch.pk, "count": "3"})
@@ -212,7 +208,7 @@ def test_committee_leaders_and_administrators_may_manage_ballots(
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle, who: str
 ) -> None:
     make_codes(open_cycle, tree.branch, 1, people)
-    client = signed_in(client, getattr(people, who))
+    client = signed_in(getattr(people, who), client)
 
     assert client.get(codes_url(open_cycle)).status_code == 200
     assert client.get(sheet_url(open_cycle, tree.branch)).status_code == 200
@@ -234,7 +230,7 @@ def test_others_may_not_see_codes_or_sheets(
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle, who: str, status: int
 ) -> None:
     make_codes(open_cycle, tree.branch, 1, people)
-    client = signed_in(client, getattr(people, who))
+    client = signed_in(getattr(people, who), client)
 
     assert client.get(codes_url(open_cycle)).status_code == status
     assert client.post(codes_url(open_cycle), {"organization": tree.branch.pk, "count": "5"}).status_code == status
@@ -264,7 +260,7 @@ def test_sibling_committee_cannot_see_the_cycle_ballots(
     sibling_secretary = UserFactory(username="sibling_secretary")
     account_services.position_assign(person=sibling_secretary, organization=tree.sibling_township, role="secretary")
 
-    assert signed_in(client, sibling_secretary).get(codes_url(open_cycle)).status_code == 404
+    assert signed_in(sibling_secretary, client).get(codes_url(open_cycle)).status_code == 404
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client: Client, tree: Tree, open_cycle: Cycle) -> None:
@@ -283,7 +279,7 @@ def _add_participant(cycle: Cycle, index: int) -> Organization:
 def test_codes_page_query_count_does_not_grow_with_organizations_codes_or_ballots(
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle, django_assert_num_queries: Any
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     make_codes(open_cycle, tree.branch, 1, people)
     client.get(codes_url(open_cycle))  # warm the session
     with django_assert_num_queries(12):
@@ -309,7 +305,7 @@ def test_sheet_shows_a_slip_per_code_with_the_code_and_a_qr_code_that_keeps_it_o
 ) -> None:
     codes = make_codes(open_cycle, tree.branch, 3, people)
 
-    response = signed_in(client, people.committee_secretary).get(sheet_url(open_cycle, tree.branch))
+    response = signed_in(people.committee_secretary, client).get(sheet_url(open_cycle, tree.branch))
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -332,7 +328,7 @@ def test_sheet_reads_the_same_before_and_after_members_vote_and_each_printing_is
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle
 ) -> None:
     codes = make_codes(open_cycle, tree.branch, 3, people)
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     before = client.get(sheet_url(open_cycle, tree.branch)).content.decode()
     services.ballot_cast(code=codes[1], rating=Rating.GOOD)
@@ -353,7 +349,7 @@ def test_sheet_of_an_unknown_batch_or_another_cycles_organization_is_not_found(
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle
 ) -> None:
     make_codes(open_cycle, tree.branch, 2, people)
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     assert client.get(sheet_url(open_cycle, tree.branch, 2)).status_code == 404
     assert client.get(sheet_url(open_cycle, tree.branch_sibling, 1)).status_code == 404
@@ -363,7 +359,7 @@ def test_sheet_of_an_unknown_batch_or_another_cycles_organization_is_not_found(
 def test_sheet_query_count_does_not_grow_with_the_batch(
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle, django_assert_num_queries: Any
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     make_codes(open_cycle, tree.branch, 2, people)
     make_codes(open_cycle, tree.branch_sibling, 30, people)
     client.get(sheet_url(open_cycle, tree.branch))
@@ -547,7 +543,7 @@ def test_voting_is_csrf_protected_and_works_for_anonymous_voters(code: str, open
 def test_a_signed_in_person_votes_like_anyone_else(
     client: Client, code: str, people: SimpleNamespace, tree: Tree, open_cycle: Cycle
 ) -> None:
-    response = cast(signed_in(client, people.branch_member), code, Rating.AVERAGE)
+    response = cast(signed_in(people.branch_member, client), code, Rating.AVERAGE)
 
     assert response.status_code == 302
     assert counted_after_window(open_cycle) == {tree.branch.pk: {Rating.AVERAGE: 1}}

@@ -28,16 +28,12 @@ from reviews.models import (
     ReviewerAssignment,
     RubricTemplate,
 )
+from tests.clients import signed_in
 from tests.conftest import Tree
 from tests.factories import OrganizationFactory, UserFactory
 from tests.reviews.conftest import close_cycle, make_codes
 
 Status = Cycle.Status
-
-
-def signed_in(client: Client, user: Any) -> Client:
-    client.force_login(user)
-    return client
 
 
 def messages_of(response: Any) -> list[str]:
@@ -159,7 +155,7 @@ def set_daily(report: DutyReport, score: str, by: Any) -> None:
 def test_committee_sees_its_cycles_and_the_start_button(
     client: Client, people: SimpleNamespace, open_cycle: Cycle
 ) -> None:
-    response = signed_in(client, people.committee_secretary).get(reverse("cycles"))
+    response = signed_in(people.committee_secretary, client).get(reverse("cycles"))
     assert response.status_code == 200
     assert list(response.context["page"].object_list) == [open_cycle]
     assert response.context["page"].object_list[0].report_count == 3
@@ -170,17 +166,17 @@ def test_committee_sees_its_cycles_and_the_start_button(
 def test_grantee_sees_the_cycle_but_cannot_start_one(
     client: Client, people: SimpleNamespace, open_cycle: Cycle
 ) -> None:
-    response = signed_in(client, people.grantee).get(reverse("cycles"))
+    response = signed_in(people.grantee, client).get(reverse("cycles"))
     assert list(response.context["page"].object_list) == [open_cycle]
     assert not response.context["may_create"]
-    assert signed_in(client, people.grantee).get(reverse("cycle_create")).status_code == 403
+    assert signed_in(people.grantee, client).get(reverse("cycle_create")).status_code == 403
 
 
 @pytest.mark.parametrize("who", ["branch_secretary", "committee_party_member", "outsider"])
 def test_people_who_do_not_run_the_review_see_no_cycles(
     client: Client, people: SimpleNamespace, open_cycle: Cycle, who: str
 ) -> None:
-    response = signed_in(client, getattr(people, who)).get(reverse("cycles"))
+    response = signed_in(getattr(people, who), client).get(reverse("cycles"))
     assert response.status_code == 200
     assert list(response.context["page"].object_list) == []
     assert "发起述职评议" not in response.content.decode()
@@ -190,7 +186,7 @@ def test_committee_starts_a_draft_cycle_with_a_copy_of_the_template(
     client: Client, people: SimpleNamespace, tree: Tree, rubric: RubricTemplate
 ) -> None:
     data = create_data(tree.township, template=rubric.pk, scope="branches", sections="履职情况\n\n下步打算\n")
-    response = signed_in(client, people.committee_secretary).post(reverse("cycle_create"), data)
+    response = signed_in(people.committee_secretary, client).post(reverse("cycle_create"), data)
     cycle = Cycle.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("cycle_detail", args=[cycle.pk])
@@ -206,7 +202,7 @@ def test_committee_starts_a_draft_cycle_with_a_copy_of_the_template(
 
 
 def test_direct_children_are_the_default_participants(client: Client, people: SimpleNamespace, tree: Tree) -> None:
-    signed_in(client, people.committee_secretary).post(reverse("cycle_create"), create_data(tree.township))
+    signed_in(people.committee_secretary, client).post(reverse("cycle_create"), create_data(tree.township))
     codes = set(Cycle.objects.get().reports.values_list("organization__code", flat=True))
     assert codes == {tree.general.code, tree.direct_branch.code}
 
@@ -215,7 +211,7 @@ def test_weights_not_summing_to_100_are_refused_and_nothing_is_saved(
     client: Client, people: SimpleNamespace, tree: Tree
 ) -> None:
     data = create_data(tree.township, weight_daily=50)
-    response = signed_in(client, people.committee_secretary).post(reverse("cycle_create"), data)
+    response = signed_in(people.committee_secretary, client).post(reverse("cycle_create"), data)
     assert response.status_code == 200
     assert "三项权重之和须为 100（当前为 110）。" in response.content.decode()
     assert not Cycle.objects.exists()
@@ -226,7 +222,7 @@ def test_a_template_from_a_sibling_committee_cannot_be_chosen(
     client: Client, people: SimpleNamespace, tree: Tree
 ) -> None:
     foreign = RubricTemplate.objects.create(organization=tree.sibling_township, name="乙镇模板")
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         reverse("cycle_create"), create_data(tree.township, template=foreign.pk)
     )
     assert response.status_code == 200
@@ -237,7 +233,7 @@ def test_a_template_from_a_sibling_committee_cannot_be_chosen(
 def test_a_committee_the_user_does_not_keep_cannot_be_chosen(
     client: Client, people: SimpleNamespace, tree: Tree
 ) -> None:
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         reverse("cycle_create"), create_data(tree.sibling_township)
     )
     assert response.context["form"].errors["organization"]
@@ -245,7 +241,7 @@ def test_a_committee_the_user_does_not_keep_cannot_be_chosen(
 
 
 def test_branch_secretary_may_not_start_a_cycle(client: Client, people: SimpleNamespace, tree: Tree) -> None:
-    response = signed_in(client, people.branch_secretary).post(reverse("cycle_create"), create_data(tree.branch))
+    response = signed_in(people.branch_secretary, client).post(reverse("cycle_create"), create_data(tree.branch))
     assert response.status_code == 403
     assert not Cycle.objects.exists()
 
@@ -256,7 +252,7 @@ def test_branch_secretary_may_not_start_a_cycle(client: Client, people: SimpleNa
 def test_committee_changes_a_draft_cycles_settings(client: Client, people: SimpleNamespace, tree: Tree) -> None:
     cycle = draft_cycle(tree, people)
     data = settings_data(cycle, weight_daily=20, weight_review=50, poor_ballot_percent="50")
-    response = signed_in(client, people.committee_secretary).post(reverse("cycle_settings", args=[cycle.pk]), data)
+    response = signed_in(people.committee_secretary, client).post(reverse("cycle_settings", args=[cycle.pk]), data)
     assert response.status_code == 302
     cycle.refresh_from_db()
     assert (cycle.weight_daily, cycle.weight_review, cycle.weight_ballot) == (20, 50, 30)
@@ -266,7 +262,7 @@ def test_committee_changes_a_draft_cycles_settings(client: Client, people: Simpl
 def test_bad_settings_leave_the_cycle_as_it_was(client: Client, people: SimpleNamespace, tree: Tree) -> None:
     cycle = draft_cycle(tree, people)
     data = settings_data(cycle, weight_daily=10, title="改过的名称")
-    response = signed_in(client, people.committee_secretary).post(reverse("cycle_settings", args=[cycle.pk]), data)
+    response = signed_in(people.committee_secretary, client).post(reverse("cycle_settings", args=[cycle.pk]), data)
     assert "三项权重之和须为 100（当前为 70）。" in response.content.decode()
     cycle.refresh_from_db()
     assert (cycle.weight_daily, cycle.title) == (40, "筹备中的考核")
@@ -276,7 +272,7 @@ def test_settings_page_shows_the_stored_share_as_a_percentage(
     client: Client, people: SimpleNamespace, tree: Tree
 ) -> None:
     cycle = draft_cycle(tree, people)
-    response = signed_in(client, people.committee_secretary).get(reverse("cycle_settings", args=[cycle.pk]))
+    response = signed_in(people.committee_secretary, client).get(reverse("cycle_settings", args=[cycle.pk]))
     assert response.context["form"].initial["poor_ballot_percent"] == Decimal("33.3")
 
 
@@ -286,7 +282,7 @@ def test_indicators_page_adds_an_indicator_and_warns_when_the_total_is_not_100(
     cycle = draft_cycle(tree, people)
     url = reverse("cycle_indicators", args=[cycle.pk])
     data = {"category": "组织建设", "name": "三会一课", "guidance": "", "kind": "standard", "max_points": "60"}
-    response = signed_in(client, people.committee_secretary).post(url, data)
+    response = signed_in(people.committee_secretary, client).post(url, data)
     assert response.status_code == 302
     response = client.get(url)
     assert response.context["standard_total"] == Decimal("60")
@@ -300,7 +296,7 @@ def test_indicators_page_adds_an_indicator_and_warns_when_the_total_is_not_100(
 def test_indicator_out_of_range_shows_the_services_message(client: Client, people: SimpleNamespace, tree: Tree) -> None:
     cycle = draft_cycle(tree, people)
     data = {"category": "组织建设", "name": "三会一课", "guidance": "", "kind": "standard", "max_points": "0"}
-    response = signed_in(client, people.committee_secretary).post(reverse("cycle_indicators", args=[cycle.pk]), data)
+    response = signed_in(people.committee_secretary, client).post(reverse("cycle_indicators", args=[cycle.pk]), data)
     assert "分值须大于 0 且不超过 100。" in response.content.decode()
     assert not cycle.indicators.exists()
 
@@ -310,7 +306,7 @@ def test_indicator_out_of_range_shows_the_services_message(client: Client, peopl
 
 def test_open_requires_an_indicator(client: Client, people: SimpleNamespace, tree: Tree) -> None:
     cycle = draft_cycle(tree, people)
-    response = signed_in(client, people.committee_secretary).post(reverse("cycle_action", args=[cycle.pk, "open"]))
+    response = signed_in(people.committee_secretary, client).post(reverse("cycle_action", args=[cycle.pk, "open"]))
     assert response.status_code == 302
     assert "请先设置至少一项考核指标。" in messages_of(response)
     cycle.refresh_from_db()
@@ -321,14 +317,14 @@ def test_committee_opens_a_draft_with_indicators(
     client: Client, people: SimpleNamespace, tree: Tree, rubric: RubricTemplate
 ) -> None:
     cycle = draft_cycle(tree, people, rubric)
-    signed_in(client, people.committee_secretary).post(reverse("cycle_action", args=[cycle.pk, "open"]))
+    signed_in(people.committee_secretary, client).post(reverse("cycle_action", args=[cycle.pk, "open"]))
     cycle.refresh_from_db()
     assert cycle.status == Status.OPEN
 
 
 def test_closing_a_draft_is_refused(client: Client, people: SimpleNamespace, tree: Tree) -> None:
     cycle = draft_cycle(tree, people)
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         reverse("cycle_close", args=[cycle.pk]), {"confirm": "on"}
     )
     assert "只有进行中的考核可以结束。" in messages_of(response)
@@ -343,7 +339,7 @@ def test_closing_lists_every_gap_by_organization_before_anything_happens(
     submit_report(report, people.branch_secretary)
     services.reviewer_assign(reports=[report], reviewer=people.committee_deputy, by=people.committee_secretary)
     score_fully(ReviewerAssignment.objects.get(report=report, reviewer=people.committee_member))
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     detail = client.get(reverse("cycle_detail", args=[open_cycle.pk])).content.decode()
     page = client.get(reverse("cycle_close", args=[open_cycle.pk]))
@@ -370,7 +366,7 @@ def test_closing_without_a_reason_for_each_gap_that_needs_one_is_refused_and_kee
     report = open_cycle.reports.get(organization=tree.branch)
     submit_report(report, people.branch_secretary)
     score_fully(ReviewerAssignment.objects.get(report=report, reviewer=people.committee_member))
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     url = reverse("cycle_close", args=[open_cycle.pk])
 
     unconfirmed = client.post(url, {"reason-ballots_open-cycle": "会上集中测评已完成"})
@@ -407,7 +403,7 @@ def test_closing_without_a_reason_for_each_gap_that_needs_one_is_refused_and_kee
 def test_only_the_cycles_committee_may_open_its_closing_page(
     client: Client, people: SimpleNamespace, open_cycle: Cycle, county_secretary: Any, who: str
 ) -> None:
-    client = signed_in(client, county_secretary if who == "county_secretary" else getattr(people, who))
+    client = signed_in(county_secretary if who == "county_secretary" else getattr(people, who), client)
     assert client.get(reverse("cycle_close", args=[open_cycle.pk])).status_code == 403
     assert client.post(reverse("cycle_close", args=[open_cycle.pk]), {"confirm": "on"}).status_code == 403
     open_cycle.refresh_from_db()
@@ -416,14 +412,14 @@ def test_only_the_cycles_committee_may_open_its_closing_page(
 
 def test_opening_a_closed_cycle_is_refused(client: Client, people: SimpleNamespace, open_cycle: Cycle) -> None:
     close_cycle(open_cycle, people.committee_secretary)
-    response = signed_in(client, people.committee_secretary).post(reverse("cycle_action", args=[open_cycle.pk, "open"]))
+    response = signed_in(people.committee_secretary, client).post(reverse("cycle_action", args=[open_cycle.pk, "open"]))
     assert "当前状态为“已结束”，不能执行此操作。" in messages_of(response)
     open_cycle.refresh_from_db()
     assert open_cycle.status == Status.CLOSED
 
 
 def test_an_unknown_action_is_not_found(client: Client, people: SimpleNamespace, open_cycle: Cycle) -> None:
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         reverse("cycle_action", args=[open_cycle.pk, "reopen"])
     )
     assert response.status_code == 404
@@ -431,7 +427,7 @@ def test_an_unknown_action_is_not_found(client: Client, people: SimpleNamespace,
 
 def test_a_closed_cycle_cannot_be_changed(client: Client, people: SimpleNamespace, open_cycle: Cycle) -> None:
     close_cycle(open_cycle, people.committee_secretary)
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     response = client.post(reverse("cycle_settings", args=[open_cycle.pk]), settings_data(open_cycle, title="新"))
     assert "考核已启动，设置不能再修改。" in messages_of(response)
     indicator = {"category": "新", "name": "新指标", "guidance": "", "kind": "standard", "max_points": "10"}
@@ -500,13 +496,13 @@ def test_who_may_follow_a_cycle(
     user = {"county_secretary": county_secretary, "sibling_secretary": sibling_secretary}.get(who) or getattr(
         people, who
     )
-    assert signed_in(client, user).get(reverse(page, args=[open_cycle.pk])).status_code == status
+    assert signed_in(user, client).get(reverse(page, args=[open_cycle.pk])).status_code == status
 
 
 def test_the_county_reads_a_townships_cycles_ranking_and_export_but_changes_nothing(
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle, county_secretary: Any
 ) -> None:
-    client = signed_in(client, county_secretary)
+    client = signed_in(county_secretary, client)
 
     listed = client.get(reverse("cycles"))
     assert open_cycle in list(listed.context["page"].object_list)
@@ -529,7 +525,7 @@ def test_grantee_follows_but_cannot_change_a_cycle(
     client: Client, people: SimpleNamespace, tree: Tree, rubric: RubricTemplate
 ) -> None:
     cycle = draft_cycle(tree, people, rubric)
-    client = signed_in(client, people.grantee)
+    client = signed_in(people.grantee, client)
     response = client.get(reverse("cycle_detail", args=[cycle.pk]))
     assert response.status_code == 200
     assert not response.context["may_open"]
@@ -551,7 +547,7 @@ def test_branch_secretary_cannot_open_the_townships_cycle(
     client: Client, people: SimpleNamespace, tree: Tree, rubric: RubricTemplate
 ) -> None:
     cycle = draft_cycle(tree, people, rubric)
-    response = signed_in(client, people.branch_secretary).post(reverse("cycle_action", args=[cycle.pk, "open"]))
+    response = signed_in(people.branch_secretary, client).post(reverse("cycle_action", args=[cycle.pk, "open"]))
     assert response.status_code == 403
     cycle.refresh_from_db()
     assert cycle.status == Status.DRAFT
@@ -573,7 +569,7 @@ def test_progress_table_counts_each_organizations_work(
     assert code is not None
     services.ballot_cast(code=code.code, rating="good")
 
-    response = signed_in(client, people.committee_secretary).get(reverse("cycle_detail", args=[cycle.pk]))
+    response = signed_in(people.committee_secretary, client).get(reverse("cycle_detail", args=[cycle.pk]))
     assert response.status_code == 200
     rows = {report.organization.code: report for report in response.context["page"].object_list}
     assert list(rows) == [tree.branch.code, tree.branch_sibling.code, tree.direct_branch.code]
@@ -606,7 +602,7 @@ def test_progress_table_counts_each_organizations_work(
 def test_progress_page_costs_the_same_for_3_or_12_organizations(
     client: Client, people: SimpleNamespace, tree: Tree, rubric: RubricTemplate
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     def count(cycle: Cycle) -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -628,7 +624,7 @@ def test_progress_page_costs_the_same_for_3_or_12_organizations(
 def test_reviewer_choices_are_the_committee_and_grantees(
     client: Client, people: SimpleNamespace, open_cycle: Cycle
 ) -> None:
-    response = signed_in(client, people.committee_secretary).get(reverse("cycle_reviewers", args=[open_cycle.pk]))
+    response = signed_in(people.committee_secretary, client).get(reverse("cycle_reviewers", args=[open_cycle.pk]))
     choices = set(response.context["form"].fields["reviewer"].queryset.values_list("username", flat=True))
     assert choices == {
         "committee_secretary",
@@ -643,7 +639,7 @@ def test_committee_assigns_a_reviewer_to_chosen_reports(
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle
 ) -> None:
     chosen = open_cycle.reports.get(organization=tree.branch)
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         reverse("cycle_reviewers", args=[open_cycle.pk]),
         {"action": "assign", "reviewer": people.grantee.pk, "target": "selected", "reports": [chosen.pk]},
     )
@@ -658,7 +654,7 @@ def test_committee_assigns_a_reviewer_to_chosen_reports(
 def test_assigning_to_selected_reports_needs_a_selection(
     client: Client, people: SimpleNamespace, open_cycle: Cycle
 ) -> None:
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         reverse("cycle_reviewers", args=[open_cycle.pk]),
         {"action": "assign", "reviewer": people.grantee.pk, "target": "selected"},
     )
@@ -669,7 +665,7 @@ def test_assigning_to_selected_reports_needs_a_selection(
 def test_someone_outside_the_committee_cannot_be_made_a_reviewer(
     client: Client, people: SimpleNamespace, open_cycle: Cycle
 ) -> None:
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         reverse("cycle_reviewers", args=[open_cycle.pk]),
         {"action": "assign", "reviewer": people.branch_secretary.pk, "target": "all"},
     )
@@ -681,7 +677,7 @@ def test_committee_withdraws_a_reviewer_who_has_not_scored(
     client: Client, people: SimpleNamespace, tree: Tree, open_cycle: Cycle
 ) -> None:
     assignment = ReviewerAssignment.objects.get(report__organization=tree.branch)
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         reverse("cycle_reviewers", args=[open_cycle.pk]), {"action": "unassign", "assignment": assignment.pk}
     )
     assert response.status_code == 302
@@ -695,7 +691,7 @@ def test_a_reviewer_who_submitted_cannot_be_withdrawn(
     submit_report(report, people.branch_secretary)
     assignment = ReviewerAssignment.objects.get(report=report)
     score_fully(assignment)
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         reverse("cycle_reviewers", args=[open_cycle.pk]), {"action": "unassign", "assignment": assignment.pk}
     )
     assert "该评议人已提交评分，不能撤销。" in messages_of(response)
@@ -708,7 +704,7 @@ def test_an_assignment_of_another_cycle_is_not_found(
     other = busy_cycle(tree, people, rubric)
     assignment = ReviewerAssignment.objects.filter(report__cycle=other).first()
     assert assignment is not None
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         reverse("cycle_reviewers", args=[open_cycle.pk]), {"action": "unassign", "assignment": assignment.pk}
     )
     assert response.status_code == 404
@@ -742,7 +738,7 @@ def _ranking(response: Any) -> list[tuple[int, str, Decimal, str, str]]:
 def test_provisional_ranking_while_open_ties_share_a_rank(
     client: Client, people: SimpleNamespace, tree: Tree, scored_cycle: Cycle
 ) -> None:
-    response = signed_in(client, people.committee_secretary).get(reverse("cycle_ranking", args=[scored_cycle.pk]))
+    response = signed_in(people.committee_secretary, client).get(reverse("cycle_ranking", args=[scored_cycle.pk]))
     assert response.status_code == 200
     assert response.context["provisional"]
     assert "暂定排名" in response.content.decode()
@@ -767,7 +763,7 @@ def test_closed_ranking_shows_the_stored_results(
     close_cycle(scored_cycle, people.committee_secretary)
     # Stored results never change: even if a figure were altered afterwards, the page shows the stored one.
     Result.objects.filter(report__organization=tree.direct_branch).update(grade_reason="veto")
-    response = signed_in(client, people.committee_secretary).get(reverse("cycle_ranking", args=[scored_cycle.pk]))
+    response = signed_in(people.committee_secretary, client).get(reverse("cycle_ranking", args=[scored_cycle.pk]))
     assert not response.context["provisional"]
     assert "结果排名" in response.content.decode()
     assert _ranking(response) == [
@@ -788,7 +784,7 @@ def test_a_reviewer_on_the_committee_sees_no_review_figures_before_scoring(
     submit_report(branch_report, people.branch_secretary)
     services.reviewer_assign(reports=[branch_report], reviewer=people.committee_deputy, by=people.committee_secretary)
     score_fully(ReviewerAssignment.objects.get(report=branch_report, reviewer=people.committee_deputy))
-    response = signed_in(client, people.committee_member).get(reverse("cycle_ranking", args=[open_cycle.pk]))
+    response = signed_in(people.committee_member, client).get(reverse("cycle_ranking", args=[open_cycle.pk]))
     rows = {row.organization.code: row for row in response.context["rows"]}
     assert rows[tree.branch.code].hidden
     assert "提交本人评分后显示" in response.content.decode()
@@ -798,7 +794,7 @@ def test_a_reviewer_on_the_committee_sees_no_review_figures_before_scoring(
     assert sum(tally.count for tally in response.context["grades"]) == 0
     assert response.context["hidden"] == 3
     assert "不含您尚未评分的 3 份报告。" in response.content.decode()
-    response = signed_in(client, people.committee_secretary).get(reverse("cycle_ranking", args=[open_cycle.pk]))
+    response = signed_in(people.committee_secretary, client).get(reverse("cycle_ranking", args=[open_cycle.pk]))
     assert not any(row.hidden for row in response.context["rows"])
 
 
@@ -808,7 +804,7 @@ def test_a_reviewer_with_one_report_to_score_sees_the_others_ranked_among_themse
     report = scored_cycle.reports.get(organization=tree.branch)
     services.reviewer_assign(reports=[report], reviewer=people.committee_deputy, by=people.committee_secretary)
 
-    response = signed_in(client, people.committee_deputy).get(reverse("cycle_ranking", args=[scored_cycle.pk]))
+    response = signed_in(people.committee_deputy, client).get(reverse("cycle_ranking", args=[scored_cycle.pk]))
 
     rows = {row.organization: row for row in response.context["rows"]}
     assert rows[tree.branch].hidden
@@ -822,7 +818,7 @@ def test_a_reviewer_with_one_report_to_score_sees_the_others_ranked_among_themse
 
 def test_a_draft_has_no_ranking(client: Client, people: SimpleNamespace, tree: Tree) -> None:
     cycle = draft_cycle(tree, people)
-    response = signed_in(client, people.committee_secretary).get(reverse("cycle_ranking", args=[cycle.pk]))
+    response = signed_in(people.committee_secretary, client).get(reverse("cycle_ranking", args=[cycle.pk]))
     assert response.context["rows"] == []
     assert "考核尚未启动，暂无排名。" in response.content.decode()
 
@@ -831,7 +827,7 @@ def test_a_draft_has_no_ranking(client: Client, people: SimpleNamespace, tree: T
 def test_ranking_page_costs_the_same_for_3_or_12_organizations(
     client: Client, people: SimpleNamespace, tree: Tree, rubric: RubricTemplate, close: bool
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     def count(cycle: Cycle) -> int:
         if close:
@@ -851,7 +847,7 @@ def test_ranking_page_costs_the_same_for_3_or_12_organizations(
 
 
 def test_committee_creates_a_template_and_adds_indicators(client: Client, people: SimpleNamespace, tree: Tree) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     response = client.post(reverse("rubric_templates"), {"organization": tree.township.pk, "name": "社区模板"})
     template = RubricTemplate.objects.get()
     assert response["Location"] == reverse("rubric_template_detail", args=[template.pk])
@@ -868,7 +864,7 @@ def test_a_template_of_the_county_is_usable_below_but_kept_above(
     client: Client, people: SimpleNamespace, tree: Tree
 ) -> None:
     county_template = RubricTemplate.objects.create(organization=tree.county, name="县委模板")
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     response = client.get(reverse("rubric_template_detail", args=[county_template.pk]))
     assert response.status_code == 200
     assert not response.context["may_manage"]
@@ -881,18 +877,18 @@ def test_a_template_of_the_county_is_usable_below_but_kept_above(
 def test_templates_follow_who_keeps_them(
     client: Client, people: SimpleNamespace, tree: Tree, rubric: RubricTemplate, sibling_secretary: Any
 ) -> None:
-    assert signed_in(client, people.branch_secretary).get(reverse("rubric_templates")).status_code == 403
+    assert signed_in(people.branch_secretary, client).get(reverse("rubric_templates")).status_code == 403
     url = reverse("rubric_template_detail", args=[rubric.pk])
-    assert signed_in(client, people.branch_secretary).get(url).status_code == 404
-    assert signed_in(client, sibling_secretary).get(url).status_code == 404
-    assert signed_in(client, people.committee_member).get(url).status_code == 200
-    assert signed_in(client, people.admin).get(url).status_code == 200
+    assert signed_in(people.branch_secretary, client).get(url).status_code == 404
+    assert signed_in(sibling_secretary, client).get(url).status_code == 404
+    assert signed_in(people.committee_member, client).get(url).status_code == 200
+    assert signed_in(people.admin, client).get(url).status_code == 200
 
 
 def test_reviewers_page_costs_the_same_for_3_or_12_organizations(
     client: Client, people: SimpleNamespace, tree: Tree, rubric: RubricTemplate
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     def count(cycle: Cycle) -> int:
         with CaptureQueriesContext(connection) as queries:

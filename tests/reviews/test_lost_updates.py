@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
 from foundation.errors import DomainError
 from reviews import services
 from reviews.models import Cycle, DutyReport
+from tests.clients import signed_in
 from tests.conftest import Tree
 
 STALE = "该内容已被他人修改，请核对后再保存；您填写的内容仍保留在下方。"
@@ -28,12 +28,6 @@ def report(open_cycle: Cycle, tree: Tree, people: SimpleNamespace) -> DutyReport
     services.report_submit(report=report, by=people.branch_secretary)
     report.refresh_from_db()
     return report
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def loaded_version(client: Client, report: DutyReport) -> str:

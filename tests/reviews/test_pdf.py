@@ -31,6 +31,7 @@ from foundation.errors import DomainError
 from rectification.models import Finding, RectificationTask
 from responsibility.models import Category
 from reviews.models import Cycle
+from tests.clients import signed_in
 from tests.conftest import Tree, unavailable
 from tests.factories import OrganizationFactory, PositionFactory, UserFactory
 from tests.reviews.conftest import close_cycle
@@ -72,12 +73,6 @@ def pdf_fonts(data: bytes, tmp_path: Path) -> str:
 def squeezed(text: str) -> str:
     """pdftotext drops the narrow spaces between Chinese characters; compare without any whitespace."""
     return re.sub(r"\s+", "", text)
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from foundation.errors import DomainError
 from reminders import sweep as reminders
 from reviews import selectors, services
 from reviews.models import Cycle, DutyReport, GapKind, ReviewerAssignment, Score
+from tests.clients import signed_in
 from tests.conftest import Tree
 from tests.reviews.test_scoring_views import assignment_of, full_marks, report_of, sheet_data, submit_report
 
@@ -60,18 +61,13 @@ def rows() -> list[Any]:
     ]
 
 
-def signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
-
-
 # While in office --------------------------------------------------------------------------------
 
 
 def test_a_reviewer_in_office_reads_scores_and_is_reminded(
     client: Client, open_cycle: Cycle, report: DutyReport, assignment: ReviewerAssignment, people: SimpleNamespace
 ) -> None:
-    client = signed_in(client, people.committee_member)
+    client = signed_in(people.committee_member, client)
     assert client.get(reverse("report_detail", args=[report.pk])).status_code == 200
     assert client.get(reverse("report_score", args=[assignment.pk])).status_code == 200
     assert f'data-assignment="{assignment.pk}"' in client.get(reverse("review_queue")).content.decode()
@@ -97,7 +93,7 @@ def test_a_reviewer_who_moves_up_still_supervising_keeps_the_assignment(
     assert selectors.assignment_to_score(reviewer, assignment.pk) == assignment
     services.scores_save(assignment=assignment, entries=full_marks(open_cycle), comment="", by=reviewer)
     services.scores_submit(assignment=assignment, by=reviewer)
-    assert signed_in(client, reviewer).get(reverse("report_score", args=[assignment.pk])).status_code == 200
+    assert signed_in(reviewer, client).get(reverse("report_score", args=[assignment.pk])).status_code == 200
 
 
 # Once the position has ended ----------------------------------------------------------------------
@@ -108,7 +104,7 @@ def test_after_the_position_ends_every_page_answers_as_for_a_stranger(
 ) -> None:
     end_positions(people.committee_member)
     before = rows()
-    client = signed_in(client, people.committee_member)
+    client = signed_in(people.committee_member, client)
     score_url = reverse("report_score", args=[assignment.pk])
     assert client.get(reverse("report_detail", args=[report.pk])).status_code == 404
     assert client.get(reverse("report_version", args=[report.pk, 1])).status_code == 404
@@ -128,7 +124,7 @@ def test_a_former_reviewer_who_still_sees_the_branch_gets_403(
     """Seen but not allowed is 403, as for every other person who sees the branch without supervising it."""
     end_positions(people.committee_member)
     position_assign(person=people.committee_member, organization=tree.branch, role=Position.Role.MEMBER)
-    client = signed_in(client, people.committee_member)
+    client = signed_in(people.committee_member, client)
     assert client.get(reverse("report_detail", args=[report.pk])).status_code == 403
     assert client.get(reverse("report_score", args=[assignment.pk])).status_code == 403
 
@@ -156,7 +152,7 @@ def test_the_services_refuse_a_reviewer_whose_position_ended(
 def test_a_stale_scoring_page_posted_after_the_position_ended_saves_nothing(
     client: Client, open_cycle: Cycle, assignment: ReviewerAssignment, people: SimpleNamespace
 ) -> None:
-    client = signed_in(client, people.committee_member)
+    client = signed_in(people.committee_member, client)
     url = reverse("report_score", args=[assignment.pk])
     assert client.get(url).status_code == 200
     end_positions(people.committee_member)
@@ -181,7 +177,7 @@ def test_a_revoked_grant_ends_a_grantees_assignment(
 ) -> None:
     services.reviewer_assign(reports=[report], reviewer=people.grantee, by=people.committee_secretary)
     granted = assignment_of(report, people.grantee)
-    assert signed_in(client, people.grantee).get(reverse("report_score", args=[granted.pk])).status_code == 200
+    assert signed_in(people.grantee, client).get(reverse("report_score", args=[granted.pk])).status_code == 200
     supervision_revoke(user=people.grantee, organization=tree.township)
     assert client.get(reverse("report_score", args=[granted.pk])).status_code == 404
     with pytest.raises(DomainError, match=DEPARTED_MESSAGE):
@@ -205,7 +201,7 @@ def test_the_committee_sees_the_departed_reviewer_marked_and_assigns_another(
     client: Client, open_cycle: Cycle, report: DutyReport, assignment: ReviewerAssignment, people: SimpleNamespace
 ) -> None:
     end_positions(people.committee_member)
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     page = client.get(reverse("cycle_reviewers", args=[open_cycle.pk])).content.decode()
     row = page.split(f'data-reviewer="{people.committee_member.username}"')[1].split("</div>")[0]
     assert "已离任" in row
@@ -223,7 +219,7 @@ def test_the_committee_sees_the_departed_reviewer_marked_and_assigns_another(
 def test_a_reviewer_in_office_is_not_marked(
     client: Client, open_cycle: Cycle, assignment: ReviewerAssignment, people: SimpleNamespace
 ) -> None:
-    page = signed_in(client, people.committee_secretary).get(reverse("cycle_reviewers", args=[open_cycle.pk]))
+    page = signed_in(people.committee_secretary, client).get(reverse("cycle_reviewers", args=[open_cycle.pk]))
     assert "data-departed" not in page.content.decode()
 
 
