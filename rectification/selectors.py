@@ -11,22 +11,12 @@ from typing import Any, cast
 from django.conf import settings
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Substr
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.figures_cache import cached_figures
 from accounts.models import Organization, Position, User
-from accounts.permissions import (
-    Action,
-    can,
-    get_object_for,
-    require,
-    scope_for,
-    scope_key,
-    supervised_q,
-    visible_q,
-)
+from accounts.permissions import scope_for, scope_key, supervised_q
 from rectification import rules, services
 from rectification.models import (
     Disclosure,
@@ -155,14 +145,6 @@ def my_tasks(user: Any, today: date) -> MyTasks:
     return MyTasks(mine=mine, organizations=organizations, closed=closed, keeps_any=bool(scope.manage_paths))
 
 
-def task_for(user: Any, pk: Any, action: Action = Action.VIEW) -> RectificationTask:
-    """The task if the user may do ACTION on its organization: 404 unseen, 403 seen but not allowed."""
-    tasks = RectificationTask.objects.select_related("responsible", "leader", "created_by", "accepted_by").annotate(
-        responsible_in_office=services.responsible_in_office()
-    )
-    return get_object_for(user, tasks, pk, action)
-
-
 @dataclass
 class TaskPage:
     line: TaskLine
@@ -189,6 +171,11 @@ class TaskPage:
         returns = [event for event in self.events if event.kind == TaskEvent.Kind.RETURNED]
         return returns[-1] if returns else None
 
+    @property
+    def return_to_answer(self) -> TaskEvent | None:
+        """The latest 退回 while the task is back at work on it (in progress); None once it moved on."""
+        return self.last_return if self.task.status == TaskStatus.IN_PROGRESS else None
+
 
 def task_page(task: RectificationTask, today: date) -> TaskPage:
     """Findings, timeline with evidence and extension history: four queries however long the timeline."""
@@ -197,26 +184,6 @@ def task_page(task: RectificationTask, today: date) -> TaskPage:
     extensions = list(task.extensions.select_related("requested_by", "decided_by").order_by("id"))
     line = task_line(task, today=today, limits=rules.Limits.from_settings())
     return TaskPage(line=line, findings=findings, events=events, extensions=extensions)
-
-
-def extension_for(user: Any, pk: Any, action: Action = Action.VIEW) -> ExtensionRequest:
-    """An extension request, checked against its task's organization like `task_for`."""
-    try:
-        extension = ExtensionRequest.objects.select_related("task__organization").get(pk=pk)
-    except (ExtensionRequest.DoesNotExist, ValueError, TypeError) as missing:
-        raise Http404 from missing
-    require(user, action, extension.task.organization)
-    return extension
-
-
-def task_evidence_for(user: Any, pk: Any) -> TaskEvidence:
-    """An evidence file if the user may see its task's organization: 404 otherwise, so nothing about it leaks."""
-    try:
-        evidence = TaskEvidence.objects.select_related("event__task__organization").get(pk=pk)
-    except (TaskEvidence.DoesNotExist, ValueError, TypeError) as missing:
-        raise Http404 from missing
-    require(user, Action.VIEW, evidence.event.task.organization)
-    return evidence
 
 
 @dataclass
@@ -618,18 +585,6 @@ def inspections_q(user: Any) -> Q:
     return Q(organization__path__in=sorted(scope.manage_paths)) | supervised_q(user, "organization__")
 
 
-def may_follow_inspection(user: Any, inspection: Inspection) -> bool:
-    """MANAGE or SUPERVISE on the inspection's committee: reads the whole record, records results, completes it."""
-    return can(user, Action.MANAGE, inspection.organization) or can(user, Action.SUPERVISE, inspection.organization)
-
-
-def inspection_is_visible(user: Any, inspection: Inspection) -> bool:
-    """Whether the user may know the inspection exists (403 rather than 404): sees its committee or a target."""
-    if can(user, Action.VIEW, inspection.organization):
-        return True
-    return inspection.targets.filter(visible_q(user, "organization__")).exists()
-
-
 def _counted(rows: QuerySet[Any], key: str) -> Coalesce:
     """A correlated COUNT subquery, so two relations are counted side by side without multiplying rows."""
     return Coalesce(Subquery(rows.order_by().values(key).annotate(total=Count("pk")).values("total")), 0)
@@ -645,15 +600,6 @@ def inspections_for(user: Any) -> QuerySet[Inspection]:
         .annotate(target_count=_counted(targets, "inspection"), finding_count=_counted(findings, "inspection"))
         .order_by("-planned_on", "-id")
     )
-
-
-def inspection_committees(user: Any) -> QuerySet[Organization]:
-    """Committees for which the user plans inspections: those they keep (every active one for an administrator)."""
-    committees = Organization.objects.filter(is_active=True).exclude(kind=Organization.Kind.BRANCH)
-    scope = scope_for(user)
-    if not scope.is_admin:
-        committees = committees.filter(path__in=sorted(scope.manage_paths))
-    return committees.order_by("path")
 
 
 def subtree_below(committee: Organization, text: str = "") -> QuerySet[Organization]:

@@ -50,12 +50,22 @@ from reviews.models import Problem
 TaskStatus = RectificationTask.Status
 Kind = TaskEvent.Kind
 
-# The one place that says which task transitions are allowed.
+# The one place that says which task transitions are allowed: the steps that move a task on, (from, to) ...
 TASK_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "plan": (frozenset({TaskStatus.AWAITING_PLAN}), TaskStatus.IN_PROGRESS),
     "submit": (frozenset({TaskStatus.IN_PROGRESS}), TaskStatus.AWAITING_ACCEPTANCE),
     "return": (frozenset({TaskStatus.AWAITING_ACCEPTANCE}), TaskStatus.IN_PROGRESS),
     "accept": (frozenset({TaskStatus.AWAITING_ACCEPTANCE}), TaskStatus.ACCEPTED),
+}
+OPEN_STATES = frozenset(TaskStatus.values) - {TaskStatus.ACCEPTED}
+# ... and the states in which the steps that leave its state as it is may be taken.
+TASK_STEPS: dict[str, frozenset[str]] = {
+    "progress": frozenset({TaskStatus.IN_PROGRESS}),
+    "extend": OPEN_STATES,
+    "supervise": OPEN_STATES,
+    # A closed task can be 整改不力 (returned too often), and a request pending when it closed is still decided.
+    "measure": frozenset(TaskStatus.values),
+    "decide": frozenset(TaskStatus.values),
 }
 MAX_TASK_FILES = 10
 MAX_TEXT = 5000
@@ -65,6 +75,20 @@ def _transition(action: str, task: RectificationTask) -> str:
     if action == "submit" and task.status == TaskStatus.AWAITING_ACCEPTANCE:
         raise DomainError(_("已申请销号，正在等待上级验收，无需重复提交。"))
     return transition(TASK_TRANSITIONS, action, task.status, task.get_status_display())
+
+
+def task_steps_open(task: RectificationTask, *, pending_extension: bool, weak: bool) -> frozenset[str]:
+    """The steps the tables open in the task's state, less those its present facts close: one extension request
+    at a time, 挂牌督办 once, 问责措施 only on 整改不力 (PENDING_EXTENSION and WEAK are the caller's to know)."""
+    steps = {action for action, (sources, _target) in TASK_TRANSITIONS.items() if task.status in sources}
+    steps |= {action for action, sources in TASK_STEPS.items() if task.status in sources}
+    closed_by_facts = {
+        "extend": pending_extension,
+        "decide": not pending_extension,
+        "supervise": task.supervised,
+        "measure": not weak,
+    }
+    return frozenset(step for step in steps if not closed_by_facts.get(step, False))
 
 
 def _tell_responsible(task: RectificationTask, kind: str, title: str, body: str) -> None:
@@ -95,6 +119,14 @@ def keeps(user: Any, task: RectificationTask) -> bool:
     """The task's own steps (plan, progress, submit, extension): those who keep the organization's work, and the
     responsible person while in office."""
     return permissions.can(user, permissions.Action.MANAGE, task.organization) or answers_for(user, task)
+
+
+def follows_inspection(user: Any, inspection: Inspection) -> bool:
+    """MANAGE or SUPERVISE on the inspection's committee: reads the whole record, records results, completes it."""
+    organization = inspection.organization
+    return permissions.can(user, permissions.Action.MANAGE, organization) or permissions.can(
+        user, permissions.Action.SUPERVISE, organization
+    )
 
 
 def _check_keeps(task: RectificationTask, by: User) -> None:
@@ -420,7 +452,7 @@ def task_progress(
     """报告进展 with evidence, while the work is in progress."""
     locked = _locked(task, expected)
     _check_keeps(locked, by)
-    if locked.status != TaskStatus.IN_PROGRESS:
+    if locked.status not in TASK_STEPS["progress"]:
         raise DomainError(_("只有整改中的任务可以报告进展。"))
     text = clean_text(text, field=_("进展情况"), max_length=MAX_TEXT)
     checked = [(upload, evidence_check(upload)) for upload in files]
@@ -478,7 +510,7 @@ def extension_request(
     """Asks the committee to move the deadline, with a reason."""
     locked = _locked(task, expected)
     _check_keeps(locked, by)
-    if not locked.is_open:
+    if locked.status not in TASK_STEPS["extend"]:
         raise DomainError(_("任务已销号。"))
     reason = clean_text(reason, field=_("延期理由"), max_length=MAX_TEXT)
     if deadline <= locked.deadline:
@@ -526,7 +558,7 @@ def task_supervise(
 ) -> RectificationTask:
     """挂牌督办: the committee takes an overdue or weak task under its own supervision."""
     locked = _locked(task, expected)
-    if not locked.is_open:
+    if locked.status not in TASK_STEPS["supervise"]:
         raise DomainError(_("任务已销号。"))
     if locked.supervised:
         raise DomainError(_("该任务已挂牌督办。"))
