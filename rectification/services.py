@@ -1,12 +1,13 @@
 """Every write of 督查 and 整改: inspections, findings, tasks and their timeline, extensions, disclosure.
 
-Views check who may act (accounts.permissions: the organization's people keep their
-tasks, only the committee above — SUPERVISE — raises findings, creates, accepts or
-returns tasks); these functions hold the rules and refuse with a DomainError whose
-message is shown to the person. A task's own steps are checked here again against
-the actor's current positions (its responsible person acts on it only while holding a
-position in its organization), so a stale page or a task is refused too. Each runs in
-one transaction: a refusal changes nothing.
+Views ask rectification.access who may act (the organization's people keep their tasks,
+only the committee above — SUPERVISE — raises findings, creates, accepts or returns
+tasks); these functions check their actor again through accounts.permissions, so a call
+from a task, a command or a future API is refused like a page (PermissionDenied). They
+hold the rules and refuse with a DomainError whose message is shown to the person. A
+task's own steps are checked against the actor's current positions (its responsible
+person acts on it only while holding a position in its organization), so a stale page
+is refused with a message. Each runs in one transaction: a refusal changes nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import date
 from types import EllipsisType
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -129,6 +131,18 @@ def follows_inspection(user: Any, inspection: Inspection) -> bool:
     )
 
 
+def _check_supervises(by: User, organization: Organization) -> None:
+    """The committee's acts (findings, tasks, acceptance, disclosure) are for those who supervise the organization."""
+    if not permissions.can(by, permissions.Action.SUPERVISE, organization):
+        raise PermissionDenied
+
+
+def _check_follows(by: User, inspection: Inspection) -> None:
+    """An inspection is worked on by its committee and those who supervise it."""
+    if not follows_inspection(by, inspection):
+        raise PermissionDenied
+
+
 def _check_keeps(task: RectificationTask, by: User) -> None:
     if not keeps(by, task):
         raise DomainError(
@@ -170,6 +184,8 @@ def inspection_plan(
     checklist: Sequence[str] = (),
 ) -> Inspection:
     """Plans an inspection of chosen organizations, or of a random draw from the subtree recorded with its seed."""
+    if not permissions.can(by, permissions.Action.MANAGE, organization):
+        raise PermissionDenied
     if not organization.is_committee:
         raise DomainError(_("只有党委、党工委、党总支可以组织督查。"))
     if kind not in Inspection.Kind.values:
@@ -233,6 +249,8 @@ def inspection_record(
     *, target: InspectionTarget, outcome: str, notes: str, checked_on: date, by: User
 ) -> InspectionTarget:
     """Records what the inspection found at one organization."""
+    _check_supervises(by, target.organization)
+    _check_follows(by, target.inspection)
     if target.inspection.status == Inspection.Status.DONE:
         raise DomainError(_("督查已完成，不能再修改。"))
     if outcome not in InspectionTarget.Outcome.values or outcome == InspectionTarget.Outcome.PENDING:
@@ -250,6 +268,8 @@ def inspection_record(
 
 @transaction.atomic
 def inspection_complete(*, inspection: Inspection, by: User) -> Inspection:
+    """完成督查: refused while any organization has no result."""
+    _check_follows(by, inspection)
     locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
     if locked.status == Inspection.Status.DONE:
         raise DomainError(_("督查已完成。"))
@@ -287,6 +307,7 @@ def finding_raise(
     problem: Problem | None = None,
 ) -> Finding:
     """Records a problem; one of a category already raised for the organization in an earlier year is recurring."""
+    _check_supervises(by, organization)
     if source not in Finding.Source.values:
         raise DomainError(_("请选择问题来源。"))
     if severity not in Finding.Severity.values:
@@ -311,6 +332,7 @@ def finding_raise(
 @transaction.atomic
 def finding_from_problem(*, problem: Problem, category: Category, by: User, severity: str = "minor") -> Finding:
     """Turns a problem named in a review's 点评意见 into a finding without retyping it (once)."""
+    _check_supervises(by, problem.report.organization)
     if Finding.objects.filter(problem=problem).exists():
         raise DomainError(_("该问题已列入问题清单。"))
     report = problem.report
@@ -355,6 +377,7 @@ def task_create(
         raise DomainError(_("所选问题中有已下达整改任务的。"))
     _check_deadline(deadline)
     organization = findings[0].organization
+    _check_supervises(by, organization)
     if not organization.positions.current().filter(person=responsible).exists():
         raise DomainError(_("责任人须是%(org)s的现任人员。") % {"org": organization.name})
     task = RectificationTask.objects.create(
@@ -478,6 +501,7 @@ def task_submit(*, task: RectificationTask, text: str, by: User, expected: str |
 @transaction.atomic
 def task_return(*, task: RectificationTask, reason: str, by: User, expected: str | None = None) -> RectificationTask:
     """退回: not done to standard; back to work, and the return counts towards 整改不力."""
+    _check_supervises(by, task.organization)
     reason = clean_text(reason, field=_("退回理由"), max_length=MAX_TEXT)
     locked = _locked(task, expected)
     locked.status = _transition("return", locked)
@@ -493,6 +517,7 @@ def task_accept(
     *, task: RectificationTask, by: User, comment: str = "", expected: str | None = None
 ) -> RectificationTask:
     """验收销号: the committee accepts the rectification and closes the task."""
+    _check_supervises(by, task.organization)
     locked = _locked(task, expected)
     locked.status = _transition("accept", locked)
     locked.accepted_at = timezone.now()
@@ -534,6 +559,7 @@ def extension_decide(
     ``expected`` is the task page's version: once a colleague decided this request, it is stale.
     """
     locked = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    _check_supervises(by, locked.task.organization)
     task = _locked(locked.task, expected)
     if locked.status != ExtensionRequest.Status.PENDING:
         raise DomainError(_("该延期申请已审批。"))
@@ -557,6 +583,7 @@ def task_supervise(
     *, task: RectificationTask, by: User, text: str = "", expected: str | None = None
 ) -> RectificationTask:
     """挂牌督办: the committee takes an overdue or weak task under its own supervision."""
+    _check_supervises(by, task.organization)
     locked = _locked(task, expected)
     if locked.status not in TASK_STEPS["supervise"]:
         raise DomainError(_("任务已销号。"))
@@ -571,6 +598,7 @@ def task_supervise(
 @transaction.atomic
 def measure_record(*, task: RectificationTask, text: str, by: User, expected: str | None = None) -> TaskEvent:
     """Records the measure taken against weak rectification (e.g. 约谈)."""
+    _check_supervises(by, task.organization)
     return _event(_locked(task, expected), Kind.MEASURE, by, clean_text(text, field=_("问责措施"), max_length=MAX_TEXT))
 
 
@@ -579,6 +607,8 @@ def measure_record(*, task: RectificationTask, text: str, by: User, expected: st
 
 @transaction.atomic
 def disclosure_publish(*, organization: Organization, year: int, hide_names: bool, by: User) -> Disclosure:
+    """党务公开: publishes the organization's rectification list of a year (names hidden or shown)."""
+    _check_supervises(by, organization)
     disclosure, _created = Disclosure.objects.update_or_create(
         organization=organization, year=year, defaults={"hide_names": hide_names, "published_by": by}
     )
@@ -587,4 +617,6 @@ def disclosure_publish(*, organization: Organization, year: int, hide_names: boo
 
 @transaction.atomic
 def disclosure_withdraw(*, organization: Organization, year: int, by: User) -> None:
+    """Withdraws a published rectification list."""
+    _check_supervises(by, organization)
     Disclosure.objects.filter(organization=organization, year=year).delete()
