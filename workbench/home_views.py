@@ -7,10 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts import access, selectors
+from accounts import selectors
 from rectification import selectors as rectification_selectors
 from responsibility import selectors as responsibility_selectors
 from reviews import selectors as review_selectors
+from workbench import access
 
 
 @login_required
@@ -19,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     positions = list(selectors.positions_for_person(request.user))
     today = timezone.localdate()
     year = today.year
-    led = access.led_organizations(request.user, positions)
+    scope, led = access.home_scope(request.user, positions)
     waiting = responsibility_selectors.home_waiting(request.user, led, year)
     cards = [(position, waiting.lists.get(position.organization_id)) for position in positions]
     return render(
@@ -33,6 +34,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "reviews": review_selectors.home_reviews(request.user, led),
             "rectification": rectification_selectors.home_tasks(request.user, today),
             "year": year,
-            "scope": access.scope_of(request.user),
+            "scope": scope,
         },
     )
