@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
+from accounts import selectors
 from accounts.models import Organization, Position
 from accounts.permissions import Action, Scope, can, get_organization_for, require_administrator, scope_for
 
@@ -48,3 +49,11 @@ def led_organizations(user: Any, positions: Iterable[Position]) -> list[Organiza
         for position in positions
         if position.is_leading_role and can(user, Action.MANAGE, position.organization)
     ]
+
+
+def tree_organizations(user: Any, query: str) -> list[Organization]:
+    """Where the tree page starts: the organizations in the person's sight matching QUERY, or, without one,
+    the top of their subtree."""
+    if query:
+        return list(selectors.organization_search(user, query))
+    return list(selectors.scope_root_organizations(user))

@@ -53,10 +53,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def organization_tree(request: HttpRequest) -> HttpResponse:
     """The top of the user's subtree, or search results within it."""
     query = request.GET.get("q", "").strip()
-    if query:
-        organizations = list(selectors.organization_search(request.user, query))
-    else:
-        organizations = list(selectors.scope_root_organizations(request.user))
+    organizations = access.tree_organizations(request.user, query)
     return render(
         request,
         "accounts/organization_tree.html",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
-from accounts.models import Organization, User
-from accounts.permissions import scope_for
-from notifications.models import Notification, NotificationPreference, WebhookEndpoint
+from accounts.models import User
+from notifications.models import Notification, NotificationPreference
 
 
 def notifications_for(person: User) -> QuerySet[Notification]:
@@ -29,12 +28,3 @@ def preference_for(person: User) -> NotificationPreference:
     """The person's settings; unsaved defaults (every channel on) when they never chose."""
     preference = NotificationPreference.objects.filter(person=person).first()
     return preference or NotificationPreference(person=person)
-
-
-def robot_organizations(person: User) -> QuerySet[Organization]:
-    """The organizations whose own work the person keeps, with their group robots: two queries."""
-    return (
-        Organization.objects.filter(path__in=sorted(scope_for(person).manage_paths), is_active=True)
-        .prefetch_related(Prefetch("webhooks", queryset=WebhookEndpoint.objects.order_by("id")))
-        .order_by("path")
-    )

@@ -111,7 +111,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     failed_pk, failed_form = failed_robot or (None, None)
     organizations = [
         (organization, failed_form if organization.pk == failed_pk else _robot_form(organization.pk))
-        for organization in notification_selectors.robot_organizations(user)
+        for organization in access.robot_organizations(user)
     ]
     return render(
         request,

@@ -6,6 +6,9 @@ No answer is a server error, and a refused submission leaves the database as it 
 Every URL pattern is classified: FORMS (fuzzed) or NOT_FUZZED (why not). The fields of a form are read
 from the page that shows it, so a field added to a form is fuzzed without touching this file; the few
 POST-only endpoints whose form lives elsewhere name their fields here.
+
+Why one long file: it is one table of every form of the site and the properties every form keeps;
+split by app, a new form could slip between the files unnoticed.
 """
 
 from __future__ import annotations

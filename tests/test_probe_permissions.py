@@ -11,6 +11,10 @@ product documents (the item's responsible person, the record's author, the assig
 only while the position that entitles the person lasts. Per STYLE.md: allowed is any answer but
 403/404 (a page, a redirect, a form's or a service's refusal); an object outside the person's sight is
 404; one seen but not allowed is 403. A denied POST changes nothing.
+
+Why one long file: the classification of every URL pattern, the rules written from the permission
+module and the probe that draws from them are read together to see that no pattern escapes; each is a
+section below.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ Built on accounts.permissions: 404 when the organization is out of sight, 403 wh
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -13,8 +14,8 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts import access as accounts_access
-from accounts.models import Organization
-from accounts.permissions import Action, can, get_organization_for, require, scope_for, supervised_q
+from accounts.models import Organization, Position
+from accounts.permissions import Action, Scope, can, get_organization_for, require, scope_for, supervised_q
 from responsibility.selectors import may_follow_progress, progress_roots
 from workbench.models import RenderedReport
 
@@ -72,3 +73,9 @@ def rendered_reports_for(user: Any) -> QuerySet[RenderedReport]:
         .select_related("organization", "requested_by")
         .order_by("-requested_at", "-id")
     )
+
+
+def home_scope(user: Any, positions: Iterable[Position]) -> tuple[Scope, list[Organization]]:
+    """What the home page reaches: the person's scope, and the organizations of their leading positions whose
+    work they keep now."""
+    return accounts_access.scope_of(user), accounts_access.led_organizations(user, positions)

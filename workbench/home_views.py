@@ -7,12 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts import access, selectors
+from accounts import selectors
 from rectification import selectors as rectification_selectors
 from responsibility import selectors as responsibility_selectors
 from responsibility.models import ResponsibilityList
 from reviews import selectors as review_selectors
 from reviews.models import DutyReport
+from workbench import access
 
 UNAPPROVED_LISTS = (ResponsibilityList.Status.DRAFT, ResponsibilityList.Status.RETURNED)
 """A list in these states is still being written: its card asks to finish it and submit it for approval."""
@@ -24,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
     positions = list(selectors.positions_for_person(request.user))
     today = timezone.localdate()
     year = today.year
-    led = access.led_organizations(request.user, positions)
+    scope, led = access.home_scope(request.user, positions)
     waiting = responsibility_selectors.home_waiting(request.user, led, year)
     cards = [(position, waiting.lists.get(position.organization_id)) for position in positions]
     reviews = review_selectors.home_reviews(request.user, led)
@@ -47,6 +48,6 @@ def home(request: HttpRequest) -> HttpResponse:
             },
             "rectification": rectification_selectors.home_tasks(request.user, today),
             "year": year,
-            "scope": access.scope_of(request.user),
+            "scope": scope,
         },
     )

@@ -1,4 +1,8 @@
-"""Notifications: the outbox (written with its cause, sent after commit, retried, never twice) and the centre."""
+"""Notifications: the outbox (written with its cause, sent after commit, retried, never twice) and the centre.
+
+Why one long file: the cases follow one notification from its writing through delivery, retries and
+the centre, and share the helpers and fixtures defined along the way.
+"""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def designate(member, organization, year: int) -> ContactPoint:  # type: ignore[
 def test_committee_member_designates_a_supervised_organization_from_the_list(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
-    client = signed_in(client, people.committee_member)
+    client = signed_in(people.committee_member, client)
     response = client.post(URL, {"year": year, "organization": tree.branch.pk, "reason": "班子不健全"})
     point = ContactPoint.objects.get()
     assert response.status_code == 302
@@ -50,7 +50,7 @@ def test_committee_member_designates_a_supervised_organization_from_the_list(
 def test_committee_member_designates_by_organization_code(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
-    signed_in(client, people.committee_deputy).post(URL, {"year": year, "code": " C-T1-B3 ", "reason": "红灯较多"})
+    signed_in(people.committee_deputy, client).post(URL, {"year": year, "code": " C-T1-B3 ", "reason": "红灯较多"})
     assert ContactPoint.objects.get().organization == tree.direct_branch
 
 
@@ -58,7 +58,7 @@ def test_committee_member_designates_by_organization_code(
 def test_an_organization_outside_supervision_cannot_be_designated(
     client: Client, people: SimpleNamespace, tree: Tree, year: int, target: str
 ) -> None:
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         URL, {"year": year, "code": getattr(tree, target).code, "reason": "试图越级"}
     )
     assert response.status_code == 200
@@ -69,7 +69,7 @@ def test_an_organization_outside_supervision_cannot_be_designated(
 def test_a_forged_choice_outside_supervision_is_refused(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         URL, {"year": year, "organization": tree.sibling_branch.pk, "reason": "伪造"}
     )
     assert response.status_code == 200
@@ -79,7 +79,7 @@ def test_a_forged_choice_outside_supervision_is_refused(
 def test_nothing_chosen_or_no_reason_is_refused_with_a_message(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     assert "请选择联系点，或输入组织代码。" in client.post(URL, {"year": year, "reason": "x"}).content.decode()
     response = client.post(URL, {"year": year, "organization": tree.branch.pk, "reason": ""})
     assert "field-error" in response.content.decode()
@@ -90,7 +90,7 @@ def test_the_same_point_twice_shows_the_services_message(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
     designate(people.committee_secretary, tree.branch, year)
-    response = signed_in(client, people.committee_secretary).post(
+    response = signed_in(people.committee_secretary, client).post(
         URL, {"year": year, "organization": tree.branch.pk, "reason": "再次"}
     )
     assert f"{tree.branch.name} 已是您 {year} 年的联系点。" in response.content.decode()
@@ -102,7 +102,7 @@ def test_weak_organizations_come_first_in_the_choice(
 ) -> None:
     give_list(tree.branch_sibling, year, people.committee_secretary, warning=Light.RED, red_items=3)
     give_list(tree.branch, year, people.branch_secretary, warning=Light.YELLOW, yellow_items=1)
-    response = signed_in(client, people.committee_secretary).get(URL)
+    response = signed_in(people.committee_secretary, client).get(URL)
     choices = response.context["form"].fields["organization"].choices
     assert [value for value, _label in choices[1:3]] == [tree.branch_sibling.pk, tree.branch.pk]
     assert "红灯" in choices[1][1]
@@ -111,13 +111,13 @@ def test_weak_organizations_come_first_in_the_choice(
 
 @pytest.mark.parametrize("who", ["branch_secretary", "branch_member", "committee_party_member", "outsider"])
 def test_people_who_supervise_nothing_get_403(client: Client, people: SimpleNamespace, who: str) -> None:
-    assert signed_in(client, getattr(people, who)).get(URL).status_code == 403
+    assert signed_in(getattr(people, who), client).get(URL).status_code == 403
 
 
 def test_grantee_may_designate_inside_the_granted_subtree(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
-    client = signed_in(client, people.grantee)
+    client = signed_in(people.grantee, client)
     assert client.get(URL).status_code == 200
     client.post(URL, {"year": year, "code": tree.township.code, "reason": "受托督导"})
     assert ContactPoint.objects.get().organization == tree.township
@@ -137,7 +137,7 @@ def test_committee_sees_every_point_in_its_subtree_with_visits(
         person=sibling_secretary, organization=tree.sibling_township, role=Position.Role.SECRETARY
     )
     designate(sibling_secretary, tree.sibling_branch, year)
-    response = signed_in(client, people.committee_secretary).get(URL)
+    response = signed_in(people.committee_secretary, client).get(URL)
     rows = list(response.context["page"].object_list)
     assert [(row.member, row.organization, row.visit_count, row.last_visit) for row in rows] == [
         (people.committee_deputy, tree.branch, 2, today)
@@ -146,12 +146,12 @@ def test_committee_sees_every_point_in_its_subtree_with_visits(
     page = response.content.decode()
     assert tree.sibling_branch.name not in page
     # A point from another year stays on that year's page.
-    assert not signed_in(client, people.committee_secretary).get(URL, {"year": year - 1}).context["page"].object_list
+    assert not signed_in(people.committee_secretary, client).get(URL, {"year": year - 1}).context["page"].object_list
 
 
 def test_own_points_are_listed_for_the_member(client: Client, people: SimpleNamespace, tree: Tree, year: int) -> None:
     designate(people.committee_member, tree.direct_branch, year)
-    response = signed_in(client, people.committee_member).get(URL)
+    response = signed_in(people.committee_member, client).get(URL)
     assert [point.organization for point in response.context["mine"]] == [tree.direct_branch]
     assert reverse("contact_point_detail", args=[response.context["mine"][0].pk]) in response.content.decode()
 
@@ -161,7 +161,7 @@ def test_member_records_a_visit_and_sees_visits_newest_first(
 ) -> None:
     point = designate(people.committee_member, tree.branch, year)
     url = reverse("contact_point_detail", args=[point.pk])
-    client = signed_in(client, people.committee_member)
+    client = signed_in(people.committee_member, client)
     today = timezone.localdate()
     earlier = today.replace(month=1, day=1)
     client.post(url, {"visited_on": earlier.isoformat(), "summary": "第一次走访", "problems": "台账不全"})
@@ -176,7 +176,7 @@ def test_a_visit_in_the_future_is_refused_and_nothing_saved(
 ) -> None:
     point = designate(people.committee_member, tree.branch, year)
     tomorrow = timezone.localdate() + timedelta(days=1)
-    response = signed_in(client, people.committee_member).post(
+    response = signed_in(people.committee_member, client).post(
         reverse("contact_point_detail", args=[point.pk]), {"visited_on": tomorrow.isoformat(), "summary": "未来"}
     )
     assert response.status_code == 200
@@ -186,7 +186,7 @@ def test_a_visit_in_the_future_is_refused_and_nothing_saved(
 
 def test_a_bad_date_is_a_form_error(client: Client, people: SimpleNamespace, tree: Tree, year: int) -> None:
     point = designate(people.committee_member, tree.branch, year)
-    response = signed_in(client, people.committee_member).post(
+    response = signed_in(people.committee_member, client).post(
         reverse("contact_point_detail", args=[point.pk]), {"visited_on": "not-a-date", "summary": "x"}
     )
     assert "field-error" in response.content.decode()
@@ -210,7 +210,7 @@ def test_a_point_is_for_its_member_and_those_supervising_it(
 ) -> None:
     point = designate(people.committee_member, tree.branch, year)
     url = reverse("contact_point_detail", args=[point.pk])
-    assert signed_in(client, getattr(people, who)).get(url).status_code == status
+    assert signed_in(getattr(people, who), client).get(url).status_code == status
 
 
 def test_sibling_committee_cannot_see_or_add_to_a_point(
@@ -222,7 +222,7 @@ def test_sibling_committee_cannot_see_or_add_to_a_point(
         person=sibling_secretary, organization=tree.sibling_township, role=Position.Role.SECRETARY
     )
     url = reverse("contact_point_detail", args=[point.pk])
-    client = signed_in(client, sibling_secretary)
+    client = signed_in(sibling_secretary, client)
     assert client.get(url).status_code == 404
     assert client.post(url, {"visited_on": timezone.localdate().isoformat(), "summary": "x"}).status_code == 404
     assert not ContactVisit.objects.exists()
@@ -232,7 +232,7 @@ def test_sibling_committee_cannot_see_or_add_to_a_point(
 def test_contact_points_page_query_count_does_not_grow(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     designate(people.committee_secretary, tree.branch, year)
 
     def count() -> int:
@@ -280,7 +280,7 @@ def test_after_the_position_ends_the_member_is_answered_as_a_stranger(
     end_positions(people.committee_member)
     before = visit_rows()
     url = reverse("contact_point_detail", args=[point.pk])
-    client = signed_in(client, people.committee_member)
+    client = signed_in(people.committee_member, client)
     assert client.get(url).status_code == 404
     assert client.post(url, {"visited_on": timezone.localdate().isoformat(), "summary": "离任后"}).status_code == 404
     assert client.get(URL).status_code == 403  # supervises nothing any more
@@ -297,7 +297,7 @@ def test_a_former_member_who_still_sees_the_branch_gets_403(
         person=people.committee_member, organization=tree.branch, role=Position.Role.MEMBER
     )
     url = reverse("contact_point_detail", args=[point.pk])
-    client = signed_in(client, people.committee_member)
+    client = signed_in(people.committee_member, client)
     assert client.get(url).status_code == 403
     assert client.post(url, {"visited_on": timezone.localdate().isoformat(), "summary": "x"}).status_code == 403
     assert not ContactVisit.objects.exists()
@@ -318,7 +318,7 @@ def test_a_stale_visit_form_posted_after_the_position_ended_saves_nothing(
 ) -> None:
     point = designate(people.committee_member, tree.branch, year)
     url = reverse("contact_point_detail", args=[point.pk])
-    client = signed_in(client, people.committee_member)
+    client = signed_in(people.committee_member, client)
     assert client.get(url).status_code == 200
     end_positions(people.committee_member)
     client.post(url, {"visited_on": timezone.localdate().isoformat(), "summary": "旧页面"})
@@ -344,7 +344,7 @@ def test_a_revoked_grant_ends_the_grantees_contact_point(
     account_services.supervision_revoke(user=people.grantee, organization=tree.township)
     with pytest.raises(DomainError):
         visit(point, fresh(people.grantee))
-    assert signed_in(client, people.grantee).get(reverse("contact_point_detail", args=[point.pk])).status_code == 404
+    assert signed_in(people.grantee, client).get(reverse("contact_point_detail", args=[point.pk])).status_code == 404
     assert ContactVisit.objects.count() == 1
 
 
@@ -355,7 +355,7 @@ def test_the_committee_sees_a_departed_member_marked_and_keeps_the_visits(
     visit(point, people.committee_member)
     kept = designate(people.committee_deputy, tree.direct_branch, year)
     end_positions(people.committee_member)
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
     response = client.get(URL)
     standing = {row.pk: row.member_supervises for row in response.context["page"].object_list}
     assert standing == {point.pk: False, kept.pk: True}
@@ -377,7 +377,7 @@ def test_own_points_leave_the_list_when_their_organization_is_no_longer_supervis
     account_services.position_assign(
         person=people.committee_member, organization=tree.sibling_township, role=Position.Role.DEPUTY
     )
-    response = signed_in(client, people.committee_member).get(URL)
+    response = signed_in(people.committee_member, client).get(URL)
     assert response.status_code == 200
     assert response.context["mine"] == []
 
@@ -400,7 +400,7 @@ def test_a_contact_point_is_usable_exactly_when_can_says_supervise(
         person = fresh(getattr(people, name))
         supervises = can(person, Action.SUPERVISE, tree.branch)
         assert supervises is not ended, name
-        status = signed_in(client, person).get(reverse("contact_point_detail", args=[point.pk])).status_code
+        status = signed_in(person, client).get(reverse("contact_point_detail", args=[point.pk])).status_code
         assert (status == 200) is supervises, name
         assert (point in selectors.contact_points_of(person, year)) is supervises, name
         marked = ContactPoint.objects.annotate(flag=selectors.member_supervises()).get(pk=point.pk)

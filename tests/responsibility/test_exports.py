@@ -54,7 +54,7 @@ def test_neutralize_leaves_ordinary_text_and_drops_control_characters() -> None:
 def test_list_export_holds_the_list_and_its_items(
     client: Client, people: SimpleNamespace, tree: Tree, branch_list: ResponsibilityList
 ) -> None:
-    response = signed_in(client, people.branch_secretary).get(reverse("list_export", args=[branch_list.pk]))
+    response = signed_in(people.branch_secretary, client).get(reverse("list_export", args=[branch_list.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     filename = f"责任清单-{tree.branch.name}-{branch_list.year}.xlsx"
@@ -94,7 +94,7 @@ def test_list_export_neutralizes_formulas_people_typed(
         target_count=1,
         by=people.branch_secretary,
     )
-    response = signed_in(client, people.branch_secretary).get(reverse("list_export", args=[draft.pk]))
+    response = signed_in(people.branch_secretary, client).get(reverse("list_export", args=[draft.pk]))
     sheet = sheet_of(response)
     _header, items = table_after(rows_of(sheet), "类别")
     assert items[0][2] == '\'=HYPERLINK("http://evil.example","点我")'
@@ -114,26 +114,26 @@ def test_list_export_neutralizes_formulas_people_typed(
 def test_list_export_follows_who_may_see_the_list(
     client: Client, people: SimpleNamespace, branch_list: ResponsibilityList, who: str, status: int
 ) -> None:
-    response = signed_in(client, getattr(people, who)).get(reverse("list_export", args=[branch_list.pk]))
+    response = signed_in(getattr(people, who), client).get(reverse("list_export", args=[branch_list.pk]))
     assert response.status_code == status
 
 
 def test_sibling_cannot_export_a_list(client: Client, people: SimpleNamespace, tree: Tree, year: int) -> None:
     sibling_list = services.list_start(organization=tree.branch_sibling, year=year, by=people.committee_secretary)
-    response = signed_in(client, people.branch_secretary).get(reverse("list_export", args=[sibling_list.pk]))
+    response = signed_in(people.branch_secretary, client).get(reverse("list_export", args=[sibling_list.pk]))
     assert response.status_code == 404
 
 
 def test_unknown_list_export_is_404_and_signed_out_is_sent_to_sign_in(client: Client, people: SimpleNamespace) -> None:
     assert client.get(reverse("list_export", args=[1])).status_code == 302
-    assert signed_in(client, people.admin).get(reverse("list_export", args=[999999])).status_code == 404
+    assert signed_in(people.admin, client).get(reverse("list_export", args=[999999])).status_code == 404
 
 
 def test_progress_export_holds_every_matching_organization_not_only_one_page(
     client: Client, people: SimpleNamespace, tree: Tree, branch_list: ResponsibilityList, year: int
 ) -> None:
     add_branches(tree.township, 60, year, people.committee_secretary)
-    response = signed_in(client, people.committee_secretary).get(PROGRESS_EXPORT)
+    response = signed_in(people.committee_secretary, client).get(PROGRESS_EXPORT)
     assert response.status_code == 200
     assert (
         f"filename*=utf-8''{quote(f'责任落实进度-{tree.township.name}-{year}.xlsx')}" in response["Content-Disposition"]
@@ -158,7 +158,7 @@ def test_progress_export_applies_the_page_filters(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
     give_list(tree.branch, year, people.branch_secretary, warning=Light.RED, red_items=2)
-    response = signed_in(client, people.committee_secretary).get(
+    response = signed_in(people.committee_secretary, client).get(
         PROGRESS_EXPORT, {"org": tree.general.pk, "light": "red", "kind": "nonsense"}
     )
     rows = rows_of(sheet_of(response))
@@ -169,7 +169,7 @@ def test_progress_export_applies_the_page_filters(
 
 def test_progress_export_neutralizes_organization_names(client: Client, people: SimpleNamespace, tree: Tree) -> None:
     OrganizationFactory(parent=tree.township, name="=cmd|' /C calc'!A0", code="-C-T1-EVIL")
-    response = signed_in(client, people.committee_secretary).get(PROGRESS_EXPORT)
+    response = signed_in(people.committee_secretary, client).get(PROGRESS_EXPORT)
     sheet = sheet_of(response)
     _header, table = table_after(rows_of(sheet), "党组织")
     evil = next(row for row in table if row[1] == "'-C-T1-EVIL")
@@ -190,13 +190,13 @@ def test_progress_export_is_checked_like_the_page(
     client: Client, people: SimpleNamespace, tree: Tree, who: str, query: dict[str, str], status: int
 ) -> None:
     params = {name: getattr(tree, value).pk for name, value in query.items()}
-    assert signed_in(client, getattr(people, who)).get(PROGRESS_EXPORT, params).status_code == status
+    assert signed_in(getattr(people, who), client).get(PROGRESS_EXPORT, params).status_code == status
 
 
 def test_progress_export_query_count_does_not_grow_with_the_data(
     client: Client, people: SimpleNamespace, tree: Tree, branch_list: ResponsibilityList, year: int
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -215,7 +215,7 @@ def test_list_export_query_count_does_not_grow_with_items(
     client: Client, people: SimpleNamespace, tree: Tree, category: Category, year: int
 ) -> None:
     draft = services.list_start(organization=tree.branch, year=year, by=people.branch_secretary)
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
 
     def add(count: int) -> None:
         for index in range(count):

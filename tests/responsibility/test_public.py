@@ -30,7 +30,7 @@ def publish(organization, year: int, by, text: str = "带头落实“三会一�
 def test_secretary_writes_and_publishes_the_commitment(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     assert client.get(edit_url(tree, year)).status_code == 200
     response = client.post(edit_url(tree, year), {"text": "  我承诺：带头讲党课。 ", "publish": "on"}, follow=True)
     assert "公开承诺已公开。" in response.content.decode()
@@ -45,7 +45,7 @@ def test_saving_without_publishing_keeps_it_private(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
     publish(tree.branch, year, people.branch_secretary)
-    client = signed_in(client, people.branch_secretary)
+    client = signed_in(people.branch_secretary, client)
     response = client.get(edit_url(tree, year))
     assert response.context["form"].initial["publish"] is True
     client.post(edit_url(tree, year), {"text": "修改后的承诺"})
@@ -59,14 +59,14 @@ def test_blank_commitment_is_refused_and_the_saved_one_kept(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
     publish(tree.branch, year, people.branch_secretary, text="原来的承诺")
-    response = signed_in(client, people.branch_secretary).post(edit_url(tree, year), {"text": "   ", "publish": "on"})
+    response = signed_in(people.branch_secretary, client).post(edit_url(tree, year), {"text": "   ", "publish": "on"})
     assert response.status_code == 200
     assert "field-error" in response.content.decode()
     assert PublicCommitment.objects.get(organization=tree.branch, year=year).text == "原来的承诺"
 
 
 def test_a_year_the_service_refuses_is_shown_as_a_message(client: Client, people: SimpleNamespace, tree: Tree) -> None:
-    response = signed_in(client, people.branch_secretary).post(edit_url(tree, 1999), {"text": "承诺"})
+    response = signed_in(people.branch_secretary, client).post(edit_url(tree, 1999), {"text": "承诺"})
     assert response.status_code == 200
     assert "年度 1999 无效" in response.content.decode()
     assert not PublicCommitment.objects.exists()
@@ -85,13 +85,13 @@ def test_a_year_the_service_refuses_is_shown_as_a_message(client: Client, people
 def test_only_the_organizations_own_leaders_edit_its_commitment(
     client: Client, people: SimpleNamespace, tree: Tree, year: int, who: str, status: int
 ) -> None:
-    assert signed_in(client, getattr(people, who)).get(edit_url(tree, year)).status_code == status
+    assert signed_in(getattr(people, who), client).get(edit_url(tree, year)).status_code == status
 
 
 def test_secretary_cannot_edit_a_siblings_commitment(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
-    response = signed_in(client, people.branch_secretary).post(
+    response = signed_in(people.branch_secretary, client).post(
         edit_url(tree, year, "branch_sibling"), {"text": "冒名承诺", "publish": "on"}
     )
     assert response.status_code == 404
@@ -181,7 +181,7 @@ def test_footer_links_to_the_public_page_for_everyone(client: Client, db: None) 
 def test_public_list_shows_a_signed_in_leader_the_way_to_write_a_commitment(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
-    response = signed_in(client, people.branch_secretary).get(PUBLIC_LIST)
+    response = signed_in(people.branch_secretary, client).get(PUBLIC_LIST)
     assert edit_url(tree, year) in response.content.decode()
-    member_page = signed_in(client, people.branch_member).get(PUBLIC_LIST).content.decode()
+    member_page = signed_in(people.branch_member, client).get(PUBLIC_LIST).content.decode()
     assert edit_url(tree, year) not in member_page

@@ -2,6 +2,9 @@
 
 The printed text is read back with pdftotext and the fonts with pdffonts (poppler-utils); under CI=true a
 missing tool or Chinese font fails instead of skipping.
+
+Why one long file: what the reports print, their render workflow, the command and who may ask for
+them all read the same seeded year and closed cycle built at the top.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""accounts/bulk.py: many rows written at once, the same on SQLite and on PostgreSQL (COPY there)."""
+"""foundation/bulk.py: many rows written at once, the same on SQLite and on PostgreSQL (COPY there)."""
 
 from __future__ import annotations
 
