@@ -61,6 +61,11 @@ class Inspection(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_done(self) -> bool:
+        """Completed (完成督查): its results are final, nothing more is recorded."""
+        return self.status == self.Status.DONE
+
 
 class ChecklistItem(models.Model):
     """检查要点; may be copied from a review rubric indicator."""

@@ -1,23 +1,24 @@
 """Every write of 督查 and 整改: inspections, findings, tasks and their timeline, extensions, disclosure.
 
-Views check who may act (accounts.permissions: the organization's people keep their
-tasks, only the committee above — SUPERVISE — raises findings, creates, accepts or
-returns tasks); these functions hold the rules and refuse with a DomainError whose
-message is shown to the person. A task's own steps are checked here again against
-the actor's current positions (its responsible person acts on it only while holding a
-position in its organization), so a stale page or a task is refused too. Each runs in
-one transaction: a refusal changes nothing.
+Views ask rectification.access who may act (the organization's people keep their tasks,
+only the committee above — SUPERVISE — raises findings, creates, accepts or returns
+tasks); these functions check their actor again through accounts.permissions, so a call
+from a task, a command or a future API is refused like a page (PermissionDenied). They
+hold the rules and refuse with a DomainError whose message is shown to the person. A
+task's own steps are checked against the actor's current positions (its responsible
+person acts on it only while holding a position in its organization), so a stale page
+is refused with a message. Each runs in one transaction: a refusal changes nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Sequence
 from datetime import date
 from types import EllipsisType
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -32,14 +33,18 @@ from foundation.concurrency import fingerprint
 from foundation.errors import DomainError, clean_text, transition
 from foundation.files import evidence_check
 from notifications.services import notify
-from rectification import rules
+
+# The inspections' writes live beside these; every write of the app is reached as services.x.
+from rectification.inspection_services import follows_inspection as follows_inspection
+from rectification.inspection_services import inspection_complete as inspection_complete
+from rectification.inspection_services import inspection_plan as inspection_plan
+from rectification.inspection_services import inspection_record as inspection_record
+from rectification.inspection_services import redraw as redraw
 from rectification.models import (
-    ChecklistItem,
     Disclosure,
     ExtensionRequest,
     Finding,
     Inspection,
-    InspectionTarget,
     RectificationTask,
     TaskEvent,
     TaskEvidence,
@@ -50,12 +55,22 @@ from reviews.models import Problem
 TaskStatus = RectificationTask.Status
 Kind = TaskEvent.Kind
 
-# The one place that says which task transitions are allowed.
+# The one place that says which task transitions are allowed: the steps that move a task on, (from, to) ...
 TASK_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "plan": (frozenset({TaskStatus.AWAITING_PLAN}), TaskStatus.IN_PROGRESS),
     "submit": (frozenset({TaskStatus.IN_PROGRESS}), TaskStatus.AWAITING_ACCEPTANCE),
     "return": (frozenset({TaskStatus.AWAITING_ACCEPTANCE}), TaskStatus.IN_PROGRESS),
     "accept": (frozenset({TaskStatus.AWAITING_ACCEPTANCE}), TaskStatus.ACCEPTED),
+}
+OPEN_STATES = frozenset(TaskStatus.values) - {TaskStatus.ACCEPTED}
+# ... and the states in which the steps that leave its state as it is may be taken.
+TASK_STEPS: dict[str, frozenset[str]] = {
+    "progress": frozenset({TaskStatus.IN_PROGRESS}),
+    "extend": OPEN_STATES,
+    "supervise": OPEN_STATES,
+    # A closed task can be 整改不力 (returned too often), and a request pending when it closed is still decided.
+    "measure": frozenset(TaskStatus.values),
+    "decide": frozenset(TaskStatus.values),
 }
 MAX_TASK_FILES = 10
 MAX_TEXT = 5000
@@ -65,6 +80,20 @@ def _transition(action: str, task: RectificationTask) -> str:
     if action == "submit" and task.status == TaskStatus.AWAITING_ACCEPTANCE:
         raise DomainError(_("已申请销号，正在等待上级验收，无需重复提交。"))
     return transition(TASK_TRANSITIONS, action, task.status, task.get_status_display())
+
+
+def task_steps_open(task: RectificationTask, *, pending_extension: bool, weak: bool) -> frozenset[str]:
+    """The steps the tables open in the task's state, less those its present facts close: one extension request
+    at a time, 挂牌督办 once, 问责措施 only on 整改不力 (PENDING_EXTENSION and WEAK are the caller's to know)."""
+    steps = {action for action, (sources, _target) in TASK_TRANSITIONS.items() if task.status in sources}
+    steps |= {action for action, sources in TASK_STEPS.items() if task.status in sources}
+    closed_by_facts = {
+        "extend": pending_extension,
+        "decide": not pending_extension,
+        "supervise": task.supervised,
+        "measure": not weak,
+    }
+    return frozenset(step for step in steps if not closed_by_facts.get(step, False))
 
 
 def _tell_responsible(task: RectificationTask, kind: str, title: str, body: str) -> None:
@@ -97,6 +126,12 @@ def keeps(user: Any, task: RectificationTask) -> bool:
     return permissions.can(user, permissions.Action.MANAGE, task.organization) or answers_for(user, task)
 
 
+def _check_supervises(by: User, organization: Organization) -> None:
+    """The committee's acts (findings, tasks, acceptance, disclosure) are for those who supervise the organization."""
+    if not permissions.can(by, permissions.Action.SUPERVISE, organization):
+        raise PermissionDenied
+
+
 def _check_keeps(task: RectificationTask, by: User) -> None:
     if not keeps(by, task):
         raise DomainError(
@@ -113,120 +148,6 @@ def _event(task: RectificationTask, kind: str, by: User, text: str = "") -> Task
     # Every change to a task is an event, so this is where the boards above it learn of it.
     mark_changed(FIGURES_AREA, [task.organization])
     return TaskEvent.objects.create(task=task, kind=kind, by=by, text=text)
-
-
-# 督查 ------------------------------------------------------------------------
-
-
-def _subtree(organization: Organization) -> Any:
-    return Organization.objects.filter(path__startswith=organization.path, is_active=True).exclude(pk=organization.pk)
-
-
-@transaction.atomic
-def inspection_plan(
-    *,
-    organization: Organization,
-    kind: str,
-    title: str,
-    planned_on: date,
-    by: User,
-    targets: Sequence[Organization] = (),
-    draw_size: int | None = None,
-    draw_per_sector: bool = False,
-    draw_kind: str = "",
-    seed: str = "",
-    checklist: Sequence[str] = (),
-) -> Inspection:
-    """Plans an inspection of chosen organizations, or of a random draw from the subtree recorded with its seed."""
-    if not organization.is_committee:
-        raise DomainError(_("只有党委、党工委、党总支可以组织督查。"))
-    if kind not in Inspection.Kind.values:
-        raise DomainError(_("请选择有效的督查方式。"))
-    inspection = Inspection(
-        organization=organization,
-        kind=kind,
-        title=clean_text(title, field=_("名称"), max_length=200),
-        year=planned_on.year,
-        planned_on=planned_on,
-        created_by=by,
-    )
-    if kind == Inspection.Kind.RANDOM:
-        if not draw_size or draw_size < 1:
-            raise DomainError(_("随机抽查须填写抽取数量（正整数）。"))
-        if draw_kind and draw_kind not in Organization.Kind.values:
-            raise DomainError(_("请选择有效的组织类别。"))
-        pool = _subtree(organization)
-        if draw_kind:
-            pool = pool.filter(kind=draw_kind)
-        candidates = [rules.Candidate(*row) for row in pool.values_list("id", "path", "sector")]
-        if not candidates:
-            raise DomainError(_("下级没有可抽取的组织。"))
-        inspection.draw_seed = (seed or "").strip()[:64] or secrets.token_hex(8)
-        inspection.draw_size = draw_size
-        inspection.draw_per_sector = draw_per_sector
-        inspection.draw_kind = draw_kind
-        inspection.draw_candidates = len(candidates)
-        chosen_ids = rules.draw(candidates, size=draw_size, seed=inspection.draw_seed, per_sector=draw_per_sector)
-        chosen = list(Organization.objects.filter(pk__in=chosen_ids).order_by("path"))
-    else:
-        chosen = list(targets)
-        outside = [org for org in chosen if not org.path.startswith(organization.path) or org.pk == organization.pk]
-        if outside:
-            raise DomainError(_("“%(name)s”不是本组织的下级组织。") % {"name": outside[0].name})
-        if not chosen:
-            raise DomainError(_("请至少选择一个被检查组织。"))
-    inspection.save()
-    InspectionTarget.objects.bulk_create(InspectionTarget(inspection=inspection, organization=org) for org in chosen)
-    ChecklistItem.objects.bulk_create(
-        ChecklistItem(inspection=inspection, text=text.strip()[:300], order=order)
-        for order, text in enumerate(checklist, start=1)
-        if text.strip()
-    )
-    return inspection
-
-
-def redraw(inspection: Inspection) -> list[int]:
-    """Re-runs a recorded random draw over today's subtree: anyone can check the organizations chosen."""
-    pool = _subtree(inspection.organization)
-    if inspection.draw_kind:
-        pool = pool.filter(kind=inspection.draw_kind)
-    candidates = [rules.Candidate(*row) for row in pool.values_list("id", "path", "sector")]
-    return rules.draw(
-        candidates, size=inspection.draw_size or 0, seed=inspection.draw_seed, per_sector=inspection.draw_per_sector
-    )
-
-
-@transaction.atomic
-def inspection_record(
-    *, target: InspectionTarget, outcome: str, notes: str, checked_on: date, by: User
-) -> InspectionTarget:
-    """Records what the inspection found at one organization."""
-    if target.inspection.status == Inspection.Status.DONE:
-        raise DomainError(_("督查已完成，不能再修改。"))
-    if outcome not in InspectionTarget.Outcome.values or outcome == InspectionTarget.Outcome.PENDING:
-        raise DomainError(_("请选择检查结果。"))
-    if checked_on > timezone.localdate():
-        raise DomainError(_("检查日期不能晚于今天。"))
-    target.outcome = outcome
-    target.notes = (notes or "").strip()[:5000]
-    target.checked_on = checked_on
-    target.save(update_fields=["outcome", "notes", "checked_on"])
-    if target.inspection.status == Inspection.Status.PLANNED:
-        Inspection.objects.filter(pk=target.inspection_id).update(status=Inspection.Status.IN_PROGRESS)
-    return target
-
-
-@transaction.atomic
-def inspection_complete(*, inspection: Inspection, by: User) -> Inspection:
-    locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
-    if locked.status == Inspection.Status.DONE:
-        raise DomainError(_("督查已完成。"))
-    pending = locked.targets.filter(outcome=InspectionTarget.Outcome.PENDING).count()
-    if pending:
-        raise DomainError(_("还有 %(count)s 个组织未记录检查结果。") % {"count": pending})
-    locked.status = Inspection.Status.DONE
-    locked.save(update_fields=["status"])
-    return locked
 
 
 # 问题清单 --------------------------------------------------------------------
@@ -255,6 +176,7 @@ def finding_raise(
     problem: Problem | None = None,
 ) -> Finding:
     """Records a problem; one of a category already raised for the organization in an earlier year is recurring."""
+    _check_supervises(by, organization)
     if source not in Finding.Source.values:
         raise DomainError(_("请选择问题来源。"))
     if severity not in Finding.Severity.values:
@@ -279,6 +201,7 @@ def finding_raise(
 @transaction.atomic
 def finding_from_problem(*, problem: Problem, category: Category, by: User, severity: str = "minor") -> Finding:
     """Turns a problem named in a review's 点评意见 into a finding without retyping it (once)."""
+    _check_supervises(by, problem.report.organization)
     if Finding.objects.filter(problem=problem).exists():
         raise DomainError(_("该问题已列入问题清单。"))
     report = problem.report
@@ -323,6 +246,7 @@ def task_create(
         raise DomainError(_("所选问题中有已下达整改任务的。"))
     _check_deadline(deadline)
     organization = findings[0].organization
+    _check_supervises(by, organization)
     if not organization.positions.current().filter(person=responsible).exists():
         raise DomainError(_("责任人须是%(org)s的现任人员。") % {"org": organization.name})
     task = RectificationTask.objects.create(
@@ -420,7 +344,7 @@ def task_progress(
     """报告进展 with evidence, while the work is in progress."""
     locked = _locked(task, expected)
     _check_keeps(locked, by)
-    if locked.status != TaskStatus.IN_PROGRESS:
+    if locked.status not in TASK_STEPS["progress"]:
         raise DomainError(_("只有整改中的任务可以报告进展。"))
     text = clean_text(text, field=_("进展情况"), max_length=MAX_TEXT)
     checked = [(upload, evidence_check(upload)) for upload in files]
@@ -446,6 +370,7 @@ def task_submit(*, task: RectificationTask, text: str, by: User, expected: str |
 @transaction.atomic
 def task_return(*, task: RectificationTask, reason: str, by: User, expected: str | None = None) -> RectificationTask:
     """退回: not done to standard; back to work, and the return counts towards 整改不力."""
+    _check_supervises(by, task.organization)
     reason = clean_text(reason, field=_("退回理由"), max_length=MAX_TEXT)
     locked = _locked(task, expected)
     locked.status = _transition("return", locked)
@@ -461,6 +386,7 @@ def task_accept(
     *, task: RectificationTask, by: User, comment: str = "", expected: str | None = None
 ) -> RectificationTask:
     """验收销号: the committee accepts the rectification and closes the task."""
+    _check_supervises(by, task.organization)
     locked = _locked(task, expected)
     locked.status = _transition("accept", locked)
     locked.accepted_at = timezone.now()
@@ -478,7 +404,7 @@ def extension_request(
     """Asks the committee to move the deadline, with a reason."""
     locked = _locked(task, expected)
     _check_keeps(locked, by)
-    if not locked.is_open:
+    if locked.status not in TASK_STEPS["extend"]:
         raise DomainError(_("任务已销号。"))
     reason = clean_text(reason, field=_("延期理由"), max_length=MAX_TEXT)
     if deadline <= locked.deadline:
@@ -502,6 +428,7 @@ def extension_decide(
     ``expected`` is the task page's version: once a colleague decided this request, it is stale.
     """
     locked = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    _check_supervises(by, locked.task.organization)
     task = _locked(locked.task, expected)
     if locked.status != ExtensionRequest.Status.PENDING:
         raise DomainError(_("该延期申请已审批。"))
@@ -525,8 +452,9 @@ def task_supervise(
     *, task: RectificationTask, by: User, text: str = "", expected: str | None = None
 ) -> RectificationTask:
     """挂牌督办: the committee takes an overdue or weak task under its own supervision."""
+    _check_supervises(by, task.organization)
     locked = _locked(task, expected)
-    if not locked.is_open:
+    if locked.status not in TASK_STEPS["supervise"]:
         raise DomainError(_("任务已销号。"))
     if locked.supervised:
         raise DomainError(_("该任务已挂牌督办。"))
@@ -539,6 +467,7 @@ def task_supervise(
 @transaction.atomic
 def measure_record(*, task: RectificationTask, text: str, by: User, expected: str | None = None) -> TaskEvent:
     """Records the measure taken against weak rectification (e.g. 约谈)."""
+    _check_supervises(by, task.organization)
     return _event(_locked(task, expected), Kind.MEASURE, by, clean_text(text, field=_("问责措施"), max_length=MAX_TEXT))
 
 
@@ -547,6 +476,8 @@ def measure_record(*, task: RectificationTask, text: str, by: User, expected: st
 
 @transaction.atomic
 def disclosure_publish(*, organization: Organization, year: int, hide_names: bool, by: User) -> Disclosure:
+    """党务公开: publishes the organization's rectification list of a year (names hidden or shown)."""
+    _check_supervises(by, organization)
     disclosure, _created = Disclosure.objects.update_or_create(
         organization=organization, year=year, defaults={"hide_names": hide_names, "published_by": by}
     )
@@ -555,4 +486,6 @@ def disclosure_publish(*, organization: Organization, year: int, hide_names: boo
 
 @transaction.atomic
 def disclosure_withdraw(*, organization: Organization, year: int, by: User) -> None:
+    """Withdraws a published rectification list."""
+    _check_supervises(by, organization)
     Disclosure.objects.filter(organization=organization, year=year).delete()

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from notifications.models import NotificationPreference
-from reminders import sweep
+from reminders import calendar
+from reminders.deadlines import Deadline
 
 LINE_OCTETS = 75
 # Fixed rather than the request's host, so an event keeps its UID whatever address the feed is read at.
@@ -35,7 +36,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     )
     if preference is None or not preference.calendar_address_is_current():
         raise Http404
-    deadlines = sweep.deadlines_for(preference.person)
+    deadlines = calendar.deadlines_for(preference.person)
     body = ical(deadlines, absolute=request.build_absolute_uri)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     # The feed is personal: shared caches must not keep it.
@@ -44,7 +45,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-def ical(deadlines: Iterable[sweep.Deadline], *, absolute: Callable[[str], str]) -> str:
+def ical(deadlines: Iterable[Deadline], *, absolute: Callable[[str], str]) -> str:
     """An iCalendar with one all-day event per deadline; the UID follows the deadline key, so it is stable."""
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     lines = [

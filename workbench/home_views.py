@@ -10,8 +10,13 @@ from django.utils import timezone
 from accounts import selectors
 from rectification import selectors as rectification_selectors
 from responsibility import selectors as responsibility_selectors
+from responsibility.models import ResponsibilityList
 from reviews import selectors as review_selectors
+from reviews.models import DutyReport
 from workbench import access
+
+UNAPPROVED_LISTS = (ResponsibilityList.Status.DRAFT, ResponsibilityList.Status.RETURNED)
+"""A list in these states is still being written: its card asks to finish it and submit it for approval."""
 
 
 @login_required
@@ -23,6 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
     scope, led = access.home_scope(request.user, positions)
     waiting = responsibility_selectors.home_waiting(request.user, led, year)
     cards = [(position, waiting.lists.get(position.organization_id)) for position in positions]
+    reviews = review_selectors.home_reviews(request.user, led)
     return render(
         request,
         "workbench/home.html",
@@ -31,7 +37,15 @@ def home(request: HttpRequest) -> HttpResponse:
             "cards": cards,
             "leads_any": bool(led),
             "waiting": waiting,
-            "reviews": review_selectors.home_reviews(request.user, led),
+            "reviews": reviews,
+            # The states the cards speak of, named here from the models' choices so the template names none.
+            "unapproved_lists": {item.pk for item in waiting.lists.values() if item.status in UNAPPROVED_LISTS},
+            "returned_reports": {
+                report.pk for report in reviews.reports if report.status == DutyReport.Status.RETURNED
+            },
+            "submitted_reports": {
+                report.pk for report in reviews.reports if report.status == DutyReport.Status.SUBMITTED
+            },
             "rectification": rectification_selectors.home_tasks(request.user, today),
             "year": year,
             "scope": scope,

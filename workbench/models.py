@@ -49,3 +49,13 @@ class RenderedReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.year} {self.get_kind_display()}"
+
+    @property
+    def is_ready(self) -> bool:
+        """Rendered: the PDF can be downloaded."""
+        return self.status == self.Status.READY
+
+    @property
+    def has_failed(self) -> bool:
+        """The render failed: the document can be asked for again (retry)."""
+        return self.status == self.Status.FAILED

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -20,10 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.models import Organization, User
-from accounts.permissions import Action, can, get_object_for, get_organization_for, require, scope_for
-from accounts.selectors import ancestors_of
+from accounts.permissions import Action
 from foundation.errors import DomainError
-from rectification import exports, rules, selectors, services
+from rectification import access, exports, rules, selectors, services
 from rectification.board_forms import (
     BoardFilterForm,
     DisclosureForm,
@@ -34,8 +32,6 @@ from rectification.board_forms import (
 )
 from rectification.models import Finding, RectificationTask
 from responsibility.progress_forms import YEAR_MAX, YEAR_MIN, year_from
-from responsibility.selectors import may_follow_progress, progress_roots
-from reviews.models import DutyReport
 
 BOARD_PER_PAGE = 50
 FINDINGS_PER_PAGE = 50
@@ -47,24 +43,6 @@ DEFAULT_TASK_DAYS = 30
 def _user(request: HttpRequest) -> User:
     # login_required has run: the user is signed in.
     return cast(User, request.user)
-
-
-def _require_committee(request: HttpRequest) -> None:
-    """These pages are for people who supervise something; anyone else is refused (403)."""
-    if not scope_for(request.user).is_committee:
-        raise PermissionDenied
-
-
-def _board_roots(request: HttpRequest) -> tuple[list[Organization], Organization | None]:
-    """Where the board starts: ?org= if the user may follow it (404 unseen, 403 seen), else the user's own."""
-    _require_committee(request)
-    org_pk = request.GET.get("org")
-    if org_pk:
-        organization = get_organization_for(request.user, org_pk, Action.VIEW)
-        if not may_follow_progress(request.user, organization):
-            raise PermissionDenied
-        return [organization], organization
-    return progress_roots(request.user), None
 
 
 def _query(form: Any, **extra: Any) -> str:
@@ -125,7 +103,7 @@ def _task_row(task: RectificationTask, today: date, limits: rules.Limits) -> Tas
 def rectification_board(request: HttpRequest) -> HttpResponse:
     """整改督办: the committee's tasks over its subtree, counted, by child, task by task, with recurring problems."""
     user = _user(request)
-    roots, chosen = _board_roots(request)
+    roots, chosen = access.board_roots_for(user, request.GET.get("org"))
     form = BoardFilterForm.from_query(request.GET)
     filters = form.filters()
     today = timezone.localdate()
@@ -139,9 +117,6 @@ def rectification_board(request: HttpRequest) -> HttpResponse:
     # The figures counted exactly these tasks; a second COUNT would read the year's tasks again.
     paginator.count = summary.tasks
     page = paginator.get_page(request.GET.get("page"))
-    ancestors = []
-    if chosen is not None:
-        ancestors = [ancestor for ancestor in ancestors_of(chosen) if may_follow_progress(user, ancestor)]
     root = roots[0] if len(roots) == 1 else None
     return render(
         request,
@@ -152,7 +127,7 @@ def rectification_board(request: HttpRequest) -> HttpResponse:
             "roots": roots,
             "root": root,
             "chosen": chosen,
-            "ancestors": ancestors,
+            "ancestors": access.followed_ancestors(user, chosen),
             "summary": summary,
             "drill_rows": _drill_rows(roots, groups),
             "page": page,
@@ -160,7 +135,7 @@ def rectification_board(request: HttpRequest) -> HttpResponse:
             "recurring": selectors.recent_recurring_findings(user, roots, filters),
             "filter_query": _query(form),
             "page_query": _query(form, org=chosen.pk if chosen else None),
-            "may_disclose": chosen is not None and can(user, Action.SUPERVISE, chosen),
+            "may_disclose": access.may_disclose(user, chosen),
             "limits": limits,
         },
     )
@@ -171,7 +146,7 @@ def rectification_board(request: HttpRequest) -> HttpResponse:
 def ledger_export(request: HttpRequest) -> FileResponse:
     """整改台账: the board's tasks with its filters, every one of them, as Excel."""
     user = _user(request)
-    roots, _chosen = _board_roots(request)
+    roots, _chosen = access.board_roots_for(user, request.GET.get("org"))
     form = BoardFilterForm.from_query(request.GET)
     filters = form.filters()
     today = timezone.localdate()
@@ -187,7 +162,7 @@ def ledger_export(request: HttpRequest) -> FileResponse:
 @login_required
 def findings(request: HttpRequest) -> HttpResponse:
     """问题清单 over what the user supervises; tick findings of one organization to assign them as one task."""
-    _require_committee(request)
+    access.committee_only(request.user)
     form = FindingFilterForm.from_query(request.GET)
     page = Paginator(selectors.supervised_findings(_user(request), form.filters()), FINDINGS_PER_PAGE).get_page(
         request.GET.get("page")
@@ -202,11 +177,11 @@ def findings(request: HttpRequest) -> HttpResponse:
 @login_required
 def finding_new(request: HttpRequest) -> HttpResponse:
     """提出问题 on a supervised organization (?org= fixes it: 404 unseen, 403 not supervised)."""
-    _require_committee(request)
     user = _user(request)
+    access.committee_only(user)
     fixed = None
     if request.GET.get("org"):
-        fixed = get_organization_for(user, request.GET["org"], Action.SUPERVISE)
+        fixed = access.organization_for(user, request.GET["org"], Action.SUPERVISE)
     if request.method == "POST":
         form = FindingForm(request.POST, user=user, fixed=fixed)
         if form.is_valid():
@@ -248,8 +223,7 @@ def _warn_recurring(request: HttpRequest, finding: Finding) -> None:
 def findings_from_review(request: HttpRequest, report_pk: int) -> HttpResponse:
     """The problems named in a review's 点评意见 become findings without retyping; each only once."""
     user = _user(request)
-    reports = DutyReport.objects.select_related("cycle")
-    report = get_object_for(user, reports, report_pk, Action.SUPERVISE)
+    report = access.review_report_for(user, report_pk)
     lines = selectors.report_problems(report)
     if request.method == "POST":
         form = ProblemsForm(request.POST, lines=lines)
@@ -308,17 +282,13 @@ def _refusal(chosen: list[Finding]) -> str:
 @login_required
 def task_new(request: HttpRequest) -> HttpResponse:
     """下达整改任务 for findings of one organization: title, responsible person and leader, deadline."""
-    _require_committee(request)
     user = _user(request)
+    access.committee_only(user)
     ids = _finding_ids(request.GET.getlist("findings"))
     if not ids:
         messages.error(request, _("请先在问题清单中勾选要整改的问题。"))
         return redirect("findings")
-    chosen = selectors.findings_by_ids(ids)
-    if len(chosen) != len(ids):
-        raise Http404
-    for organization in {finding.organization_id: finding.organization for finding in chosen}.values():
-        require(user, Action.SUPERVISE, organization)
+    chosen = access.findings_for(user, ids)
     refusal = _refusal(chosen)
     organization = chosen[0].organization
     form = None
@@ -370,7 +340,7 @@ def _year_or_404(year: int) -> int:
 def disclosure(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
     """The committee publishes (or withdraws) an organization's rectification list for a year."""
     user = _user(request)
-    organization = get_organization_for(user, org_pk, Action.SUPERVISE)
+    organization = access.organization_for(user, org_pk, Action.SUPERVISE)
     year = _year_or_404(year)
     current = selectors.disclosure_of(organization, year)
     if request.method == "POST":
@@ -409,9 +379,7 @@ def disclosure(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
 @require_GET
 def public_rectification(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """党务公开 of one rectification list, without signing in: problems, measures, state; names only if shown."""
-    published = selectors.published_disclosure(code, year)
-    if published is None:
-        raise Http404
+    published = access.published_disclosure_for(code, year)
     return render(
         request,
         "rectification/board/public_detail.html",
@@ -422,7 +390,7 @@ def public_rectification(request: HttpRequest, code: str, year: int) -> HttpResp
 @require_GET
 def public_rectifications(request: HttpRequest) -> HttpResponse:
     """Every published rectification list, newest year first, without signing in."""
-    page = Paginator(selectors.published_disclosures(), PUBLIC_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(access.published_disclosures(), PUBLIC_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "rectification/board/public_list.html", {"page": page, "year": year_from(None)})
 
 

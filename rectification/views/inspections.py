@@ -10,22 +10,20 @@ call; a refused one shows the service's message and saves nothing.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organization, User
-from accounts.permissions import Action, get_organization_for, require, scope_for, visible_q
 from foundation.errors import DomainError
-from rectification import selectors, services
+from rectification import access, selectors, services
 from rectification.inspection_forms import InspectionPlanForm, TargetFindingForm, TargetRecordForm
 from rectification.models import Finding, Inspection, InspectionTarget
 
@@ -37,29 +35,18 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _inspection_for(user: Any, pk: int) -> Inspection:
-    """The inspection if the user follows it; 403 if they may know of it, else 404."""
-    inspection = get_object_or_404(Inspection.objects.select_related("organization", "created_by"), pk=pk)
-    if selectors.may_follow_inspection(user, inspection):
-        return inspection
-    if selectors.inspection_is_visible(user, inspection):
-        raise PermissionDenied
-    raise Http404
-
-
 # 督查列表与计划 ----------------------------------------------------------------
 
 
 @login_required
 def inspections(request: HttpRequest) -> HttpResponse:
     """督查: the inspections of the committees the user keeps or supervises, newest first."""
-    if not scope_for(request.user).is_committee:
-        raise PermissionDenied
+    access.committee_only(request.user)
     page = Paginator(selectors.inspections_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "rectification/inspections/inspections.html",
-        {"page": page, "may_plan": selectors.inspection_committees(request.user).exists()},
+        {"page": page, "may_plan": access.planning_committees(request.user).exists()},
     )
 
 
@@ -68,26 +55,21 @@ def _chosen_committee(request: HttpRequest, committees: list[Organization]) -> O
     org_pk = request.GET.get("org", "")
     if not org_pk:
         return committees[0] if len(committees) == 1 else None
-    organization = get_organization_for(request.user, org_pk, Action.MANAGE)
-    if not organization.is_committee or not organization.is_active:
-        raise Http404
-    return organization
+    return access.planning_committee_for(request.user, org_pk)
 
 
 @login_required
 def inspection_new(request: HttpRequest) -> HttpResponse:
     """新建督查: chosen organizations of the subtree, or a random draw recorded with its seed; a checklist."""
-    committees = list(selectors.inspection_committees(request.user)[:2])
-    if not committees:
-        raise PermissionDenied
+    committees = access.inspection_planner(request.user)
     committee = _chosen_committee(request, committees)
     if committee is None:
         return render(
             request,
             "rectification/inspections/inspection_new.html",
-            {"committee": None, "committees": selectors.inspection_committees(request.user)},
+            {"committee": None, "committees": access.planning_committees(request.user)},
         )
-    visible = Organization.objects.filter(visible_q(request.user), is_active=True)
+    visible = access.inspection_candidates(request.user)
     form = InspectionPlanForm(
         request.POST or None, committee=committee, visible=visible, initial=InspectionPlanForm.new_initial()
     )
@@ -123,7 +105,7 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan, the draw and its check (复核抽取), the checklist, each organization's result and the findings."""
-    inspection = _inspection_for(request.user, pk)
+    inspection = access.inspection_for(request.user, pk)
     targets = list(selectors.inspection_targets(inspection))
     is_random = inspection.kind == Inspection.Kind.RANDOM
     check = selectors.draw_check(inspection) if is_random and request.GET.get("check") else None
@@ -142,7 +124,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "outcomes": [(label, outcomes[value]) for value, label in InspectionTarget.Outcome.choices],
             "pending": outcomes[InspectionTarget.Outcome.PENDING],
             "findings": list(selectors.inspection_findings(inspection)),
-            "is_done": inspection.status == Inspection.Status.DONE,
+            "is_done": inspection.is_done,
         },
     )
 
@@ -151,7 +133,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def inspection_complete(request: HttpRequest, pk: int) -> HttpResponse:
     """完成督查: refused while any organization has no result."""
-    inspection = _inspection_for(request.user, pk)
+    inspection = access.inspection_for(request.user, pk)
     try:
         services.inspection_complete(inspection=inspection, by=_user(request))
     except DomainError as error:
@@ -164,21 +146,10 @@ def inspection_complete(request: HttpRequest, pk: int) -> HttpResponse:
 # 被检查组织 --------------------------------------------------------------------
 
 
-def _target_for(user: Any, pk: int) -> InspectionTarget:
-    """The target if the user supervises its organization and follows the inspection (404 unseen, 403 otherwise)."""
-    target = get_object_or_404(
-        InspectionTarget.objects.select_related("inspection__organization", "organization"), pk=pk
-    )
-    require(user, Action.SUPERVISE, target.organization)
-    if not selectors.may_follow_inspection(user, target.inspection):
-        raise PermissionDenied
-    return target
-
-
 @login_required
 def inspection_target(request: HttpRequest, pk: int) -> HttpResponse:
     """One organization of an inspection: record the outcome, raise findings (one per entry), task them."""
-    target = _target_for(request.user, pk)
+    target = access.inspection_target_for(request.user, pk)
     inspection = target.inspection
     record_form = TargetRecordForm(initial=TargetRecordForm.initial_from(target))
     finding_form = TargetFindingForm()
@@ -223,7 +194,7 @@ def inspection_target(request: HttpRequest, pk: int) -> HttpResponse:
             "record_form": record_form,
             "finding_form": finding_form,
             "findings": list(selectors.inspection_findings(inspection, target.organization)),
-            "may_record": inspection.status != Inspection.Status.DONE,
+            "may_record": not inspection.is_done,
         },
     )
 

@@ -9,7 +9,6 @@ from typing import cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -18,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.permissions import Action, can, require, scope_for
+from accounts.permissions import Action
 from foundation.errors import DomainError
-from rectification import selectors, services
+from rectification import access, selectors, services
 from rectification.models import RectificationTask
 from rectification.task_forms import (
     AcceptForm,
@@ -35,8 +34,6 @@ from rectification.task_forms import (
 )
 from responsibility.views.records import INLINE_TYPES
 
-Status = RectificationTask.Status
-
 
 def _user(request: HttpRequest) -> User:
     # Every view here requires sign-in, so the user is a real account.
@@ -45,11 +42,10 @@ def _user(request: HttpRequest) -> User:
 
 @dataclass(frozen=True)
 class Step:
-    """One step a person takes on a task: its form, who takes it, and the one service it calls."""
+    """One step a person takes on a task: its form and the one service it calls (who takes it, and when, is
+    rectification.access's and the workflow's tables' to say)."""
 
     form: type[forms.Form]
-    by_committee: bool
-    """The committee's step (SUPERVISE); otherwise the task's own people take it."""
     run: Callable[[RectificationTask, forms.Form, User], str]
     """Calls the service and returns the message shown on success."""
     files: bool = False
@@ -114,40 +110,15 @@ def _measure(task: RectificationTask, form: forms.Form, by: User) -> str:
 
 
 STEPS: dict[str, Step] = {
-    "plan": Step(PlanForm, by_committee=False, run=_plan),
-    "progress": Step(ProgressForm, by_committee=False, run=_progress, files=True),
-    "submit": Step(SubmitForm, by_committee=False, run=_submit),
-    "extend": Step(ExtensionForm, by_committee=False, run=_extend),
-    "return": Step(ReturnForm, by_committee=True, run=_return),
-    "accept": Step(AcceptForm, by_committee=True, run=_accept),
-    "supervise": Step(SuperviseForm, by_committee=True, run=_supervise),
-    "measure": Step(MeasureForm, by_committee=True, run=_measure),
+    "plan": Step(PlanForm, run=_plan),
+    "progress": Step(ProgressForm, run=_progress, files=True),
+    "submit": Step(SubmitForm, run=_submit),
+    "extend": Step(ExtensionForm, run=_extend),
+    "return": Step(ReturnForm, run=_return),
+    "accept": Step(AcceptForm, run=_accept),
+    "supervise": Step(SuperviseForm, run=_supervise),
+    "measure": Step(MeasureForm, run=_measure),
 }
-
-
-def _may_take(user: User, task: RectificationTask, step: Step) -> bool:
-    if step.by_committee:
-        return can(user, Action.SUPERVISE, task.organization)
-    return services.keeps(user, task)
-
-
-def _offered(page: selectors.TaskPage, user: User, keeps: bool | None = None) -> list[str]:
-    """The steps the page offers this person in the task's present state."""
-    task = page.task
-    if keeps is None:
-        keeps = services.keeps(user, task)
-    supervises = can(user, Action.SUPERVISE, task.organization)
-    offered = {
-        "plan": keeps and task.status == Status.AWAITING_PLAN,
-        "progress": keeps and task.status == Status.IN_PROGRESS,
-        "submit": keeps and task.status == Status.IN_PROGRESS,
-        "extend": keeps and task.is_open and page.pending_extension is None,
-        "accept": supervises and task.status == Status.AWAITING_ACCEPTANCE,
-        "return": supervises and task.status == Status.AWAITING_ACCEPTANCE,
-        "supervise": supervises and task.is_open and not task.supervised,
-        "measure": supervises and page.line.is_weak,
-    }
-    return [name for name, shown in offered.items() if shown]
 
 
 def _detail(
@@ -157,15 +128,16 @@ def _detail(
     decision: ExtensionDecisionForm | None = None,
 ) -> HttpResponse:
     user = _user(request)
-    page = selectors.task_page(task, timezone.localdate())
-    keeps = services.keeps(user, task)
-    offered = _offered(page, user, keeps)
+    today = timezone.localdate()
+    page = selectors.task_page(task, today)
+    actions = access.allowed_actions(user, task, pending_extension=page.pending_extension is not None, today=today)
     # Every form carries the version of the task as shown here, so a step over a newer state is refused.
     initial = {"version": services.task_fingerprint(task, page.pending_extension)}
-    step_forms: dict[str, forms.Form] = {name: STEPS[name].form(prefix=name, initial=initial) for name in offered}
+    step_forms: dict[str, forms.Form] = {
+        name: step.form(prefix=name, initial=initial) for name, step in STEPS.items() if name in actions
+    }
     step_forms.update(bound or {})
-    supervises = can(user, Action.SUPERVISE, task.organization)
-    if decision is None and supervises and page.pending_extension:
+    if decision is None and "decide" in actions:
         decision = ExtensionDecisionForm(prefix="decide", initial=initial)
     return render(
         request,
@@ -176,9 +148,9 @@ def _detail(
             "line": page.line,
             "organization": task.organization,
             "forms": step_forms,
-            "offered": offered,
-            "keeps": keeps,
-            "supervises": supervises,
+            "actions": actions,
+            "keeps": access.keeps(user, task),
+            "supervises": access.supervises(user, task),
             "decision_form": decision,
         },
     )
@@ -188,12 +160,13 @@ def _detail(
 def my_tasks(request: HttpRequest) -> HttpResponse:
     """我的整改: the tasks the person answers for, then those of the organizations they keep, then the closed."""
     user = _user(request)
+    is_committee = access.is_committee(user)
     return render(
         request,
         "rectification/tasks/my_tasks.html",
         {
             "tasks": selectors.my_tasks(user, timezone.localdate()),
-            "is_committee": scope_for(user).is_committee,
+            "is_committee": is_committee,
             "today": timezone.localdate(),
         },
     )
@@ -202,7 +175,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A task: its findings, plan, deadline, state, the whole timeline, and the steps the reader may take."""
-    return _detail(request, selectors.task_for(_user(request), pk))
+    return _detail(request, access.task_for(_user(request), pk))
 
 
 def _keep_typed(form: forms.Form, task: RectificationTask) -> None:
@@ -224,9 +197,7 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if step is None:
         raise Http404
     user = _user(request)
-    task = selectors.task_for(user, pk)
-    if not _may_take(user, task, step):
-        raise PermissionDenied
+    task = access.task_step_for(user, pk, action)
     form = step.form(request.POST, request.FILES if step.files else None, prefix=action)
     if form.is_valid():
         try:
@@ -235,7 +206,7 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form.add_error(None, str(error))
             _keep_typed(form, task)
         except DomainError as error:
-            if action not in _offered(selectors.task_page(task, timezone.localdate()), user):
+            if action not in access.allowed_actions(user, task):
                 # The task has moved on (a second submit, say): nothing to correct, just say why.
                 messages.error(request, str(error))
                 return redirect("task_detail", task.pk)
@@ -251,8 +222,7 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The committee approves (the deadline moves) or rejects a pending extension request."""
     user = _user(request)
-    extension = selectors.extension_for(user, pk)
-    require(user, Action.SUPERVISE, extension.task.organization)
+    extension = access.extension_for(user, pk, Action.SUPERVISE)
     form = ExtensionDecisionForm(request.POST, prefix="decide")
     if not form.is_valid():
         messages.error(request, _("请选择同意或不同意延期。"))
@@ -268,7 +238,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except services.TaskChanged as error:
         form.add_error(None, str(error))
-        task = selectors.task_for(user, extension.task_id)
+        task = access.task_for(user, extension.task_id)
         _keep_typed(form, task)
         return _detail(request, task, decision=form)
     except DomainError as error:
@@ -287,7 +257,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def task_evidence(request: HttpRequest, pk: int) -> FileResponse:
     """Serves an evidence file from storage, never from a public URL, with the type sniffed at upload."""
-    evidence = selectors.task_evidence_for(_user(request), pk)
+    evidence = access.task_evidence_for(_user(request), pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as missing:

@@ -21,7 +21,7 @@ from accounts.models import Position, User
 from accounts.permissions import Action, can
 from accounts.services import position_assign, position_end
 from foundation.errors import DomainError
-from rectification import selectors, services
+from rectification import access, selectors, services
 from rectification.models import ExtensionRequest, Finding, RectificationTask, TaskEvent
 from reminders import sweep as reminders
 from tests.conftest import Tree
@@ -109,7 +109,7 @@ def test_a_former_responsible_who_still_sees_the_branch_gets_403(
     page = client.get(reverse("task_detail", args=[member_task.pk]))
     assert page.status_code == 200  # the township's 委员 supervises the branch
     assert page.context["keeps"] is False
-    assert not {"plan", "progress", "submit", "extend"} & set(page.context["offered"])
+    assert not {"plan", "progress", "submit", "extend"} & set(page.context["actions"])
     assert "已离任" in page.content.decode()
     for step, data in [("plan", PLAN), ("extend", {"deadline": "2099-01-01", "reason": "离任"})]:
         assert act(client, moved_up, member_task, step, data) == 403
@@ -173,7 +173,7 @@ def test_the_steps_are_allowed_exactly_while_the_responsible_holds_a_position_th
     if ended:
         end_positions_in(people.branch_member, member_task)
     person = fresh(people.branch_member)
-    task = selectors.task_for(people.admin, member_task.pk)
+    task = access.task_for(people.admin, member_task.pk)
     in_office = task.organization.positions.current().filter(person=person).exists()
     assert in_office is not ended
     assert can(person, Action.MANAGE, task.organization) is False
