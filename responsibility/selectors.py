@@ -28,15 +28,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Least, Substr
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Organization, Position
 from accounts.permissions import (
     Action,
     can,
-    get_object_for,
-    require,
     scope_for,
     supervised_q,
     supervises_q,
@@ -448,14 +445,6 @@ def item_records(item: ListItem) -> QuerySet[DutyRecord]:
     )
 
 
-def record_with_context(user: Any, pk: Any, action: Action = Action.VIEW) -> DutyRecord:
-    """A record with its item, list and evidence, if the user may do ACTION on its organization (404/403)."""
-    records = DutyRecord.objects.select_related(
-        "item__list", "item__category", "item__responsible", "done_by", "created_by", "reviewed_by"
-    ).prefetch_related("evidence")
-    return get_object_for(user, records, pk, action)
-
-
 def records_awaiting_review(user: Any, organization_name: str = "") -> QuerySet[DutyRecord]:
     """Records submitted in the organizations the user supervises, newest first; optionally by organization name."""
     records = (
@@ -626,6 +615,11 @@ def progress_table(roots: Sequence[Organization], filters: ProgressFilters) -> Q
     )
 
 
+def list_status_label(status: str | None) -> str:
+    """The name of a list's state read as a plain value (the progress table's `list_status`)."""
+    return str(ResponsibilityList.Status(status).label) if status else ""
+
+
 def _group_key(roots: Sequence[Organization]) -> Any:
     if len(roots) == 1:
         # One root: its own row plus one group per child subtree.
@@ -745,22 +739,6 @@ def contact_points_supervised(user: Any, year: int) -> QuerySet[ContactPoint]:
         .annotate(member_supervises=member_supervises())
         .order_by("organization__path", "member__full_name", "id")
     )
-
-
-def contact_point_for(user: Any, pk: Any) -> ContactPoint:
-    """The point for those who supervise its organization now: its member while the designation's entitlement
-    lasts, and the committees above. 404 when unseen, 403 when seen but not allowed: a member whose position
-    has ended is answered as anyone else."""
-    try:
-        point = (
-            ContactPoint.objects.select_related("organization", "member")
-            .annotate(member_supervises=member_supervises())
-            .get(pk=pk)
-        )
-    except (ContactPoint.DoesNotExist, ValueError, TypeError) as missing:
-        raise Http404 from missing
-    require(user, Action.SUPERVISE, point.organization)
-    return point
 
 
 def contact_point_candidates(user: Any, year: int, limit: int = 100) -> list[Organization]:
