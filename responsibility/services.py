@@ -1,11 +1,13 @@
 """Every write to work points, lists, records, commitments and contact points.
 
-Views check who may act (accounts.permissions); these functions hold the business
-rules and refuse with a DomainError whose message is shown to the person. What a
-position entitles someone to (recording against an item as its responsible person,
-correcting one's records, designating a contact point and recording its visits) is
-checked here again against their current positions, so a stale page or a task is
-refused too. Each runs in one transaction: a refused action leaves nothing half-saved.
+Views resolve what a person reaches (responsibility.access); these functions hold the
+business rules and refuse with a DomainError whose message is shown to the person. Each
+checks its actor again through accounts.permissions (`_check_actor`, and what a position
+entitles someone to: recording against an item as its responsible person, correcting
+one's records, designating a contact point and recording its visits), raising
+PermissionDenied for someone with no standing, so a stale page, a task, a command or a
+future API is refused like a page. Each runs in one transaction: a refused action leaves
+nothing half-saved.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Q
@@ -65,6 +68,22 @@ RECORD_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
+Action = permissions.Action
+KEEPS = (Action.MANAGE,)
+"""The organization's own work: its plans, templates and commitment are kept by its leaders."""
+KEEPS_OR_ABOVE = (Action.MANAGE, Action.SUPERVISE)
+"""A list and its items: kept by the organization's leaders, and the committees above may act on it too."""
+SUPERVISES = (Action.SUPERVISE,)
+"""Approving, returning and closing a list, accepting and returning a record: the committees above."""
+
+
+def _check_actor(by: User, organization: Organization, actions: tuple[Action, ...]) -> None:
+    """Refuses BY (PermissionDenied) unless they may do one of ACTIONS on the organization now, however the
+    service was called: a page, a task, a command. A position that has ended grants nothing."""
+    if not any(permissions.can(by, action, organization) for action in actions):
+        raise PermissionDenied
+
+
 def _check_year(year: int) -> None:
     if not 2000 <= year <= 2100:
         raise DomainError(_("年度 %(year)s 无效。") % {"year": year})
@@ -96,6 +115,7 @@ def _check_target(*, year: int, period: str, count: Any, due_date: date | None) 
 @transaction.atomic
 def work_plan_create(*, organization: Organization, year: int, title: str, by: User) -> WorkPlan:
     """Starts a committee's work points for a year."""
+    _check_actor(by, organization, KEEPS)
     _check_year(year)
     if not organization.is_committee:
         raise DomainError(_("只有党委、党工委、党总支可以制定年度工作要点。"))
@@ -109,6 +129,7 @@ def work_plan_create(*, organization: Organization, year: int, title: str, by: U
 @transaction.atomic
 def work_point_add(*, plan: WorkPlan, category: Category, text: str, by: User) -> WorkPoint:
     """Adds a point; points may still be added after publication."""
+    _check_actor(by, plan.organization, KEEPS)
     order = (plan.points.aggregate(last=Max("order"))["last"] or 0) + 1
     return WorkPoint.objects.create(
         plan=plan, category=category, text=clean_text(text, field=_("内容"), max_length=500), order=order
@@ -118,6 +139,7 @@ def work_point_add(*, plan: WorkPlan, category: Category, text: str, by: User) -
 @transaction.atomic
 def work_point_remove(*, point: WorkPoint, by: User) -> None:
     """Removes a point no list has broken down yet."""
+    _check_actor(by, point.plan.organization, KEEPS)
     if point.list_items.exists():
         raise DomainError(_("已有下级清单落实该要点，不能删除。"))
     point.delete()
@@ -126,6 +148,7 @@ def work_point_remove(*, point: WorkPoint, by: User) -> None:
 @transaction.atomic
 def work_plan_publish(*, plan: WorkPlan, by: User) -> WorkPlan:
     """Publishes the points to the whole subtree."""
+    _check_actor(by, plan.organization, KEEPS)
     if plan.is_published:
         raise DomainError(_("该工作要点已发布。"))
     if not plan.points.exists():
@@ -140,6 +163,8 @@ def work_plan_publish(*, plan: WorkPlan, by: User) -> WorkPlan:
 
 @transaction.atomic
 def template_create(*, organization: Organization, name: str, sector: str, by: User) -> ListTemplate:
+    """Starts a committee's list template for its subtree (or one sector of it)."""
+    _check_actor(by, organization, KEEPS)
     if not organization.is_committee:
         raise DomainError(_("只有党委、党工委、党总支可以发布清单模板。"))
     if sector and sector not in Organization.Sector.values:
@@ -160,6 +185,8 @@ def template_item_add(
     target_count: Any,
     by: User,
 ) -> TemplateItem:
+    """Adds an item to a template; a template's items are periodic, never a due date."""
+    _check_actor(by, template.organization, KEEPS)
     if duty_type not in DutyType.values:
         raise DomainError(_("请选择有效的责任类型。"))
     if target_period == Period.ONCE:
@@ -179,6 +206,8 @@ def template_item_add(
 
 @transaction.atomic
 def template_publish(*, template: ListTemplate, by: User) -> ListTemplate:
+    """Offers the template to the organizations below when they start their lists."""
+    _check_actor(by, template.organization, KEEPS)
     if not template.items.exists():
         raise DomainError(_("请先添加至少一个模板条目。"))
     template.is_published = True
@@ -202,6 +231,7 @@ def list_start(
     *, organization: Organization, year: int, by: User, template: ListTemplate | None = None
 ) -> ResponsibilityList:
     """Opens the organization's list for a year, from a published template if one is given."""
+    _check_actor(by, organization, KEEPS_OR_ABOVE)
     _check_year(year)
     if ResponsibilityList.objects.filter(organization=organization, year=year).exists():
         raise DomainError(_("%(year)s 年度责任清单已存在。") % {"year": year})
@@ -271,6 +301,7 @@ def list_item_add(
     by: User,
 ) -> ListItem:
     """Adds an item to a draft or returned list."""
+    _check_actor(by, responsibility_list.organization, KEEPS_OR_ABOVE)
     _check_editable(responsibility_list)
     if duty_type not in DutyType.values:
         raise DomainError(_("请选择有效的责任类型。"))
@@ -333,6 +364,7 @@ def list_item_update(
     ``expected`` is the fingerprint the edit form was loaded with; when someone saved the item since,
     the save is refused so that their change is not silently overwritten (None skips the check).
     """
+    _check_actor(by, item.list.organization, KEEPS_OR_ABOVE)
     current = ListItem.objects.select_for_update().get(pk=item.pk)
     if is_stale(current, ITEM_FIELDS, expected):
         raise DomainError(_("该内容已被他人修改，请核对后再保存；您填写的内容仍保留在下方。"))
@@ -363,6 +395,7 @@ def list_item_update(
 def list_item_remove(*, item: ListItem, by: User) -> None:
     """Removes an item that has no records and no late marks; recorded work and lateness are never thrown away."""
     responsibility_list = item.list
+    _check_actor(by, responsibility_list.organization, KEEPS_OR_ABOVE)
     _check_editable(responsibility_list)
     if item.records.exists():
         raise DomainError(_("该条目已有履责记实，不能删除。"))
@@ -419,6 +452,7 @@ def list_submit(
     *, responsibility_list: ResponsibilityList, by: User, expected: str | None = None
 ) -> ResponsibilityList:
     """Sends the list to the committee one level up."""
+    _check_actor(by, responsibility_list.organization, KEEPS_OR_ABOVE)
     locked = _locked_list(responsibility_list, expected)
     if locked.is_closed:
         raise DomainError(_("该年度清单已关闭。"))
@@ -451,6 +485,7 @@ def list_approve(
     *, responsibility_list: ResponsibilityList, by: User, comment: str = "", expected: str | None = None
 ) -> ResponsibilityList:
     """Approves and locks the list, keeping a frozen copy of this version."""
+    _check_actor(by, responsibility_list.organization, SUPERVISES)
     locked = _locked_list(responsibility_list, expected)
     target = transition(LIST_TRANSITIONS, "approve", locked.status, locked.get_status_display())
     now = timezone.now()
@@ -475,6 +510,7 @@ def list_return(
     *, responsibility_list: ResponsibilityList, by: User, comment: str, expected: str | None = None
 ) -> ResponsibilityList:
     """Returns the list with comments the organization must answer."""
+    _check_actor(by, responsibility_list.organization, SUPERVISES)
     comment = clean_text(comment, field=_("退回意见"), max_length=2000)
     locked = _locked_list(responsibility_list, expected)
     target = transition(LIST_TRANSITIONS, "return", locked.status, locked.get_status_display())
@@ -500,6 +536,7 @@ def list_revise(
     *, responsibility_list: ResponsibilityList, by: User, expected: str | None = None
 ) -> ResponsibilityList:
     """Opens an approved list for change as a new version; the approved one stays readable."""
+    _check_actor(by, responsibility_list.organization, KEEPS_OR_ABOVE)
     locked = _locked_list(responsibility_list, expected)
     if locked.is_closed:
         raise DomainError(_("该年度清单已关闭，不能修订。"))
@@ -514,6 +551,7 @@ def list_revise(
 @transaction.atomic
 def list_close(*, responsibility_list: ResponsibilityList, by: User, expected: str | None = None) -> ResponsibilityList:
     """Closes the year: no more records or changes. Done by the committee after the assessment."""
+    _check_actor(by, responsibility_list.organization, SUPERVISES)
     locked = _locked_list(responsibility_list, expected)
     if locked.is_closed:
         raise DomainError(_("该年度清单已关闭。"))
@@ -676,6 +714,7 @@ def record_update(
 @transaction.atomic
 def record_accept(*, record: DutyRecord, by: User) -> DutyRecord:
     """The committee accepts the record as sufficient."""
+    _check_actor(by, record.organization, SUPERVISES)
     locked = _locked_record(record)
     if locked.item.list.is_closed:
         raise DomainError(_("该年度已关闭。"))
@@ -690,6 +729,7 @@ def record_accept(*, record: DutyRecord, by: User) -> DutyRecord:
 @transaction.atomic
 def record_return(*, record: DutyRecord, by: User, reason: str) -> DutyRecord:
     """驳回: the record is too thin; it stops counting and the author sees why."""
+    _check_actor(by, record.organization, SUPERVISES)
     reason = clean_text(reason, field=_("驳回理由"), max_length=2000)
     locked = _locked_record(record)
     if locked.item.list.is_closed:
@@ -731,6 +771,7 @@ def evidence_remove(*, evidence: Evidence, by: User) -> None:
 @transaction.atomic
 def commitment_save(*, organization: Organization, year: int, text: str, publish: bool, by: User) -> PublicCommitment:
     """Saves the secretary's public commitment; publishing shows it on the public page."""
+    _check_actor(by, organization, KEEPS)
     _check_year(year)
     text = clean_text(text, field=_("承诺内容"), max_length=5000)
     # The commitment is the secretary's own, whoever of the leading roles types it in.
@@ -763,6 +804,8 @@ def contact_point_designate(
     reason = clean_text(reason, field=_("确定原因"), max_length=500)
     if not permissions.can(member, permissions.Action.SUPERVISE, organization):
         raise DomainError(_("只能选择您督导范围内的下级党组织作为联系点。"))
+    # Whoever designates (the member, or someone acting for them) supervises the organization too.
+    _check_actor(by, organization, SUPERVISES)
     if ContactPoint.objects.filter(member=member, organization=organization, year=year).exists():
         raise DomainError(_("%(org)s 已是您 %(year)s 年的联系点。") % {"org": organization.name, "year": year})
     return ContactPoint.objects.create(member=member, organization=organization, year=year, reason=reason)
