@@ -49,12 +49,12 @@ def _user(request: HttpRequest) -> User:
 @login_required
 def list_for_org(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
     """The organization's list of the year; if there is none, those who keep it may start one."""
-    organization = access.organization_for(
-        request.user, org_pk, Action.MANAGE if request.method == "POST" else Action.VIEW
-    )
+    organization = access.organization_for(request.user, org_pk, Action.VIEW)
     existing = ResponsibilityList.objects.filter(organization=organization, year=year).values_list("pk", flat=True)
     if existing:
         return redirect("list_detail", existing[0])
+    if request.method == "POST":
+        access.require_keeps(request.user, organization)
     may_manage = access.keeps(request.user, organization)
     form = None
     if may_manage:
