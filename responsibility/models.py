@@ -226,6 +226,20 @@ class ResponsibilityList(models.Model):
         return self.closed_at is not None
 
     @property
+    def is_submitted(self) -> bool:
+        """待审核: waiting for the committee above, its items locked meanwhile."""
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def is_returned(self) -> bool:
+        """退回: the committee's comment waits for the organization's answer."""
+        return self.status == self.Status.RETURNED
+
+    @property
     def completion_rate(self) -> int:
         """Percent of the year's required records done (on time or late)."""
         if not self.required_total:
@@ -440,6 +454,16 @@ class DutyRecord(models.Model):
     def counts(self) -> bool:
         """A returned record does not count towards the target."""
         return self.status != self.Status.RETURNED
+
+    @property
+    def is_returned(self) -> bool:
+        """驳回: its author sees the reason and corrects it."""
+        return self.status == self.Status.RETURNED
+
+    @property
+    def is_accepted(self) -> bool:
+        """认可: no longer changed by anyone."""
+        return self.status == self.Status.ACCEPTED
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:

@@ -1,6 +1,6 @@
 """责任清单, 年度工作要点, 清单模板 and the coverage of work points: who may see and change them.
 
-Every object is fetched through accounts.permissions: outside the user's sight 404,
+Every object is fetched through responsibility.access: outside the user's sight 404,
 seen but not allowed 403. Every change is one service call; a refused one shows the
 service's message and saves nothing.
 """
@@ -12,7 +12,6 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,9 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organization, User
-from accounts.permissions import Action, can, get_object_for, get_organization_for, require
+from accounts.permissions import Action
 from foundation.errors import DomainError
-from responsibility import selectors, services
+from responsibility import access, selectors, services
 from responsibility.forms import (
     ListActionForm,
     ListItemForm,
@@ -34,10 +33,9 @@ from responsibility.forms import (
     WorkPlanForm,
     WorkPointForm,
 )
-from responsibility.models import ListItem, ListTemplate, ResponsibilityList, WorkPlan
+from responsibility.models import ListItem, ResponsibilityList
 
 PER_PAGE = 50
-Status = ResponsibilityList.Status
 
 
 def _user(request: HttpRequest) -> User:
@@ -48,26 +46,16 @@ def _user(request: HttpRequest) -> User:
 # 责任清单 --------------------------------------------------------------------
 
 
-def _list_for(user: Any, pk: int, action: Action) -> ResponsibilityList:
-    return get_object_for(user, ResponsibilityList.objects.select_related("reviewed_by"), pk, action)
-
-
-def _item_for(user: Any, pk: int, action: Action) -> ListItem:
-    item = get_object_or_404(ListItem.objects.select_related("list__organization"), pk=pk)
-    require(user, action, item.list.organization)
-    return item
-
-
 @login_required
 def list_for_org(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
     """The organization's list of the year; if there is none, those who keep it may start one."""
-    organization = get_organization_for(request.user, org_pk, Action.VIEW)
+    organization = access.organization_for(request.user, org_pk, Action.VIEW)
     existing = ResponsibilityList.objects.filter(organization=organization, year=year).values_list("pk", flat=True)
     if existing:
         return redirect("list_detail", existing[0])
-    may_manage = can(request.user, Action.MANAGE, organization)
-    if request.method == "POST" and not may_manage:
-        raise PermissionDenied
+    if request.method == "POST":
+        access.require_keeps(request.user, organization)
+    may_manage = access.keeps(request.user, organization)
     form = None
     if may_manage:
         templates = selectors.templates_to_start_from(organization)
@@ -92,7 +80,7 @@ def list_for_org(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
 @login_required
 def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The list with its items by duty type, and what the user may do with it now."""
-    return _list_page(request, _list_for(request.user, pk, Action.VIEW))
+    return _list_page(request, access.list_for(request.user, pk, Action.VIEW))
 
 
 def _list_page(
@@ -100,9 +88,6 @@ def _list_page(
 ) -> HttpResponse:
     """The list page; after a refused stale step it says why and keeps the comment the person typed."""
     organization = responsibility_list.organization
-    may_manage = can(request.user, Action.MANAGE, organization)
-    may_supervise = can(request.user, Action.SUPERVISE, organization)
-    is_open = not responsibility_list.is_closed
     groups = selectors.list_item_groups(responsibility_list)
     versions = list(selectors.list_versions_of(responsibility_list))
     return render(
@@ -115,13 +100,10 @@ def _list_page(
             "versions": versions,
             # What a revision changes against the approved version, item by item, for whoever approves it.
             "revision": selectors.list_revision(responsibility_list, groups, versions),
-            "may_manage": may_manage,
-            "may_edit": may_manage and responsibility_list.is_editable,
-            "may_submit": may_manage and is_open and responsibility_list.status in (Status.DRAFT, Status.RETURNED),
-            "may_review": may_supervise and is_open and responsibility_list.status == Status.SUBMITTED,
-            "may_revise": may_manage and is_open and responsibility_list.status == Status.APPROVED,
-            "may_close": may_supervise and is_open,
-            "may_record": may_manage and is_open,
+            # The workflow's steps this person may take now, from the transition table (submit, approve, …),
+            # and may_manage, may_edit, may_record for the items.
+            "actions": access.allowed_actions(request.user, responsibility_list),
+            **access.list_rights(request.user, responsibility_list),
             # Every step's form carries the version of the list as shown here.
             "list_version": services.list_fingerprint(responsibility_list),
             "refused": refused,
@@ -152,7 +134,7 @@ def _item_form(request: HttpRequest, responsibility_list: ResponsibilityList, **
 
 @login_required
 def list_item_add(request: HttpRequest, pk: int) -> HttpResponse:
-    responsibility_list = _list_for(request.user, pk, Action.MANAGE)
+    responsibility_list = access.list_for(request.user, pk, Action.MANAGE)
     form = _item_form(request, responsibility_list)
     if request.method == "POST" and form.is_valid():
         data = {name: value for name, value in form.cleaned_data.items() if name != "version"}
@@ -168,7 +150,7 @@ def list_item_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def list_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _item_for(request.user, pk, Action.MANAGE)
+    item = access.item_for(request.user, pk, Action.MANAGE)
     responsibility_list = item.list
     initial = {
         "category": item.category_id,
@@ -204,7 +186,7 @@ def list_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def list_item_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _item_for(request.user, pk, Action.MANAGE)
+    item = access.item_for(request.user, pk, Action.MANAGE)
     try:
         services.list_item_remove(item=item, by=_user(request))
     except DomainError as error:
@@ -216,34 +198,29 @@ def list_item_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 ListStep = Callable[[ResponsibilityList, Any, str, str | None], ResponsibilityList]
 
-# Who may take each step, what it does, and what the person is told afterwards.
-LIST_ACTIONS: dict[str, tuple[Action, ListStep, Any]] = {
+# What each step does and what the person is told afterwards; who may take it is access.LIST_STEPS.
+LIST_ACTIONS: dict[str, tuple[ListStep, Any]] = {
     "submit": (
-        Action.MANAGE,
         lambda lst, by, comment, expected: services.list_submit(responsibility_list=lst, by=by, expected=expected),
         gettext_lazy("清单已提交上级党组织审核。"),
     ),
     "approve": (
-        Action.SUPERVISE,
         lambda lst, by, comment, expected: services.list_approve(
             responsibility_list=lst, by=by, comment=comment, expected=expected
         ),
         gettext_lazy("清单已审定并锁定。"),
     ),
     "return": (
-        Action.SUPERVISE,
         lambda lst, by, comment, expected: services.list_return(
             responsibility_list=lst, by=by, comment=comment, expected=expected
         ),
         gettext_lazy("清单已退回，审核意见已告知该组织。"),
     ),
     "revise": (
-        Action.MANAGE,
         lambda lst, by, comment, expected: services.list_revise(responsibility_list=lst, by=by, expected=expected),
         gettext_lazy("已发起修订：修改后请重新提交审核，已审定的版本仍可查阅。"),
     ),
     "close": (
-        Action.SUPERVISE,
         lambda lst, by, comment, expected: services.list_close(responsibility_list=lst, by=by, expected=expected),
         gettext_lazy("该年度清单已关闭，不能再修改或记实。"),
     ),
@@ -254,10 +231,8 @@ LIST_ACTIONS: dict[str, tuple[Action, ListStep, Any]] = {
 @require_POST
 def list_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Submit, approve, return, revise or close: one step of the list's workflow."""
-    if action not in LIST_ACTIONS:
-        raise Http404
-    required, step, done = LIST_ACTIONS[action]
-    responsibility_list = _list_for(request.user, pk, required)
+    responsibility_list = access.list_for_step(request.user, pk, action)
+    step, done = LIST_ACTIONS[action]
     form = ListActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("审核意见不能超过 2000 个字。"))
@@ -278,7 +253,7 @@ def list_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def list_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """An approved version as it was frozen, read-only."""
-    responsibility_list = _list_for(request.user, pk, Action.VIEW)
+    responsibility_list = access.list_for(request.user, pk, Action.VIEW)
     version = get_object_or_404(responsibility_list.versions.select_related("approved_by"), number=number)
     return render(
         request,
@@ -295,27 +270,21 @@ def list_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 @login_required
 def list_review_queue(request: HttpRequest) -> HttpResponse:
     """清单审核: submitted lists below the user, oldest first."""
-    page = Paginator(selectors.lists_awaiting_review(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(access.lists_to_review(request.user), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "responsibility/lists/review_queue.html", {"page": page})
 
 
 # 年度工作要点 ---------------------------------------------------------------
 
 
-def _plan_for(user: Any, pk: int) -> WorkPlan:
-    """A plan the user may read (selectors.work_plans_q asks accounts.permissions), else 404."""
-    visible = WorkPlan.objects.filter(selectors.work_plans_q(user)).select_related("organization")
-    return get_object_or_404(visible, pk=pk)
-
-
 @login_required
 def work_plans(request: HttpRequest) -> HttpResponse:
     """年度工作要点: plans that reach the user, drafts of the user's committees, and a form to start one."""
-    committees = selectors.managed_committees(request.user)
+    committees = access.managed_committees(request.user)
     form = WorkPlanForm(request.POST or None, committees=committees)
     if request.method == "POST" and form.is_valid():
         organization = form.cleaned_data["organization"]
-        require(request.user, Action.MANAGE, organization)
+        access.require_keeps(request.user, organization)
         try:
             plan = services.work_plan_create(
                 organization=organization,
@@ -345,12 +314,10 @@ def work_plans(request: HttpRequest) -> HttpResponse:
 @login_required
 def work_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan's points by category; its committee adds, removes and publishes them."""
-    plan = _plan_for(request.user, pk)
-    may_manage = can(request.user, Action.MANAGE, plan.organization)
+    plan = access.plan_for(request.user, pk, Action.MANAGE if request.method == "POST" else Action.VIEW)
+    may_manage = access.keeps(request.user, plan.organization)
     form = WorkPointForm()
     if request.method == "POST":
-        if not may_manage:
-            raise PermissionDenied
         action = request.POST.get("action", "")
         if action == "add_point":
             form = WorkPointForm(request.POST)
@@ -384,7 +351,7 @@ def work_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "points": selectors.work_points_of(plan),
             "form": form,
             "may_manage": may_manage,
-            "may_follow": may_manage or can(request.user, Action.SUPERVISE, plan.organization),
+            "may_follow": access.may_follow_plan(request.user, plan),
         },
     )
 
@@ -399,11 +366,7 @@ def _posted_pk(request: HttpRequest, name: str) -> int:
 @login_required
 def work_plan_coverage(request: HttpRequest, pk: int) -> HttpResponse:
     """Which organizations below have not broken which points down into their own list, child by child."""
-    plan = _plan_for(request.user, pk)
-    if not (
-        can(request.user, Action.MANAGE, plan.organization) or can(request.user, Action.SUPERVISE, plan.organization)
-    ):
-        raise PermissionDenied
+    plan = access.plan_to_follow(request.user, pk)
     under = plan.organization
     under_pk = request.GET.get("under", "")
     if under_pk:
@@ -434,19 +397,14 @@ def work_plan_coverage(request: HttpRequest, pk: int) -> HttpResponse:
 # 清单模板 --------------------------------------------------------------------
 
 
-def _template_for(user: Any, pk: int) -> ListTemplate:
-    visible = ListTemplate.objects.filter(selectors.list_templates_q(user)).select_related("organization")
-    return get_object_or_404(visible, pk=pk)
-
-
 @login_required
 def list_templates(request: HttpRequest) -> HttpResponse:
     """清单模板: the user's committees' templates and the published ones from above."""
-    committees = selectors.managed_committees(request.user)
+    committees = access.managed_committees(request.user)
     form = ListTemplateForm(request.POST or None, committees=committees)
     if request.method == "POST" and form.is_valid():
         organization = form.cleaned_data["organization"]
-        require(request.user, Action.MANAGE, organization)
+        access.require_keeps(request.user, organization)
         try:
             template = services.template_create(
                 organization=organization,
@@ -470,12 +428,10 @@ def list_templates(request: HttpRequest) -> HttpResponse:
 @login_required
 def list_template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A template's items; its committee adds items and publishes it."""
-    template = _template_for(request.user, pk)
-    may_manage = can(request.user, Action.MANAGE, template.organization)
+    template = access.template_for(request.user, pk, Action.MANAGE if request.method == "POST" else Action.VIEW)
+    may_manage = access.keeps(request.user, template.organization)
     form = TemplateItemForm()
     if request.method == "POST":
-        if not may_manage:
-            raise PermissionDenied
         action = request.POST.get("action", "")
         if action == "add_item":
             form = TemplateItemForm(request.POST)

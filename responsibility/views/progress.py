@@ -9,9 +9,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -19,12 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.models import Organization, User
-from accounts.permissions import Action, can, get_object_for, get_organization_for, scope_for
-from accounts.selectors import ancestors_of
+from accounts.permissions import Action
 from foundation.errors import DomainError
 from foundation.excel import XLSX_CONTENT_TYPE
-from responsibility import exports, selectors, services
-from responsibility.models import ResponsibilityList
+from responsibility import access, exports, selectors, services
 from responsibility.progress_forms import (
     CommitmentForm,
     ContactPointForm,
@@ -55,23 +52,6 @@ class DrillRow:
 def _user(request: HttpRequest) -> User:
     # login_required has run: the user is signed in.
     return cast(User, request.user)
-
-
-def _require_committee(request: HttpRequest) -> None:
-    if not scope_for(request.user).is_committee:
-        raise PermissionDenied
-
-
-def _progress_roots(request: HttpRequest) -> tuple[list[Organization], Organization | None]:
-    """The roots of the page: ?org= if the user may follow it (404 unseen, 403 seen), else the user's own."""
-    _require_committee(request)
-    org_pk = request.GET.get("org")
-    if org_pk:
-        organization = get_organization_for(request.user, org_pk, Action.VIEW)
-        if not selectors.may_follow_progress(request.user, organization):
-            raise PermissionDenied
-        return [organization], organization
-    return selectors.progress_roots(request.user), None
 
 
 def _drill_rows(roots: list[Organization], groups: dict[str, selectors.ProgressFigures]) -> list[DrillRow]:
@@ -120,7 +100,7 @@ def _query(form: ProgressFilterForm, **extra: Any) -> str:
 @login_required
 def progress_overview(request: HttpRequest) -> HttpResponse:
     """责任落实进度: a committee's subtree for a year, summed, by child, and organization by organization."""
-    roots, chosen = _progress_roots(request)
+    roots, chosen = access.progress_roots_for(request.user, request.GET.get("org"))
     form = ProgressFilterForm.from_query(request.GET)
     filters = form.filters()
     groups = selectors.progress_by_group(roots, filters)
@@ -130,11 +110,8 @@ def progress_overview(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.progress_table(roots, filters), PROGRESS_PER_PAGE).get_page(request.GET.get("page"))
     for organization in page.object_list:
         organization.completion = selectors.completion_rate(organization.list_done, organization.list_required)
-    ancestors = []
-    if chosen is not None:
-        ancestors = [
-            ancestor for ancestor in ancestors_of(chosen) if selectors.may_follow_progress(request.user, ancestor)
-        ]
+        organization.list_status_label = selectors.list_status_label(organization.list_status)
+    ancestors = access.followed_ancestors(request.user, chosen) if chosen is not None else []
     root = roots[0] if len(roots) == 1 else None
     return render(
         request,
@@ -151,7 +128,7 @@ def progress_overview(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filter_query": _query(form),
             "page_query": _query(form, org=chosen.pk if chosen else None),
-            "may_manage_root": root is not None and can(request.user, Action.MANAGE, root),
+            "may_manage_root": root is not None and access.keeps(request.user, root),
         },
     )
 
@@ -166,7 +143,7 @@ def _xlsx_response(output: Any, filename: str) -> FileResponse:
 @require_GET
 def progress_export(request: HttpRequest) -> FileResponse:
     """The progress table with the page's filters, every matching organization, as Excel."""
-    roots, _chosen = _progress_roots(request)
+    roots, _chosen = access.progress_roots_for(request.user, request.GET.get("org"))
     form = ProgressFilterForm.from_query(request.GET)
     filters = form.filters()
     output = exports.progress_workbook(roots, filters, filter_labels=_filter_labels(form))
@@ -178,7 +155,7 @@ def progress_export(request: HttpRequest) -> FileResponse:
 @require_GET
 def list_export(request: HttpRequest, pk: int) -> FileResponse:
     """A list with its items as Excel, for whoever may see the list's organization."""
-    responsibility_list = get_object_for(request.user, ResponsibilityList.objects.all(), pk, Action.VIEW)
+    responsibility_list = access.list_for(request.user, pk, Action.VIEW)
     output = exports.list_workbook(responsibility_list)
     name = responsibility_list.organization.name
     return _xlsx_response(output, f"{_('责任清单')}-{name}-{responsibility_list.year}.xlsx")
@@ -190,7 +167,7 @@ def list_export(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def commitment_edit(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
     """The secretary writes the year's public commitment and chooses whether to publish it."""
-    organization = get_organization_for(request.user, org_pk, Action.MANAGE)
+    organization = access.organization_for(request.user, org_pk, Action.MANAGE)
     commitment = selectors.commitment_of(organization, year)
     if request.method == "POST":
         form = CommitmentForm(request.POST)
@@ -225,6 +202,7 @@ def commitment_edit(request: HttpRequest, org_pk: int, year: int) -> HttpRespons
 def public_commitments(request: HttpRequest) -> HttpResponse:
     """党务公开: published commitments, open to everyone without signing in."""
     # PostgreSQL refuses a NUL in a query, and no name contains one.
+    managed = access.managed_organizations(request.user)
     query = request.GET.get("q", "").replace("\x00", "").strip()[:64]
     page = Paginator(selectors.published_commitments(query), PUBLIC_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -235,7 +213,7 @@ def public_commitments(request: HttpRequest) -> HttpResponse:
             "query": query,
             "page_query": urlencode({"q": query}) if query else "",
             # Signed-in leaders find the way to write their own organization's commitment here.
-            "managed": list(selectors.managed_organizations(request.user)) if request.user.is_authenticated else [],
+            "managed": managed,
             "year": timezone.localdate().year,
         },
     )
@@ -244,9 +222,7 @@ def public_commitments(request: HttpRequest) -> HttpResponse:
 @require_GET
 def public_commitment(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """One published commitment with the list's completion; nothing private (no records, evidence or phones)."""
-    commitment = selectors.published_commitment(code, year)
-    if commitment is None:
-        raise Http404
+    commitment = access.published_commitment_for(code, year)
     return render(
         request,
         "responsibility/progress/public_detail.html",
@@ -260,7 +236,7 @@ def public_commitment(request: HttpRequest, code: str, year: int) -> HttpRespons
 @login_required
 def contact_points(request: HttpRequest) -> HttpResponse:
     """A committee person's contact points for the year, the form to add one, and every point below them."""
-    _require_committee(request)
+    access.committee_only(request.user)
     user = _user(request)
     year = year_from(request.POST.get("year") if request.method == "POST" else request.GET.get("year"))
     if request.method == "POST":
@@ -300,7 +276,7 @@ def contact_points(request: HttpRequest) -> HttpResponse:
 @login_required
 def contact_point_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A contact point, its visits newest first, and the form to record a visit."""
-    point = selectors.contact_point_for(request.user, pk)
+    point = access.contact_point_for(request.user, pk)
     if request.method == "POST":
         form = ContactVisitForm(request.POST)
         if form.is_valid():

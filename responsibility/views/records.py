@@ -6,7 +6,6 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,10 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.permissions import Action, can, require, scope_for
+from accounts.permissions import Action
 from foundation.errors import DomainError
-from responsibility import selectors, services
-from responsibility.models import DutyRecord, Evidence, ListItem
+from responsibility import access, selectors, services
 from responsibility.record_forms import RecordEditForm, RecordForm, ReviewForm
 
 RECORDS_PER_PAGE = 25
@@ -41,31 +39,19 @@ def _year(value: str | None) -> int:
     return year if 2000 <= year <= 2100 else timezone.localdate().year
 
 
-def _item_for(user: User, pk: int) -> ListItem:
-    """The item if the user may see its list's organization: 404 otherwise."""
-    try:
-        item = ListItem.objects.select_related(
-            "list__organization", "category", "work_point", "responsible__person"
-        ).get(pk=pk)
-    except ListItem.DoesNotExist as missing:
-        raise Http404 from missing
-    require(user, Action.VIEW, item.list.organization)
-    return item
-
-
 @login_required
 def my_list(request: HttpRequest) -> HttpResponse:
     """我的清单: the year's items of every organization the person leads, their own and the most urgent first."""
     user = _user(request)
+    is_member_only = access.is_member_only(user)
     year = _year(request.GET.get("year"))
-    scope = scope_for(user)
     return render(
         request,
         "responsibility/records/my_list.html",
         {
             "year": year,
             "duties": selectors.my_duties(user, year),
-            "is_member_only": not scope.manage_paths and bool(scope.single_paths),
+            "is_member_only": is_member_only,
             "today": timezone.localdate(),
         },
     )
@@ -75,7 +61,7 @@ def my_list(request: HttpRequest) -> HttpResponse:
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An item: its target, its progress period by period, and its records with evidence."""
     user = _user(request)
-    item = _item_for(user, pk)
+    item = access.item_for(user, pk)
     records = list(selectors.item_records(item))
     today = timezone.localdate()
     return render(
@@ -88,7 +74,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "periods": selectors.item_periods(item, records, today=today),
             "late_marks": selectors.item_late_marks(item),
             "records": records,
-            "may_record": services.may_record(user, item) and not item.list.is_closed,
+            "may_record": access.may_record(user, item),
         },
     )
 
@@ -97,9 +83,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def record_add(request: HttpRequest, pk: int) -> HttpResponse:
     """履责记实: a dated record with evidence; a refused one saves nothing and keeps what was typed."""
     user = _user(request)
-    item = _item_for(user, pk)
-    if not services.may_record(user, item):
-        raise PermissionDenied
+    item = access.item_to_record(user, pk)
     if request.method == "POST":
         form = RecordForm(request.POST, request.FILES, item=item, user=user)
         if form.is_valid():
@@ -132,7 +116,7 @@ def record_add(request: HttpRequest, pk: int) -> HttpResponse:
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A record: what was done, its evidence, its review; the committee accepts or returns it here."""
     user = _user(request)
-    record = selectors.record_with_context(user, pk)
+    record = access.record_for(user, pk)
     return render(
         request,
         "responsibility/records/record_detail.html",
@@ -140,14 +124,9 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "record": record,
             "item": record.item,
             "organization": record.organization,
-            "may_edit": services.may_edit_record(user, record)
-            and record.status != DutyRecord.Status.ACCEPTED
-            and not record.item.list.is_closed,
-            "may_review": can(user, Action.SUPERVISE, record.organization)
-            and record.status == DutyRecord.Status.SUBMITTED,
-            "may_return": can(user, Action.SUPERVISE, record.organization)
-            and record.status == DutyRecord.Status.ACCEPTED
-            and not record.item.list.is_closed,
+            "may_edit": access.may_edit_record(user, record),
+            # accept, return, resubmit: the steps of RECORD_TRANSITIONS this person may take now.
+            "actions": access.allowed_actions(user, record),
             "review_form": ReviewForm(),
         },
     )
@@ -157,17 +136,15 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The author corrects a record; a returned one is submitted again for review."""
     user = _user(request)
-    record = selectors.record_with_context(user, pk)
-    if not services.may_edit_record(user, record):
-        raise PermissionDenied
-    if record.status == DutyRecord.Status.ACCEPTED:
+    record = access.record_to_edit(user, pk)
+    if record.is_accepted:
         messages.error(request, _("已认可的记实不能修改。"))
         return redirect("record_detail", record.pk)
     if request.method == "POST":
         form = RecordEditForm(request.POST, request.FILES, record=record)
         if form.is_valid():
             data = form.cleaned_data
-            was_returned = record.status == DutyRecord.Status.RETURNED
+            was_returned = record.is_returned
             try:
                 services.record_update(
                     record=record,
@@ -199,10 +176,8 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """Removes one file from a record that is not yet accepted."""
     user = _user(request)
-    evidence = _evidence_for(user, pk)
+    evidence = access.evidence_to_remove(user, pk)
     record = evidence.record
-    if not services.may_edit_record(user, record):
-        raise PermissionDenied
     try:
         services.evidence_remove(evidence=evidence, by=user)
     except DomainError as error:
@@ -212,20 +187,10 @@ def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("record_edit", record.pk)
 
 
-def _evidence_for(user: User, pk: int) -> Evidence:
-    """The file if the user may see its record's organization: 404 otherwise, so nothing about it leaks."""
-    try:
-        evidence = Evidence.objects.select_related("record__organization", "record__item__list").get(pk=pk)
-    except Evidence.DoesNotExist as missing:
-        raise Http404 from missing
-    require(user, Action.VIEW, evidence.record.organization)
-    return evidence
-
-
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """Serves an evidence file from storage, never from a public URL, with the type sniffed at upload."""
-    evidence = _evidence_for(_user(request), pk)
+    evidence = access.evidence_for(_user(request), pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as missing:
@@ -245,8 +210,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 def record_review_queue(request: HttpRequest) -> HttpResponse:
     """Records waiting for the committee's review across what it supervises, newest first."""
     user = _user(request)
-    if not scope_for(user).is_committee:
-        raise PermissionDenied
+    access.committee_only(user)
     # PostgreSQL refuses a NUL in a query, and no name contains one.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     page = Paginator(selectors.records_awaiting_review(user, query), RECORDS_PER_PAGE).get_page(request.GET.get("page"))
@@ -262,7 +226,7 @@ def record_review_queue(request: HttpRequest) -> HttpResponse:
 def record_review(request: HttpRequest, pk: int) -> HttpResponse:
     """认可 or 驳回 a record; a return needs a reason, which the author then sees."""
     user = _user(request)
-    record = selectors.record_with_context(user, pk, Action.SUPERVISE)
+    record = access.record_for(user, pk, Action.SUPERVISE)
     form = ReviewForm(request.POST)
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):

@@ -133,7 +133,7 @@ def test_unpublished_unknown_or_wrong_year_commitment_is_404(
     services.commitment_save(
         organization=tree.branch, year=year, text="草稿", publish=False, by=people.branch_secretary
     )
-    publish(tree.branch_sibling, year, people.committee_secretary)
+    publish(tree.branch_sibling, year, people.admin)
     assert client.get(reverse("public_commitment", args=[tree.branch.code, year])).status_code == 404
     assert client.get(reverse("public_commitment", args=["NO-SUCH", year])).status_code == 404
     assert client.get(reverse("public_commitment", args=[tree.branch_sibling.code, year - 1])).status_code == 404
@@ -146,13 +146,13 @@ def test_public_list_searches_by_organization_name_and_paginates(
     client: Client, people: SimpleNamespace, tree: Tree, year: int
 ) -> None:
     publish(tree.branch, year, people.branch_secretary)
-    publish(tree.branch_sibling, year, people.committee_secretary)
+    publish(tree.branch_sibling, year, people.admin)
     response = client.get(PUBLIC_LIST, {"q": "二村"})
     assert tree.branch_sibling.name in response.content.decode()
     assert tree.branch.name not in response.content.decode()
     for index in range(22):
         organization = OrganizationFactory(parent=tree.township, code=f"PUB{index}", name=f"公开支部{index}")
-        publish(organization, year, people.committee_secretary)
+        publish(organization, year, people.admin)
     first = client.get(PUBLIC_LIST, {"q": "公开支部"})
     assert len(first.context["page"].object_list) == 20
     assert "q=%E5%85%AC%E5%BC%80%E6%94%AF%E9%83%A8&amp;page=2" in first.content.decode()
@@ -170,7 +170,7 @@ def test_public_list_query_count_does_not_grow(client: Client, people: SimpleNam
     small = count()
     for index in range(8):
         organization = OrganizationFactory(parent=tree.township, code=f"PUB{index}")
-        publish(organization, year, people.committee_secretary)
+        publish(organization, year, people.admin)
     assert count() == small
 
 
