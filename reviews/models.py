@@ -218,6 +218,14 @@ class Cycle(models.Model):
         return self.title
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
 
@@ -276,6 +284,14 @@ class DutyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} · {self.cycle}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == self.Status.RETURNED
 
     @property
     def is_editable(self) -> bool:

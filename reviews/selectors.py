@@ -22,9 +22,9 @@ from accounts.models import (
     Position,
     User,
 )
-from accounts.permissions import Action, can, scope_for
+from accounts.permissions import scope_for
 from responsibility.models import DutyRecord, ListItem, ResponsibilityList
-from reviews import carried, scoring, services
+from reviews import access, carried, scoring, services
 from reviews.models import (
     BallotBatch,
     BallotCode,
@@ -42,7 +42,6 @@ from reviews.models import (
     ReportVersion,
     Result,
     ReviewerAssignment,
-    RubricTemplate,
     Score,
     SelfAssessment,
     SpentCode,
@@ -53,18 +52,6 @@ from reviews.models import (
 EVIDENCE_SHOWN = 50
 """The self-assessment page lists the latest records of the year; a text filter reaches the rest."""
 LATE_ITEMS_SHOWN = 10
-
-
-def _with_cycle_size(reports: QuerySet[DutyReport]) -> QuerySet[DutyReport]:
-    """Adds `cycle_size`, the number of reports in the report's cycle ("rank 3 of N"), in the same query."""
-    size = (
-        DutyReport.objects.filter(cycle=OuterRef("cycle"))
-        .order_by()
-        .values("cycle")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
-    return reports.annotate(cycle_size=Subquery(size))
 
 
 def my_reports(user: Any) -> list[DutyReport]:
@@ -78,47 +65,7 @@ def my_reports(user: Any) -> list[DutyReport]:
         .select_related("cycle", "cycle__organization", "organization", "result")
         .order_by("-cycle__year", "-cycle__id", "organization__path")
     )
-    return list(_with_cycle_size(reports))
-
-
-def report_for(pk: Any) -> DutyReport:
-    """The report with its cycle and organizations, or 404; callers check permissions next."""
-    try:
-        return _with_cycle_size(
-            DutyReport.objects.select_related("cycle", "cycle__organization", "organization", "result")
-        ).get(pk=pk)
-    except (DutyReport.DoesNotExist, ValueError, TypeError) as missing:
-        raise Http404 from missing
-
-
-def may_read_report(user: Any, report: DutyReport) -> bool:
-    """Its leaders always; once submitted, those who supervise the organization now.
-
-    Its reviewers read it as supervisors: an assignment grants nothing of its own, so a reviewer whose
-    position has ended (or whose grant was revoked) reads no more than anyone else.
-    """
-    if can(user, Action.MANAGE, report.organization):
-        return True
-    if report.submitted_at is None:
-        return False
-    return can(user, Action.SUPERVISE, report.organization)
-
-
-def readable_report(user: Any, pk: Any) -> DutyReport:
-    """The report if the user may read it: 404 when its organization is out of sight, 403 when seen but not allowed."""
-    report = report_for(pk)
-    if may_read_report(user, report):
-        return report
-    if not can(user, Action.VIEW, report.organization):
-        raise Http404
-    raise permissions.PermissionDenied
-
-
-def kept_report(user: Any, pk: Any) -> DutyReport:
-    """The report if the user keeps its organization (its leading roles write and submit it)."""
-    report = report_for(pk)
-    permissions.require(user, Action.MANAGE, report.organization)
-    return report
+    return list(access.with_cycle_size(reports))
 
 
 @dataclass(frozen=True)
@@ -314,22 +261,6 @@ def assignments_for_reviewer(user: User) -> QuerySet[ReviewerAssignment]:
         .annotate(scored_count=Count("scores"))
         .order_by("-report__cycle__scoring_due", "-report__cycle_id", "report__organization__path", "pk")
     )
-
-
-def assignment_to_score(user: Any, pk: Any) -> ReviewerAssignment:
-    """The user's own assignment while they may use it: someone else's is 404, so nothing about it leaks.
-
-    Their own is used only while they supervise the report's organization now; once their position has ended
-    it answers as for anyone else: 404 when the organization is out of their sight, 403 when seen.
-    """
-    try:
-        assignment = ReviewerAssignment.objects.select_related(
-            "report__cycle__organization", "report__organization", "reviewer"
-        ).get(pk=pk, reviewer_id=user.pk)
-    except (ReviewerAssignment.DoesNotExist, ValueError, TypeError) as missing:
-        raise Http404 from missing
-    permissions.require(user, Action.SUPERVISE, assignment.report.organization)
-    return assignment
 
 
 @dataclass(frozen=True)
@@ -639,19 +570,6 @@ def report_assessment(report: DutyReport) -> Assessment:
 # --- cycles: progress, ranking, exports, rubric templates --------------------------------
 
 
-def may_follow_cycle(user: Any, cycle: Cycle) -> bool:
-    """The cycle's committee (MANAGE, or an administrator) and everyone who supervises it from above (a higher
-    committee, a grant) follow a cycle: they read its pages, ranking and exports; only its committee acts."""
-    return can(user, Action.MANAGE, cycle.organization) or can(user, Action.SUPERVISE, cycle.organization)
-
-
-def cycle_is_visible(user: Any, cycle: Cycle) -> bool:
-    """Whether the user may know the cycle exists: sees its committee or takes part in it (403, not 404)."""
-    if can(user, Action.VIEW, cycle.organization):
-        return True
-    return cycle.reports.filter(permissions.visible_q(user, "organization__")).exists()
-
-
 def cycles_q(user: Any, prefix: str = "") -> Q:
     """The cycles a user follows (see may_follow_cycle), as a filter; `prefix` reaches the cycle from another model."""
     scope = scope_for(user)
@@ -673,27 +591,6 @@ def cycles_for(user: Any) -> QuerySet[Cycle]:
         )
         .order_by("-year", "-id")
     )
-
-
-def cycle_committees(user: Any) -> QuerySet[Organization]:
-    """Committees for which the user may start a cycle and keep rubric templates (all of them for an administrator)."""
-    committees = Organization.objects.filter(is_active=True).exclude(kind=Organization.Kind.BRANCH)
-    scope = scope_for(user)
-    if not scope.is_admin:
-        committees = committees.filter(path__in=sorted(scope.manage_paths))
-    return committees.order_by("path")
-
-
-def rubric_templates_for(user: Any) -> QuerySet[RubricTemplate]:
-    """Templates of the user's committees and of the organizations above them, with their indicator counts."""
-    templates = RubricTemplate.objects.select_related("organization").annotate(indicator_count=Count("indicators"))
-    if not scope_for(user).is_admin:
-        step = Organization.steplen
-        paths: set[str] = set()
-        for path in cycle_committees(user).values_list("path", flat=True):
-            paths.update(path[:end] for end in range(step, len(path) + 1, step))
-        templates = templates.filter(organization__path__in=sorted(paths))
-    return templates.order_by("organization__path", "name", "id")
 
 
 def _count(rows: QuerySet[Any], key: str) -> Coalesce:

@@ -59,19 +59,10 @@ from reviews.models import (
     SpentCode,
     TemplateIndicator,
 )
+from reviews.workflow import CYCLE_TRANSITIONS, REPORT_TRANSITIONS
 
 CycleStatus = Cycle.Status
 ReportStatus = DutyReport.Status
-
-# The one place that says which transitions are allowed.
-CYCLE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "open": (frozenset({CycleStatus.DRAFT}), CycleStatus.OPEN),
-    "close": (frozenset({CycleStatus.OPEN}), CycleStatus.CLOSED),
-}
-REPORT_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "submit": (frozenset({ReportStatus.DRAFT, ReportStatus.RETURNED}), ReportStatus.SUBMITTED),
-    "return": (frozenset({ReportStatus.SUBMITTED}), ReportStatus.RETURNED),
-}
 
 # What a report's rich text may contain: paragraphs, lists, emphasis. Nothing else survives.
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "u", "h3", "h4", "blockquote"}

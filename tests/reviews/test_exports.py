@@ -57,7 +57,7 @@ def test_export_holds_the_final_ranking_and_the_submitted_scores(
     services.scores_save(assignment=deputy, entries={first.pk: {"points": "1"}}, comment="", by=deputy.reviewer)
     close_cycle(export_cycle, people.committee_secretary)
 
-    response = signed_in(client, people.committee_secretary).get(reverse("cycle_export", args=[export_cycle.pk]))
+    response = signed_in(people.committee_secretary, client).get(reverse("cycle_export", args=[export_cycle.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert f"filename*=utf-8''{quote(f'{export_cycle.title}-排名.xlsx')}" in response["Content-Disposition"]
@@ -112,7 +112,7 @@ def test_export_holds_the_final_ranking_and_the_submitted_scores(
 def test_export_of_an_open_cycle_says_the_ranking_is_provisional(
     client: Client, people: SimpleNamespace, export_cycle: Cycle
 ) -> None:
-    response = signed_in(client, people.committee_secretary).get(reverse("cycle_export", args=[export_cycle.pk]))
+    response = signed_in(people.committee_secretary, client).get(reverse("cycle_export", args=[export_cycle.pk]))
     ranking = rows_of(workbook_of(response), 0)
     assert ranking[4][:2] == ["说明", "暂定排名：考核结束时以最终结果为准。"]
     first = table_after(ranking, "排名")[0]
@@ -124,7 +124,7 @@ def test_a_reviewer_who_has_not_scored_does_not_see_the_others_scores(
     client: Client, people: SimpleNamespace, tree: Tree, export_cycle: Cycle
 ) -> None:
     # The deputy is on the committee (may export) and still has to score 一村.
-    response = signed_in(client, people.committee_deputy).get(reverse("cycle_export", args=[export_cycle.pk]))
+    response = signed_in(people.committee_deputy, client).get(reverse("cycle_export", args=[export_cycle.pk]))
     workbook = workbook_of(response)
     assert rows_of(workbook, 1)[1:] == []
     rows = table_after(rows_of(workbook, 0), "排名")
@@ -138,7 +138,7 @@ def test_export_neutralizes_a_title_that_looks_like_a_formula(
     client: Client, people: SimpleNamespace, open_cycle: Cycle
 ) -> None:
     Cycle.objects.filter(pk=open_cycle.pk).update(title="=1+1 考核")
-    response = signed_in(client, people.committee_secretary).get(reverse("cycle_export", args=[open_cycle.pk]))
+    response = signed_in(people.committee_secretary, client).get(reverse("cycle_export", args=[open_cycle.pk]))
     ranking = rows_of(workbook_of(response), 0)
     assert ranking[0][1] == "'=1+1 考核"
 
@@ -157,14 +157,14 @@ def test_export_neutralizes_a_title_that_looks_like_a_formula(
 def test_export_follows_who_may_follow_the_cycle(
     client: Client, people: SimpleNamespace, open_cycle: Cycle, who: str, status: int
 ) -> None:
-    response = signed_in(client, getattr(people, who)).get(reverse("cycle_export", args=[open_cycle.pk]))
+    response = signed_in(getattr(people, who), client).get(reverse("cycle_export", args=[open_cycle.pk]))
     assert response.status_code == status
 
 
 def test_export_costs_the_same_for_3_or_12_organizations(
     client: Client, people: SimpleNamespace, tree: Tree, rubric: RubricTemplate
 ) -> None:
-    client = signed_in(client, people.committee_secretary)
+    client = signed_in(people.committee_secretary, client)
 
     def count(cycle: Cycle) -> int:
         for assignment in ReviewerAssignment.objects.filter(report__cycle=cycle).select_related(
