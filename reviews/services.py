@@ -1,10 +1,11 @@
 """Every write of 述职评议考核: cycles, reports, scores, comments, ballots, closing.
 
-Views check who may act (accounts.permissions); these functions hold the rules and
-refuse with a DomainError whose message is shown to the person. A grant that a row
-carries (a reviewer's assignment) is checked here again against the actor's current
-positions, so a task or a stale page is refused too. Each runs in one transaction,
-so a refused action changes nothing.
+Every function that acts for a person (`by=`) checks, through reviews.access, that this
+person may do it, and raises PermissionDenied otherwise: a task, a command or a stale page
+is as safe as a page. The rules themselves refuse with a DomainError whose message is shown
+to the person. A grant that a row carries (a reviewer's assignment) is checked here again
+against the actor's current positions. Each runs in one transaction, so a refused action
+changes nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import nh3
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, Max
 from django.urls import reverse
@@ -32,7 +34,7 @@ from foundation.concurrency import fingerprint, is_stale
 from foundation.errors import DomainError, clean_text, transition
 from notifications.services import Draft, notify, notify_many
 from responsibility.models import DutyRecord, ResponsibilityList
-from reviews import ballot_box, scoring
+from reviews import access, ballot_box, scoring
 from reviews.models import (
     DEFAULT_SECTIONS,
     BallotBatch,
@@ -82,6 +84,12 @@ def _decimal(value: Any, *, field: str) -> Decimal:
     return number
 
 
+def _require(allowed: bool) -> None:
+    """Refuses an actor who may not do this, whoever calls (a page, a task, a command)."""
+    if not allowed:
+        raise PermissionDenied
+
+
 def sanitize(html: str) -> str:
     """Keeps paragraphs, lists and emphasis; drops every other tag, attribute and script."""
     return nh3.clean(html or "", tags=ALLOWED_TAGS, attributes={}, link_rel=None).strip()
@@ -92,6 +100,8 @@ def sanitize(html: str) -> str:
 
 @transaction.atomic
 def rubric_template_create(*, organization: Organization, name: str, by: User) -> RubricTemplate:
+    """A rubric template of a committee whose work BY keeps."""
+    _require(permissions.can(by, permissions.Action.MANAGE, organization))
     if not organization.is_committee:
         raise DomainError(_("只有党委、党工委、党总支可以制定考核指标。"))
     return RubricTemplate.objects.create(
@@ -114,6 +124,8 @@ def _check_indicator(kind: str, max_points: Any) -> Decimal:
 def template_indicator_add(
     *, template: RubricTemplate, category: str, name: str, guidance: str, kind: str, max_points: Any, by: User
 ) -> TemplateIndicator:
+    """Adds an indicator to a template of a committee whose work BY keeps."""
+    _require(access.may_manage_template(by, template))
     points = _check_indicator(kind, max_points)
     order = (template.indicators.aggregate(last=Max("order"))["last"] or 0) + 1
     return TemplateIndicator.objects.create(
@@ -186,6 +198,7 @@ def cycle_create(
     """Opens a draft cycle over the chosen organizations, with a copy of the rubric template."""
     if not organization.is_committee:
         raise DomainError(_("只有党委、党工委、党总支可以组织述职评议考核。"))
+    _require(permissions.can(by, permissions.Action.MANAGE, organization))
     if not 2000 <= year <= 2100:
         raise DomainError(_("年度 %(year)s 无效。") % {"year": year})
     chosen = list(participants) if participants is not None else _participants(organization, scope)
@@ -230,6 +243,7 @@ def cycle_create(
 @transaction.atomic
 def cycle_update(*, cycle: Cycle, by: User, **fields: Any) -> Cycle:
     """Changes a draft cycle's dates, weights, bands and rules."""
+    _require(access.may_manage_cycle(by, cycle))
     locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if locked.status != CycleStatus.DRAFT:
         raise DomainError(_("考核已启动，设置不能再修改。"))
@@ -245,6 +259,7 @@ def indicator_add(
     *, cycle: Cycle, category: str, name: str, guidance: str, kind: str, max_points: Any, by: User
 ) -> Indicator:
     """Adds an indicator to a draft cycle's own rubric."""
+    _require(access.may_manage_cycle(by, cycle))
     if cycle.status != CycleStatus.DRAFT:
         raise DomainError(_("考核已启动，指标不能再修改。"))
     points = _check_indicator(kind, max_points)
@@ -263,6 +278,7 @@ def indicator_add(
 @transaction.atomic
 def cycle_open(*, cycle: Cycle, by: User) -> Cycle:
     """Starts the cycle: secretaries may write, reviewers score, ballots be cast in their window."""
+    _require(access.may_manage_cycle(by, cycle))
     locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
     locked.status = transition(CYCLE_TRANSITIONS, "open", locked.status, locked.get_status_display())
     _check_settings(locked)
@@ -278,6 +294,7 @@ def reviewer_assign(*, reports: Iterable[DutyReport], reviewer: User, by: User) 
     """Assigns a reviewer, who must supervise each report's organization (a committee member or a grantee)."""
     created = 0
     for report in reports:
+        _require(access.may_manage_cycle(by, report.cycle))
         if report.cycle.is_closed:
             raise DomainError(_("考核已结束。"))
         if not permissions.can(reviewer, permissions.Action.SUPERVISE, report.organization):
@@ -292,6 +309,8 @@ def reviewer_assign(*, reports: Iterable[DutyReport], reviewer: User, by: User) 
 
 @transaction.atomic
 def reviewer_unassign(*, assignment: ReviewerAssignment, by: User) -> None:
+    """Withdraws a reviewer who has not submitted yet; the cycle's committee does."""
+    _require(access.may_manage_cycle(by, assignment.report.cycle))
     if assignment.report.cycle.is_closed:
         raise DomainError(_("考核已结束。"))
     if assignment.submitted_at is not None:
@@ -316,6 +335,7 @@ def _check_writable(report: DutyReport) -> None:
 @transaction.atomic
 def report_save(*, report: DutyReport, sections: Mapping[str, str], revision: int, by: User) -> DutyReport:
     """Saves the draft (the page autosaves). A save from a page older than the stored text is refused."""
+    _require(access.may_keep_report(by, report))
     locked = _locked_report(report)
     _check_writable(locked)
     if revision != locked.revision:
@@ -348,6 +368,7 @@ def self_assessment_save(
     by: User,
 ) -> SelfAssessment:
     """The organization's own score on an indicator, with duty records of that year as evidence."""
+    _require(access.may_keep_report(by, report))
     locked = _locked_report(report)
     _check_writable(locked)
     if indicator.cycle_id != locked.cycle_id:
@@ -374,6 +395,7 @@ def self_assessment_save(
 @transaction.atomic
 def report_submit(*, report: DutyReport, by: User) -> DutyReport:
     """Submits the report; it is locked and this version kept. Staff submitting for the secretary is recorded."""
+    _require(access.may_keep_report(by, report))
     locked = _locked_report(report)
     if locked.cycle.status != CycleStatus.OPEN:
         raise DomainError(_("考核尚未启动或已结束。"))
@@ -426,6 +448,7 @@ def report_submit(*, report: DutyReport, by: User) -> DutyReport:
 @transaction.atomic
 def report_return(*, report: DutyReport, by: User, reason: str) -> DutyReport:
     """退回修改: reopens the report for the secretary with the committee's reasons."""
+    _require(access.may_assess(by, report))
     reason = clean_text(reason, field=_("退回理由"), max_length=2000)
     locked = _locked_report(report)
     if locked.cycle.is_closed:
@@ -576,6 +599,7 @@ def report_comment_save(
     ``expected`` is the fingerprint the form was loaded with; a save over a newer comment is refused
     (None skips the check).
     """
+    _require(access.may_assess(by, report))
     locked = _locked_report(report)
     if is_stale(locked, COMMENT_FIELDS, expected):
         raise DomainError(_("该内容已被他人修改，请核对后再保存；您填写的内容仍保留在下方。"))
@@ -598,6 +622,7 @@ def report_comment_save(
 @transaction.atomic
 def problem_add(*, report: DutyReport, text: str, by: User) -> Problem:
     """Names one problem found in the report (each becomes a rectification finding later)."""
+    _require(access.may_assess(by, report))
     # Read the cycle afresh under the lock: a closing that happened since the caller loaded it must win.
     locked = _locked_report(report)
     if locked.cycle.is_closed:
@@ -610,6 +635,8 @@ def problem_add(*, report: DutyReport, text: str, by: User) -> Problem:
 
 @transaction.atomic
 def problem_remove(*, problem: Problem, by: User) -> None:
+    """Removes a problem from a report BY assesses, until the cycle closes."""
+    _require(access.may_assess(by, problem.report))
     if _locked_report(problem.report).cycle.is_closed:
         raise DomainError(_("考核已结束，不能修改。"))
     problem.delete()
