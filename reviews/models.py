@@ -1,4 +1,5 @@
-"""述职评议考核: the yearly review of each secretary's duty report.
+"""述职评议考核: the yearly review of each secretary's duty report. One module of just over 600 lines on purpose:
+the tables of one review and their constraints read together, and Django finds them here.
 
 A committee opens a `Cycle` over chosen subordinate organizations with weights,
 grade bands, override rules and a rubric copied from a template. Each
@@ -6,7 +7,7 @@ organization's secretary writes a `DutyReport`; assigned reviewers score it
 indicator by indicator; members cast anonymous `Ballot`s with one-time codes; at
 closing the committee's figures become an immutable `Result` per report.
 
-The arithmetic lives in `reviews/scoring.py`, the workflow in `reviews/services.py`.
+The arithmetic lives in `reviews/scoring.py`, the workflow in `reviews/workflow.py` and `reviews/services/`.
 """
 
 from __future__ import annotations

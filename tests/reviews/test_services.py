@@ -1,4 +1,4 @@
-"""Every write of 述职评议考核 (reviews/services.py): the rules, the refusals, and that a refusal changes nothing."""
+"""Every write of 述职评议考核 (reviews/services/): the rules, the refusals, and that a refusal changes nothing."""
 
 from __future__ import annotations
 
