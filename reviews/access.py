@@ -89,6 +89,11 @@ def may_edit_cycle(user: Any, cycle: Cycle) -> bool:
     return may_manage_cycle(user, cycle) and cycle.is_draft
 
 
+def may_assign_reviewers(user: Any, cycle: Cycle) -> bool:
+    """The cycle's committee assigns and withdraws reviewers until the cycle closes."""
+    return may_manage_cycle(user, cycle) and not cycle.is_closed
+
+
 def cycle_is_visible(user: Any, cycle: Cycle) -> bool:
     """Whether the user may know the cycle exists: sees its committee or takes part in it (403, not 404)."""
     if can(user, Action.VIEW, cycle.organization):

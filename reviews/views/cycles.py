@@ -273,7 +273,7 @@ def cycle_reviewers(request: HttpRequest, pk: int) -> HttpResponse:
             "cycle": cycle,
             "form": form,
             "page": page,
-            "may_assign": access.may_manage_cycle(request.user, cycle) and not cycle.is_closed,
+            "may_assign": access.may_assign_reviewers(request.user, cycle),
         },
     )
 
