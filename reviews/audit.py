@@ -16,8 +16,9 @@ from django.db.models import Q
 from accounts.history import every_field, register_audited
 from accounts.models import Organization
 from accounts.permissions import Action, can, is_administrator, scope_for
+from reviews.access import may_follow_cycle
 from reviews.models import Cycle, DutyReport
-from reviews.selectors import cycles_q, may_follow_cycle
+from reviews.selectors import cycles_q
 
 REPORT_STATE = frozenset(
     {

@@ -1,4 +1,4 @@
-"""Forms of the committee's cycle pages: they parse input; reviews/services.py holds the rules."""
+"""Forms of the committee's cycle pages: they parse input; reviews/services/ holds the rules."""
 
 from __future__ import annotations
 

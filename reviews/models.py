@@ -1,4 +1,5 @@
-"""述职评议考核: the yearly review of each secretary's duty report.
+"""述职评议考核: the yearly review of each secretary's duty report. One module of just over 600 lines on purpose:
+the tables of one review and their constraints read together, and Django finds them here.
 
 A committee opens a `Cycle` over chosen subordinate organizations with weights,
 grade bands, override rules and a rubric copied from a template. Each
@@ -6,7 +7,7 @@ organization's secretary writes a `DutyReport`; assigned reviewers score it
 indicator by indicator; members cast anonymous `Ballot`s with one-time codes; at
 closing the committee's figures become an immutable `Result` per report.
 
-The arithmetic lives in `reviews/scoring.py`, the workflow in `reviews/services.py`.
+The arithmetic lives in `reviews/scoring.py`, the workflow in `reviews/workflow.py` and `reviews/services/`.
 """
 
 from __future__ import annotations
@@ -218,6 +219,14 @@ class Cycle(models.Model):
         return self.title
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
 
@@ -276,6 +285,14 @@ class DutyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} · {self.cycle}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == self.Status.RETURNED
 
     @property
     def is_editable(self) -> bool:

@@ -1,6 +1,6 @@
 """民主测评: the committee's ballot codes and printable sheets, and public voting without signing in.
 
-The committee pages go through accounts.permissions (MANAGE on the cycle's committee).
+The committee pages go through reviews.access (the cycle's committee keeps its codes).
 The voting page needs no account and writes nothing to the session. The code never travels
 in a URL: the printed QR code carries it in the fragment (#…), which browsers never send,
 and the page posts it in the body, so no access log line pairs a code with a time or an
@@ -29,12 +29,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
-from accounts.permissions import Action, get_object_for
 from foundation.client import client_address
 from foundation.errors import DomainError
-from reviews import selectors, services
+from reviews import access, selectors, services
 from reviews.ballot_forms import BallotCodesForm, BallotCodeVoidForm, BallotForm, VoteCodeForm
-from reviews.models import Cycle
 
 # Against guessing codes: at most this many refused codes per client address in the window.
 FAILED_ATTEMPTS_LIMIT = 20
@@ -46,11 +44,6 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _managed_cycle(user: Any, pk: int) -> Cycle:
-    """The cycle if the user keeps its committee's work (or is an administrator): 404 unseen, 403 seen."""
-    return get_object_for(user, Cycle.objects.all(), pk, Action.MANAGE)
-
-
 # 测评码 ----------------------------------------------------------------------
 
 
@@ -58,7 +51,7 @@ def _managed_cycle(user: Any, pk: int) -> Cycle:
 @require_http_methods(["GET", "POST"])
 def ballot_codes(request: HttpRequest, pk: int) -> HttpResponse:
     """Codes issued per organization against its members, turnout, the batches to print; make more, void one."""
-    cycle = _managed_cycle(request.user, pk)
+    cycle = access.ballot_cycle_for(request.user, pk)
     rows = selectors.ballot_overview(cycle)
     organizations = [row.organization for row in rows]
     form = BallotCodesForm(organizations=organizations)
@@ -148,7 +141,7 @@ def ballot_sheet(request: HttpRequest, pk: int, org_pk: int, batch: int) -> Http
     Nothing shows whether a slip was used: the sheet reads the same before and after anyone votes.
     Opening it is recorded in the audit trail (the batch's printings).
     """
-    cycle = _managed_cycle(request.user, pk)
+    cycle = access.ballot_cycle_for(request.user, pk)
     codes = selectors.ballot_batch_codes(cycle, org_pk, batch)
     if not codes:
         raise Http404
@@ -267,6 +260,7 @@ def _cast(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def vote(request: HttpRequest) -> HttpResponse:
     """民主测评: the code (typed, or filled in from the QR code's fragment by the page), then the ballot."""
+    access.open_to_anyone()
     if request.method == "GET":
         return render(request, "reviews/ballots/vote.html", {"form": VoteCodeForm()})
     if _is_blocked(request):
@@ -280,6 +274,7 @@ def vote(request: HttpRequest) -> HttpResponse:
 @require_GET
 def vote_done(request: HttpRequest) -> HttpResponse:
     """Thanks, and nothing about the vote."""
+    access.open_to_anyone()
     return render(request, "reviews/ballots/vote_done.html")
 
 

@@ -1,20 +1,17 @@
 """The committee runs a review (述职评议考核): cycles, their rubric, reviewers, progress, ranking and export.
 
-A cycle is followed by its committee (MANAGE on cycle.organization, or an administrator)
-and by those granted supervision over it; only the committee changes it. Someone who
-may know of the cycle (sees its committee, or takes part in it) but not follow it gets
-403; anyone else 404. Every change is one service call; a refused one shows the
-service's message and saves nothing.
+Who may follow or change a cycle is reviews.access's to say (403 for someone who may know
+of the cycle but not follow it, 404 for anyone else). Every change is one service call; a
+refused one shows the service's message and saves nothing.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -24,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from accounts.permissions import Action, can, require
+from accounts.permissions import Action
 from foundation.errors import DomainError
 from foundation.excel import XLSX_CONTENT_TYPE
-from reviews import exports, selectors, services
+from reviews import access, exports, selectors, services
 from reviews.cycle_forms import (
     CycleCloseForm,
     CycleCreateForm,
@@ -37,28 +34,16 @@ from reviews.cycle_forms import (
     ReviewerAssignForm,
     RubricTemplateForm,
 )
-from reviews.models import Cycle, IndicatorKind, ReviewerAssignment
+from reviews.models import IndicatorKind, ReviewerAssignment
 
 PER_PAGE = 50
 HUNDRED = 100
 UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-Status = Cycle.Status
 
 
 def _user(request: HttpRequest) -> User:
     """The signed-in person (every view here is behind login_required)."""
     return cast(User, request.user)
-
-
-def _cycle_for(user: Any, pk: int, *, manage: bool = False) -> Cycle:
-    """The cycle if the user follows it (or, with manage, keeps it); 403 if they may know of it, else 404."""
-    cycle = get_object_or_404(Cycle.objects.select_related("organization"), pk=pk)
-    allowed = can(user, Action.MANAGE, cycle.organization) if manage else selectors.may_follow_cycle(user, cycle)
-    if allowed:
-        return cycle
-    if selectors.may_follow_cycle(user, cycle) or selectors.cycle_is_visible(user, cycle):
-        raise PermissionDenied
-    raise Http404
 
 
 def _posted_pk(request: HttpRequest, name: str) -> int:
@@ -74,33 +59,32 @@ def _posted_pk(request: HttpRequest, name: str) -> int:
 @login_required
 def cycles(request: HttpRequest) -> HttpResponse:
     """述职评议: the cycles the user follows; committees start new ones here."""
+    access.scope_of(request.user)
     page = Paginator(selectors.cycles_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "reviews/cycles/cycles.html",
-        {"page": page, "may_create": selectors.cycle_committees(request.user).exists()},
+        {"page": page, "may_create": access.may_start_cycles(request.user)},
     )
 
 
 @login_required
 def cycle_create(request: HttpRequest) -> HttpResponse:
     """发起述职评议: a draft cycle over the committee's direct subordinates or all its branches."""
-    committees = selectors.cycle_committees(request.user)
+    committees = access.committee_only(request.user)
     own = list(committees[:2])
-    if not own:
-        raise PermissionDenied
     initial = CycleCreateForm.new_initial()
     if len(own) == 1:
         initial["organization"] = own[0].pk
     form = CycleCreateForm(
         request.POST or None,
         committees=committees,
-        templates=selectors.rubric_templates_for(request.user),
+        templates=access.rubric_templates_for(request.user),
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         arguments, settings = form.create_arguments()
-        require(request.user, Action.MANAGE, arguments["organization"])
+        access.committee_to_keep(request.user, arguments["organization"])
         try:
             cycle = services.cycle_create(by=_user(request), settings=settings, **arguments)
         except DomainError as error:
@@ -117,12 +101,11 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The cycle's status, settings and progress organization by organization (a fixed number of queries)."""
-    cycle = _cycle_for(request.user, pk)
+    cycle = access.cycle_for(request.user, pk)
     form = ProgressFilterForm(request.GET)
     status = form.cleaned_data.get("status", "") if form.is_valid() else ""
     progress = selectors.cycle_progress(cycle, status=status)
     page = Paginator(progress, PER_PAGE).get_page(request.GET.get("page"))
-    may_manage = can(request.user, Action.MANAGE, cycle.organization)
     return render(
         request,
         "reviews/cycles/cycle_detail.html",
@@ -134,9 +117,8 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "page_query": f"status={status}" if status else "",
             "poor_percent": (cycle.poor_ballot_share * HUNDRED).normalize(),
-            "may_manage": may_manage,
-            "may_open": may_manage and cycle.status == Status.DRAFT,
-            "may_close": may_manage and cycle.status == Status.OPEN,
+            "may_manage": access.may_manage_cycle(request.user, cycle),
+            "actions": access.allowed_actions(request.user, cycle),
             "ballots_closed": services.ballot_window_closed(cycle),
         },
     )
@@ -145,8 +127,8 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cycle_settings(request: HttpRequest, pk: int) -> HttpResponse:
     """A draft cycle's dates, weights, grade bands and rules."""
-    cycle = _cycle_for(request.user, pk, manage=True)
-    if cycle.status != Status.DRAFT:
+    cycle = access.cycle_for(request.user, pk, Action.MANAGE)
+    if not access.may_edit_cycle(request.user, cycle):
         messages.error(request, _("考核已启动，设置不能再修改。"))
         return redirect("cycle_detail", cycle.pk)
     form = CycleSettingsForm(request.POST or None, initial=CycleSettingsForm.initial_from(cycle))
@@ -164,12 +146,9 @@ def cycle_settings(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cycle_indicators(request: HttpRequest, pk: int) -> HttpResponse:
     """The cycle's own rubric; while the cycle is a draft its committee adds indicators."""
-    cycle = _cycle_for(request.user, pk)
-    may_edit = can(request.user, Action.MANAGE, cycle.organization) and cycle.status == Status.DRAFT
+    cycle = access.cycle_for(request.user, pk, Action.MANAGE if request.method == "POST" else Action.VIEW)
     form = IndicatorForm()
     if request.method == "POST":
-        if not can(request.user, Action.MANAGE, cycle.organization):
-            raise PermissionDenied
         form = IndicatorForm(request.POST)
         if form.is_valid():
             try:
@@ -192,7 +171,7 @@ def cycle_indicators(request: HttpRequest, pk: int) -> HttpResponse:
             "standard_total": standard_total,
             "total_is_off": bool(indicators) and standard_total != HUNDRED,
             "form": form,
-            "may_edit": may_edit,
+            "may_edit": access.may_edit_cycle(request.user, cycle),
         },
     )
 
@@ -204,9 +183,9 @@ CYCLE_ACTIONS = ("open",)
 @require_POST
 def cycle_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """启动 (open). Closing has a page of its own (cycle_close): it lists the gaps first."""
+    cycle = access.cycle_for(request.user, pk, Action.MANAGE)
     if action not in CYCLE_ACTIONS:
         raise Http404
-    cycle = _cycle_for(request.user, pk, manage=True)
     try:
         services.cycle_open(cycle=cycle, by=_user(request))
         messages.success(request, _("考核已启动：各组织可以撰写述职报告，评议人可以评分。"))
@@ -218,8 +197,8 @@ def cycle_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
     """结束考核: every gap by organization first; a gap that needs a reason holds the closing until one is given."""
-    cycle = _cycle_for(request.user, pk, manage=True)
-    if cycle.status != Status.OPEN:
+    cycle = access.cycle_for(request.user, pk, Action.MANAGE)
+    if "close" not in access.allowed_actions(request.user, cycle):
         messages.error(request, _("只有进行中的考核可以结束。"))
         return redirect("cycle_detail", cycle.pk)
     gaps = services.closing_gaps(cycle)
@@ -252,13 +231,10 @@ def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cycle_reviewers(request: HttpRequest, pk: int) -> HttpResponse:
     """Who reviews which report: the committee assigns reviewers to all or chosen reports, and withdraws them."""
-    cycle = _cycle_for(request.user, pk)
-    may_manage = can(request.user, Action.MANAGE, cycle.organization)
+    cycle = access.cycle_for(request.user, pk, Action.MANAGE if request.method == "POST" else Action.VIEW)
     reports = cycle.reports.select_related("cycle", "organization")
     form = ReviewerAssignForm(reviewers=selectors.reviewer_candidates(cycle), reports=reports)
     if request.method == "POST":
-        if not may_manage:
-            raise PermissionDenied
         action = request.POST.get("action", "")
         if action == "assign":
             form = ReviewerAssignForm(request.POST, reviewers=selectors.reviewer_candidates(cycle), reports=reports)
@@ -297,7 +273,7 @@ def cycle_reviewers(request: HttpRequest, pk: int) -> HttpResponse:
             "cycle": cycle,
             "form": form,
             "page": page,
-            "may_assign": may_manage and not cycle.is_closed,
+            "may_assign": access.may_assign_reviewers(request.user, cycle),
         },
     )
 
@@ -308,7 +284,7 @@ def cycle_reviewers(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cycle_ranking(request: HttpRequest, pk: int) -> HttpResponse:
     """The ranking with grades and classes: final once closed, provisional (暂定) while open."""
-    cycle = _cycle_for(request.user, pk)
+    cycle = access.cycle_for(request.user, pk)
     rows = selectors.cycle_ranking(cycle, request.user)
     grades, classes = selectors.ranking_distribution(rows)
     return render(
@@ -319,7 +295,7 @@ def cycle_ranking(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "grades": grades,
             "classes": classes,
-            "provisional": cycle.status == Status.OPEN,
+            "provisional": cycle.is_open,
             "hidden": sum(row.hidden for row in rows),
             "ballots_closed": services.ballot_window_closed(cycle),
         },
@@ -330,7 +306,7 @@ def cycle_ranking(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def cycle_export(request: HttpRequest, pk: int) -> FileResponse:
     """The ranking and every submitted reviewer's scores as Excel."""
-    cycle = _cycle_for(request.user, pk)
+    cycle = access.cycle_for(request.user, pk)
     output = exports.cycle_workbook(cycle, request.user)
     filename = UNSAFE_FILENAME.sub("_", f"{cycle.title}-{_('排名')}.xlsx")
     # FileResponse writes filename*=utf-8''… (RFC 5987) for the Chinese name, with an ASCII fallback.
@@ -343,13 +319,10 @@ def cycle_export(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def rubric_templates(request: HttpRequest) -> HttpResponse:
     """考核指标模板: the user's committees' templates and those from above; committees create them."""
-    committees = selectors.cycle_committees(request.user)
-    if not committees.exists():
-        raise PermissionDenied
+    committees = access.committee_only(request.user)
     form = RubricTemplateForm(request.POST or None, committees=committees)
     if request.method == "POST" and form.is_valid():
-        organization = form.cleaned_data["organization"]
-        require(request.user, Action.MANAGE, organization)
+        organization = access.committee_to_keep(request.user, form.cleaned_data["organization"])
         try:
             template = services.rubric_template_create(
                 organization=organization, name=form.cleaned_data["name"], by=_user(request)
@@ -359,19 +332,16 @@ def rubric_templates(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已建立考核指标模板，请添加指标。"))
             return redirect("rubric_template_detail", template.pk)
-    page = Paginator(selectors.rubric_templates_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(access.rubric_templates_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "reviews/cycles/rubric_templates.html", {"page": page, "form": form})
 
 
 @login_required
 def rubric_template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A template's indicators; its committee adds more (cycles already started from it keep their copy)."""
-    template = get_object_or_404(selectors.rubric_templates_for(request.user), pk=pk)
-    may_manage = can(request.user, Action.MANAGE, template.organization)
+    template = access.rubric_template_for(request.user, pk, Action.MANAGE if request.method == "POST" else Action.VIEW)
     form = IndicatorForm()
     if request.method == "POST":
-        if not may_manage:
-            raise PermissionDenied
         form = IndicatorForm(request.POST)
         if form.is_valid():
             try:
@@ -391,7 +361,7 @@ def rubric_template_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "indicators": indicators,
             "standard_total": standard_total["total"] or 0,
             "form": form,
-            "may_manage": may_manage,
+            "may_manage": access.may_manage_template(request.user, template),
         },
     )
 

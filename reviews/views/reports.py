@@ -7,7 +7,6 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -16,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.permissions import Action, can
+from accounts.permissions import Action
 from foundation.errors import DomainError
-from reviews import selectors, services
-from reviews.models import Cycle, DutyReport
+from responsibility.models import DutyRecord
+from reviews import access, selectors, services
+from reviews.models import DutyReport
 from reviews.report_forms import ReportForm, SelfAssessmentForm, sections_from_json
 
 
@@ -28,13 +28,8 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _writable(report: DutyReport) -> bool:
-    """Whether the page offers writing; the service decides again on every save."""
-    return report.cycle.status == Cycle.Status.OPEN and report.status != DutyReport.Status.SUBMITTED
-
-
 def _not_writable_message(report: DutyReport) -> str:
-    if report.status == DutyReport.Status.SUBMITTED:
+    if report.is_submitted:
         return _("报告已提交，不能再修改；如需修改，请联系上级党组织退回。")
     return _("考核尚未启动或已结束，报告不能修改。")
 
@@ -46,15 +41,18 @@ def _sections(report: DutyReport, sections: dict[str, str]) -> list[tuple[str, s
 @login_required
 def my_reports(request: HttpRequest) -> HttpResponse:
     """我的述职: the reports of the organizations the person keeps, newest cycle first."""
-    return render(request, "reviews/reports/my_reports.html", {"reports": selectors.my_reports(_user(request))})
+    user = _user(request)
+    access.scope_of(user)
+    reports = selectors.my_reports(user)
+    rows = [(report, access.allowed_actions(user, report)) for report in reports]
+    return render(request, "reviews/reports/my_reports.html", {"reports": reports, "rows": rows})
 
 
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The current report, read-only: its sections, facts, self-assessment and submitted versions."""
     user = _user(request)
-    report = selectors.readable_report(user, pk)
-    may_write = can(user, Action.MANAGE, report.organization)
+    report = access.report_for(user, pk)
     return render(
         request,
         "reviews/reports/report_detail.html",
@@ -64,9 +62,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "facts": selectors.report_facts(report),
             "lines": selectors.self_assessment_lines(report),
             "versions": selectors.report_versions(report),
-            "may_write": may_write and _writable(report),
-            "may_see_result": (may_write or can(user, Action.SUPERVISE, report.organization))
-            and report.cycle.is_closed,
+            "may_write": access.may_write(user, report),
+            "may_see_result": access.may_see_result(user, report) and report.cycle.is_closed,
         },
     )
 
@@ -75,8 +72,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Writing the report section by section; the page autosaves, 保存 posts the same form."""
     user = _user(request)
-    report = selectors.kept_report(user, pk)
-    if not _writable(report):
+    report = access.report_for(user, pk, Action.MANAGE)
+    if not access.may_write(user, report):
         messages.info(request, _not_writable_message(report))
         return redirect("report_detail", report.pk)
     titles = report.cycle.section_titles()
@@ -114,7 +111,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def report_autosave(request: HttpRequest, pk: int) -> JsonResponse:
     """The editor's autosave: {revision, saved_at}, or 409 with the reason when the page is stale or locked."""
     user = _user(request)
-    report = selectors.kept_report(user, pk)
+    report = access.report_for(user, pk, Action.MANAGE)
     titles = report.cycle.section_titles()
     if request.content_type == "application/json":
         try:
@@ -142,9 +139,9 @@ def report_autosave(request: HttpRequest, pk: int) -> JsonResponse:
 def report_self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
     """自评: the list of indicators, or one indicator's points, note and evidence (?indicator=id)."""
     user = _user(request)
-    report = selectors.kept_report(user, pk)
+    report = access.report_for(user, pk, Action.MANAGE)
     lines = selectors.self_assessment_lines(report)
-    writable = _writable(report)
+    writable = access.may_write(user, report)
     chosen = request.POST.get("indicator") or request.GET.get("indicator")
     if not chosen:
         return render(
@@ -203,6 +200,8 @@ def report_self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "records": records,
             "checked": checked,
+            # Records not yet accepted (待审阅, 已驳回) carry their status beside them.
+            "unaccepted": {record.pk for record in records if record.status != DutyRecord.Status.ACCEPTED},
             "query": query,
             "shown_limit": selectors.EVIDENCE_SHOWN,
         },
@@ -213,16 +212,16 @@ def report_self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
 def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """提交: a confirmation page, then the submission (locked, this version kept)."""
     user = _user(request)
-    report = selectors.kept_report(user, pk)
+    report = access.report_for(user, pk, Action.MANAGE)
     if request.method == "POST":
         try:
             services.report_submit(report=report, by=user)
         except DomainError as error:
             messages.error(request, str(error))
-            return redirect("report_edit" if _writable(report) else "report_detail", report.pk)
+            return redirect("report_edit" if access.may_write(user, report) else "report_detail", report.pk)
         messages.success(request, _("述职报告已提交，等待上级党组织评议。"))
         return redirect("report_detail", report.pk)
-    if not _writable(report):
+    if not access.may_write(user, report):
         messages.info(request, _not_writable_message(report))
         return redirect("report_detail", report.pk)
     sections = _sections(report, report.sections)
@@ -246,7 +245,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """A submitted version, frozen as it was submitted."""
-    report = selectors.readable_report(_user(request), pk)
+    report = access.report_for(_user(request), pk)
     version = selectors.report_version(report, number)
     return render(
         request,
@@ -259,11 +258,7 @@ def report_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 def report_result(request: HttpRequest, pk: int) -> HttpResponse:
     """The result, once the committee has closed the cycle: components, grade, rank, comment, problems."""
     user = _user(request)
-    report = selectors.report_for(pk)
-    if not (can(user, Action.MANAGE, report.organization) or can(user, Action.SUPERVISE, report.organization)):
-        if not can(user, Action.VIEW, report.organization):
-            raise Http404
-        raise PermissionDenied
+    report = access.report_result_for(user, pk)
     result = getattr(report, "result", None) if report.cycle.is_closed else None
     return render(
         request,

@@ -6,19 +6,18 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.permissions import Action, can, require
+from accounts.permissions import Action
 from foundation.errors import DomainError
-from reviews import selectors, services
-from reviews.models import DutyReport, Problem, ReviewerAssignment
+from reviews import access, selectors, services
+from reviews.models import DutyReport, ReviewerAssignment
 from reviews.scoring_forms import ProblemForm, ReportCommentForm, ReturnForm, ScoreSheetForm
 
 ASSIGNMENTS_PER_PAGE = 25
@@ -29,32 +28,13 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def may_assess(user: User, report: DutyReport) -> bool:
-    """Those who supervise the report's organization from inside the cycle's committee (or above it) assess it."""
-    cycle_organization = report.cycle.organization
-    return can(user, Action.SUPERVISE, report.organization) and (
-        can(user, Action.MANAGE, cycle_organization) or can(user, Action.SUPERVISE, cycle_organization)
-    )
-
-
-def _report_to_assess(user: User, pk: int) -> DutyReport:
-    """The report if the user may assess it: 404 when its organization is out of sight, 403 when seen only."""
-    try:
-        report = DutyReport.objects.select_related("cycle__organization", "organization").get(pk=pk)
-    except DutyReport.DoesNotExist as missing:
-        raise Http404 from missing
-    require(user, Action.VIEW, report.organization)
-    if not may_assess(user, report):
-        raise PermissionDenied
-    return report
-
-
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     """评分: the reports assigned to this reviewer in open cycles that they may still score, latest deadline first."""
     user = _user(request)
+    access.scope_of(user)
     page = Paginator(selectors.assignments_for_reviewer(user), ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [(assignment, may_assess(user, assignment.report)) for assignment in page.object_list]
+    rows = [(assignment, access.may_assess(user, assignment.report)) for assignment in page.object_list]
     return render(request, "reviews/scoring/queue.html", {"page": page, "rows": rows})
 
 
@@ -62,7 +42,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def report_score(request: HttpRequest, pk: int) -> HttpResponse:
     """The report beside the rubric: the reviewer saves, then submits; the others' scores show only after that."""
     user = _user(request)
-    assignment = selectors.assignment_to_score(user, pk)
+    assignment = access.assignment_for(user, pk)
     page = selectors.scoring_page(assignment)
     if request.method == "POST":
         if not page.may_score:
@@ -85,7 +65,7 @@ def report_score(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "form": form,
             "sheet": form.sheet(),
-            "may_assess": may_assess(user, assignment.report),
+            "may_assess": access.may_assess(user, assignment.report),
         },
     )
 
@@ -123,7 +103,8 @@ def _assess_context(user: User, report: DutyReport, **forms: Any) -> dict[str, A
         "cycle": report.cycle,
         "assessment": assessment,
         "is_closed": report.cycle.is_closed,
-        "may_manage_cycle": can(user, Action.MANAGE, report.cycle.organization),
+        "may_manage_cycle": access.may_manage_cycle(user, report.cycle),
+        "actions": access.allowed_actions(user, report),
         "comment_form": ReportCommentForm(
             initial={
                 "comment": report.comment,
@@ -143,7 +124,7 @@ def _assess_context(user: User, report: DutyReport, **forms: Any) -> dict[str, A
 def report_assess(request: HttpRequest, pk: int) -> HttpResponse:
     """The committee's page for one report: reviewers' scores, ballots, the daily component, 点评意见, problems."""
     user = _user(request)
-    report = _report_to_assess(user, pk)
+    report = access.report_for(user, pk, Action.SUPERVISE)
     bound: dict[str, Any] = {}
     if request.method == "POST":
         kind = request.POST.get("form")
@@ -194,7 +175,7 @@ def report_assess(request: HttpRequest, pk: int) -> HttpResponse:
 def report_return(request: HttpRequest, pk: int) -> HttpResponse:
     """退回修改: the report reopens for the secretary with the reason; an empty reason is refused."""
     user = _user(request)
-    report = _report_to_assess(user, pk)
+    report = access.report_for(user, pk, Action.SUPERVISE)
     form = ReturnForm(request.POST)
     if not form.is_valid():
         bound = {"return_form": form}
@@ -213,11 +194,7 @@ def report_return(request: HttpRequest, pk: int) -> HttpResponse:
 def problem_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """Removes one problem from the report's list."""
     user = _user(request)
-    try:
-        problem = Problem.objects.select_related("report__cycle__organization", "report__organization").get(pk=pk)
-    except Problem.DoesNotExist as missing:
-        raise Http404 from missing
-    _report_to_assess(user, problem.report_id)
+    problem = access.problem_for(user, pk)
     try:
         services.problem_remove(problem=problem, by=user)
     except DomainError as error:

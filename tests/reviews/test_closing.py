@@ -75,8 +75,8 @@ def _prepare(cycle: Cycle, tree: Tree, people: SimpleNamespace, drawn: list[Plan
             continue
         report.refresh_from_db()
         sections = {title: f"<p>{title}</p>" for title in cycle.section_titles()}
-        services.report_save(report=report, sections=sections, revision=report.revision, by=people.committee_secretary)
-        services.report_submit(report=report, by=people.committee_secretary)
+        services.report_save(report=report, sections=sections, revision=report.revision, by=people.admin)
+        services.report_submit(report=report, by=people.admin)
         for number, reviewer in enumerate(reviewers[: plan.reviewers]):
             assignment, _created = ReviewerAssignment.objects.get_or_create(report=report, reviewer=reviewer)
             entries: dict[int, dict[str, Any]] = {}

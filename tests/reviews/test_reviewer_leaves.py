@@ -22,7 +22,7 @@ from accounts.permissions import Action, can
 from accounts.services import position_assign, position_end, supervision_revoke
 from foundation.errors import DomainError
 from reminders import sweep as reminders
-from reviews import selectors, services
+from reviews import access, selectors, services
 from reviews.models import Cycle, DutyReport, GapKind, ReviewerAssignment, Score
 from tests.clients import signed_in
 from tests.conftest import Tree
@@ -90,7 +90,7 @@ def test_a_reviewer_who_moves_up_still_supervising_keeps_the_assignment(
     end_positions(people.committee_member)
     position_assign(person=people.committee_member, organization=tree.county, role=Position.Role.DEPUTY)
     reviewer = fresh(people.committee_member)
-    assert selectors.assignment_to_score(reviewer, assignment.pk) == assignment
+    assert access.assignment_for(reviewer, assignment.pk) == assignment
     services.scores_save(assignment=assignment, entries=full_marks(open_cycle), comment="", by=reviewer)
     services.scores_submit(assignment=assignment, by=reviewer)
     assert signed_in(reviewer, client).get(reverse("report_score", args=[assignment.pk])).status_code == 200
@@ -258,10 +258,10 @@ def test_an_assignment_is_usable_exactly_when_can_says_supervise(
         supervises = can(person, Action.SUPERVISE, report.organization)
         assert supervises is not ended, name
         assert (assignment in selectors.assignments_for_reviewer(person)) is supervises, name
-        assert selectors.may_read_report(person, report) is supervises, name
+        assert access.may_read_report(person, report) is supervises, name
         refused: type[Exception] | None = None
         try:
-            selectors.assignment_to_score(person, assignment.pk)
+            access.assignment_for(person, assignment.pk)
         except (Http404, PermissionDenied) as error:
             refused = type(error)
         assert (refused is None) is supervises, name

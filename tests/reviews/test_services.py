@@ -1,4 +1,4 @@
-"""Every write of 述职评议考核 (reviews/services.py): the rules, the refusals, and that a refusal changes nothing."""
+"""Every write of 述职评议考核 (reviews/services/): the rules, the refusals, and that a refusal changes nothing."""
 
 from __future__ import annotations
 
@@ -945,7 +945,7 @@ def test_closing_computes_every_result_on_a_worked_example(
 
     # 二村: the committee's manual daily score wins over its list; one reviewer (below the minimum of
     # three, so the committee explains) hit the veto; no ballots.
-    sibling = submitted(report_of(open_cycle, tree.branch_sibling), people.committee_secretary)
+    sibling = submitted(report_of(open_cycle, tree.branch_sibling), people.admin)
     give_list(tree.branch_sibling, year, secretary, required=10, done=5)
     services.report_comment_save(
         report=sibling, comment="作风扎实", daily_score="95", daily_reason="督查优秀", by=secretary
@@ -1105,7 +1105,7 @@ def closed_cycle(tree: Tree, people: SimpleNamespace, open_cycle: Cycle) -> Simp
     """A closed cycle with a submitted report half scored, a returned-ready report, a problem and an unused code."""
     report = submitted(report_of(open_cycle, tree.branch), people.branch_secretary)
     draft = report_of(open_cycle, tree.branch_sibling)
-    services.report_save(report=draft, sections={"履职情况": "<p>草稿</p>"}, revision=0, by=people.committee_secretary)
+    services.report_save(report=draft, sections={"履职情况": "<p>草稿</p>"}, revision=0, by=people.admin)
     score(report, people.committee_member, {STANDARD_60: 30}, submit=False)
     problem = services.problem_add(report=report, text="问题", by=people.committee_secretary)
     [ballot_code] = services.ballot_codes_generate(
@@ -1123,9 +1123,9 @@ def closed_cycle(tree: Tree, people: SimpleNamespace, open_cycle: Cycle) -> Simp
 
 WRITES: dict[str, Callable[[SimpleNamespace, SimpleNamespace], Any]] = {
     "report_save": lambda c, p: services.report_save(
-        report=c.draft, sections={"履职情况": "<p>改</p>"}, revision=c.draft.revision, by=p.committee_secretary
+        report=c.draft, sections={"履职情况": "<p>改</p>"}, revision=c.draft.revision, by=p.admin
     ),
-    "report_submit": lambda c, p: services.report_submit(report=c.draft, by=p.committee_secretary),
+    "report_submit": lambda c, p: services.report_submit(report=c.draft, by=p.admin),
     "report_return": lambda c, p: services.report_return(report=c.report, reason="退回", by=p.committee_secretary),
     "self_assessment_save": lambda c, p: services.self_assessment_save(
         report=c.draft,
@@ -1133,7 +1133,7 @@ WRITES: dict[str, Callable[[SimpleNamespace, SimpleNamespace], Any]] = {
         points="1",
         note="",
         record_ids=[],
-        by=p.committee_secretary,
+        by=p.admin,
     ),
     "scores_save": lambda c, p: services.scores_save(
         assignment=assignment_of(c.report, p.committee_member),
@@ -1221,7 +1221,7 @@ def test_a_bonus_left_blank_by_one_reviewer_counts_as_zero_in_the_mean(
     assert row["reviewers"] == 2
     assert row["review_score"] == Decimal("100.0")
     score_report = open_cycle.reports.get(organization=tree.branch_sibling)
-    score_report = submitted(score_report, people.committee_secretary)
+    score_report = submitted(score_report, people.admin)
     reduced = {"“三会一课”落实": 50, "为民办实事": 30}
     score(score_report, people.committee_member, {**reduced, "获上级表彰": 4})
     services.reviewer_assign(reports=[score_report], reviewer=people.committee_deputy, by=people.committee_secretary)

@@ -1,0 +1,126 @@
+"""Every write of 述职评议考核, one module per subject: cycles (and rubric templates), reports, assessment (scores,
+comments, problems), ballots, closing. `from reviews import services; services.report_submit(...)` reaches them all.
+
+Every function that acts for a person (`by=`) checks, through reviews.access, that this person may do it and raises
+PermissionDenied otherwise; the rules refuse with a DomainError whose message is shown to the person. Each runs in
+one transaction, so a refused action changes nothing.
+"""
+
+from foundation.errors import DomainError
+from reviews.services.assessment import (
+    COMMENT_FIELDS,
+    comment_fingerprint,
+    problem_add,
+    problem_remove,
+    report_comment_save,
+    reviewer_supervises,
+    scores_save,
+    scores_submit,
+)
+from reviews.services.ballots import (
+    BALLOT_ASPECT_LABELS,
+    BALLOT_CODE_ALPHABET,
+    BALLOT_CODE_LENGTH,
+    MAX_CODES_PER_BATCH,
+    MIN_BALLOTS_FLOOR,
+    BallotCounts,
+    ballot_batch_printed,
+    ballot_cast,
+    ballot_code_void,
+    ballot_codes_generate,
+    ballot_counts,
+    ballot_window_closed,
+    ballot_window_refusal,
+    ballots_count,
+    ballots_published,
+    members_on_record,
+    normalize_code,
+)
+from reviews.services.base import (
+    CycleStatus,
+    ReportStatus,
+)
+from reviews.services.closing import (
+    ClosingRefused,
+    Gap,
+    closing_gaps,
+    compute_results,
+    cycle_close,
+    cycle_points,
+    cycle_weights,
+)
+from reviews.services.cycles import (
+    cycle_create,
+    cycle_open,
+    cycle_update,
+    indicator_add,
+    reviewer_assign,
+    reviewer_unassign,
+    rubric_template_create,
+    template_indicator_add,
+)
+from reviews.services.reports import (
+    ALLOWED_TAGS,
+    MAX_SECTION_CHARS,
+    report_return,
+    report_save,
+    report_submit,
+    sanitize,
+    self_assessment_save,
+)
+from reviews.workflow import CYCLE_TRANSITIONS, REPORT_TRANSITIONS
+
+__all__ = [
+    "ALLOWED_TAGS",
+    "BALLOT_ASPECT_LABELS",
+    "BALLOT_CODE_ALPHABET",
+    "BALLOT_CODE_LENGTH",
+    "COMMENT_FIELDS",
+    "CYCLE_TRANSITIONS",
+    "MAX_CODES_PER_BATCH",
+    "MAX_SECTION_CHARS",
+    "MIN_BALLOTS_FLOOR",
+    "REPORT_TRANSITIONS",
+    "BallotCounts",
+    "ClosingRefused",
+    "CycleStatus",
+    "DomainError",
+    "Gap",
+    "ReportStatus",
+    "ballot_batch_printed",
+    "ballot_cast",
+    "ballot_code_void",
+    "ballot_codes_generate",
+    "ballot_counts",
+    "ballot_window_closed",
+    "ballot_window_refusal",
+    "ballots_count",
+    "ballots_published",
+    "closing_gaps",
+    "comment_fingerprint",
+    "compute_results",
+    "cycle_close",
+    "cycle_create",
+    "cycle_open",
+    "cycle_points",
+    "cycle_update",
+    "cycle_weights",
+    "indicator_add",
+    "members_on_record",
+    "normalize_code",
+    "problem_add",
+    "problem_remove",
+    "report_comment_save",
+    "report_return",
+    "report_save",
+    "report_submit",
+    "reviewer_assign",
+    "reviewer_supervises",
+    "reviewer_unassign",
+    "rubric_template_create",
+    "sanitize",
+    "scores_save",
+    "scores_submit",
+    "self_assessment_save",
+    "template_indicator_add",
+]
