@@ -1,5 +1,7 @@
-"""述职评议考核: the yearly review of each secretary's duty report. One module of just over 600 lines on purpose:
-the tables of one review and their constraints read together, and Django finds them here.
+"""述职评议考核: the yearly review of each secretary's duty report.
+
+Why one long file: just over 600 lines on purpose, the tables of one review and their constraints read
+together, and Django finds them here.
 
 A committee opens a `Cycle` over chosen subordinate organizations with weights,
 grade bands, override rules and a rubric copied from a template. Each

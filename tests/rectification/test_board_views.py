@@ -1,4 +1,8 @@
-"""The committee's board, the findings, raising findings, review problems into findings, assigning tasks."""
+"""The committee's board, the findings, raising findings, review problems into findings, assigning tasks.
+
+Why one long file: the board, findings and task assignment are one committee's page flow and share the findings and
+tasks built by the helpers at the top; each page is a section below.
+"""
 
 from __future__ import annotations
 

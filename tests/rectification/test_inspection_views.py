@@ -1,4 +1,8 @@
-"""督查 pages: plan (chosen, all children, a seeded random draw), check the draw, record, raise findings, complete."""
+"""督查 pages: plan (chosen, all children, a seeded random draw), check the draw, record, raise findings, complete.
+
+Why one long file: an inspection's pages are one flow (plan, draw, record, raise, complete) whose later cases
+build on the earlier ones' helpers; each step is a section below.
+"""
 
 from __future__ import annotations
 

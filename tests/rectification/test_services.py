@@ -1,4 +1,8 @@
-"""Every write of 督查 and 整改 (rectification.services): the rules hold and a refusal changes nothing."""
+"""Every write of 督查 and 整改 (rectification.services): the rules hold and a refusal changes nothing.
+
+Why one long file: the services' cases share the task, finding and evidence builders defined at the top;
+the sections below follow the task's life from finding to acceptance.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""整改任务 pages: the state machine through the views, who may do what, bad input, evidence, query counts."""
+"""整改任务 pages: the state machine through the views, who may do what, bad input, evidence, query counts.
+
+Why one long file: the task's state machine is walked through its pages in order, and the permission,
+bad-input and query-count cases reuse the tasks that walk builds; each is a section below.
+"""
 
 from __future__ import annotations
 

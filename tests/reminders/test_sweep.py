@@ -1,4 +1,8 @@
-"""Deadline reminders: every deadline, each threshold once per person, escalation, batches, crashes and settings."""
+"""Deadline reminders: every deadline, each threshold once per person, escalation, batches, crashes and settings.
+
+Why one long file: one sweep over every kind of deadline: the cases share the deadline builders and the
+sent-log checks at the top, one section per kind, then batches, crashes and settings.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Every write in responsibility.services: the rules it keeps, its refusals, and that a refusal saves nothing."""
+"""Every write in responsibility.services: the rules it keeps, its refusals, and that a refusal saves nothing.
+
+Why one long file: the services' cases share the list, item and record builders defined at the top; the
+sections below follow a list's year from plan to closing.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""民主测评 pages: the committee's codes and printable sheets, and public voting without signing in."""
+"""民主测评 pages: the committee's codes and printable sheets, and public voting without signing in.
+
+Why one long file: the codes' pages and the public vote are one secrecy promise tested from both sides,
+sharing the cycle and code helpers at the top.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The committee's cycle pages: start, configure, open, close, reviewers, progress, ranking; who may, at what cost."""
+"""The committee's cycle pages: start, configure, open, close, reviewers, progress, ranking; who may, at what cost.
+
+Why one long file: a cycle's pages are one flow (start, configure, open, close) and the other review test
+files import its data builders (create_data, busy_cycle, ...) from here; each page is a section below.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""述职报告 pages: writing with autosave, sanitizing, submitting, versions, permissions, the result, query counts."""
+"""述职报告 pages: writing with autosave, sanitizing, submitting, versions, permissions, the result, query counts.
+
+Why one long file: the report's pages are one flow (write, autosave, submit, version, result) sharing the
+report builders at the top; each step is a section below.
+"""
 
 from __future__ import annotations
 

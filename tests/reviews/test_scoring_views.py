@@ -1,4 +1,8 @@
-"""Scoring pages: the reviewer's queue and scoring sheet, and the committee's assessment of one report."""
+"""Scoring pages: the reviewer's queue and scoring sheet, and the committee's assessment of one report.
+
+Why one long file: the reviewer's sheet and the committee's assessment score the same reports, built once
+by the helpers at the top; each page is a section below.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Every write of 述职评议考核 (reviews/services/): the rules, the refusals, and that a refusal changes nothing."""
+"""Every write of 述职评议考核 (reviews/services/): the rules, the refusals, and that a refusal changes nothing.
+
+Why one long file: the review services' cases share the cycle, report and scoring builders defined at the top;
+the sections below follow a cycle's year from opening to closing.
+"""
 
 from __future__ import annotations
 
