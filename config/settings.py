@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     # The domain apps, from the bottom layer up (docs/architecture.md draws the house).
     "notifications",
+    "members",
     "responsibility",
     "reviews",
     "rectification",
