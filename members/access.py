@@ -119,3 +119,17 @@ def reaches_a_roll(user: Any) -> bool:
     """Whether the menu offers 党员名册: to those who keep or supervise a roll."""
     scope = scope_for(user)
     return scope.is_committee or bool(scope.manage_paths)
+
+
+def reaches_a_roll_above(user: Any) -> bool:
+    """Whether the person follows rolls below them (the committee's figures)."""
+    return scope_for(user).is_committee
+
+
+def may_read_member(user: Any, pk: Any) -> bool:
+    """Whether the person still reads the entry (after a transfer out of their roll they may not)."""
+    try:
+        member_for(user, pk, Action.VIEW)
+    except (Http404, PermissionDenied):
+        return False
+    return True
