@@ -68,7 +68,7 @@ class Member(models.Model):
         SUSPENDED = "suspended", _("停止党籍")
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="members", verbose_name=_("党组织")
+        Organization, on_delete=models.PROTECT, related_name="roll_members", verbose_name=_("党组织")
     )
     person = models.ForeignKey(
         User,
