@@ -108,6 +108,12 @@ class GroupForm(forms.Form):
         self.fields["leader"].queryset = Member.objects.current().filter(organization=organization).order_by("name")  # type: ignore[attr-defined]
 
 
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("登录名"), max_length=150, help_text=_("创建后由管理员设置初始密码，本人首次登录时须修改密码。")
+    )
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("名册文件（.xlsx）"))
 

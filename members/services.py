@@ -10,13 +10,13 @@ from dataclasses import replace
 from datetime import date
 from typing import IO, Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.importing import ImportRejected, RowError
-from accounts.models import Organization
+from accounts.models import Organization, User
 from foundation.errors import DomainError, clean_text
 from members import access, exports, importing, rules
 from members.fields import MemberFields, MigrantDetails
@@ -222,6 +222,30 @@ def member_transfer_in(
         by=by,
     )
     return member
+
+
+@transaction.atomic
+def member_login_create(*, member: Member, by: Any, username: str) -> User:
+    """Gives a login-less member a login, only when they need one (to read their own entry, to sign in to
+    meetings later). It has no password until an administrator sets one, which the member then changes."""
+    _require_keeper(by, member.organization)
+    if member.person_id is not None:
+        raise DomainError(_("该党员已有登录账号。"))
+    if not member.is_current:
+        raise DomainError(_("该党员已转出，不能修改。"))
+    username = clean_text(username, field=_("登录名"), max_length=150)
+    try:
+        User._meta.get_field("username").run_validators(username)
+    except ValidationError as invalid:
+        raise DomainError(" ".join(invalid.messages)) from invalid
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("登录名“%(username)s”已被使用。") % {"username": username})
+    person = User(username=username, full_name=member.name, phone=member.phone, must_change_password=True)
+    person.set_unusable_password()
+    person.save()
+    member.person = person
+    member.save(update_fields=["person"])
+    return person
 
 
 def _group_fields(organization: Organization, name: str, leader: Member | None, group: PartyGroup | None) -> str:

@@ -20,7 +20,16 @@ from accounts.permissions import Action
 from foundation.errors import DomainError
 from foundation.excel import XLSX_CONTENT_TYPE
 from members import access, selectors, services
-from members.forms import GroupForm, ImportForm, MemberAddForm, MemberForm, RollFilterForm, StatusForm, TransferForm
+from members.forms import (
+    GroupForm,
+    ImportForm,
+    LoginForm,
+    MemberAddForm,
+    MemberForm,
+    RollFilterForm,
+    StatusForm,
+    TransferForm,
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -106,6 +115,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "shows_id_number": access.shows_id_number(user, member),
             "keeps": access.keeps_roll(user, member.organization) and member.is_current,
             "reads_roll": access.reads_roll(user, member.organization),
+            "login_form": LoginForm(),
         },
     )
 
@@ -173,6 +183,25 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     return _member_action(request, pk, TransferForm, "members/transfer_form.html", act, _("组织关系已转出。"))
+
+
+@login_required
+@require_POST
+def member_login(request: HttpRequest, pk: int) -> HttpResponse:
+    """Creates a login for a member who has none."""
+    user = _user(request)
+    member = access.member_for(user, pk, Action.MANAGE)
+    form = LoginForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_login_create(member=member, by=user, username=form.cleaned_data["username"])
+        except DomainError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("已创建登录账号，请管理员设置初始密码。"))
+    else:
+        messages.error(request, _("请填写%(field)s。") % {"field": _("登录名")})
+    return redirect("member_detail", member.pk)
 
 
 @login_required
@@ -294,5 +323,6 @@ urlpatterns = [
     path("members/<int:pk>/edit/", member_edit, name="member_edit"),
     path("members/<int:pk>/status/", member_status, name="member_status"),
     path("members/<int:pk>/transfer/", member_transfer, name="member_transfer"),
+    path("members/<int:pk>/login/", member_login, name="member_login"),
     path("members/groups/<int:pk>/edit/", group_edit, name="member_group_edit"),
 ]

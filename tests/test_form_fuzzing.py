@@ -422,6 +422,7 @@ NOT_FUZZED: dict[str, str] = {
     "member_status": "not fuzzed yet: tests/members/test_services.py refuses each bad input",
     "member_transfer": "not fuzzed yet: tests/members/test_services.py refuses each bad input",
     "member_group_edit": "not fuzzed yet: tests/members/test_services.py refuses each bad input",
+    "member_login": "not fuzzed yet: tests/members/test_services.py refuses each bad input",
 }
 
 

@@ -723,6 +723,7 @@ NOT_PROBED: dict[str, str] = {
     "member_status": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
     "member_transfer": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
     "member_group_edit": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_login": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
 }
 
 

@@ -247,3 +247,21 @@ def test_party_groups_have_unique_names_and_a_leader_of_their_own_roll(
     assert (group.name, group.leader, group.order) == ("一组", roll.full, 2)
     with pytest.raises(PermissionDenied):
         services.group_update(group=roll.group, by=people.committee_secretary, name="x", leader=None)
+
+
+def test_a_login_is_created_only_when_needed_and_only_once(roll: SimpleNamespace, people: SimpleNamespace) -> None:
+    person = services.member_login_create(member=roll.probationary, by=people.branch_secretary, username="li-er")
+    assert (person.full_name, person.must_change_password, person.has_usable_password()) == ("李二", True, False)
+    assert Member.objects.get(pk=roll.probationary.pk).person == person
+    with pytest.raises(DomainError, match="已有登录账号"):
+        services.member_login_create(member=roll.full, by=people.branch_secretary, username="wang-yi")
+    sibling = services.member_add(
+        organization=roll.full.organization, by=people.branch_secretary, fields=fields(name="钱六")
+    )
+    with pytest.raises(DomainError, match="已被使用"):
+        services.member_login_create(member=sibling, by=people.branch_secretary, username="LI-ER")
+    with pytest.raises(DomainError):
+        services.member_login_create(member=sibling, by=people.branch_secretary, username="有 空格!")
+    with pytest.raises(PermissionDenied):
+        services.member_login_create(member=sibling, by=people.committee_secretary, username="qian")
+    assert Member.objects.get(pk=sibling.pk).person is None

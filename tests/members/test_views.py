@@ -192,3 +192,28 @@ def test_each_page_asks_members_access_and_an_absent_id_is_not_found(
         assert response.status_code == 404
     else:
         assert response.status_code < 500
+
+
+def test_every_page_renders_for_the_branch_secretary_and_in_english(
+    roll: SimpleNamespace, tree: Any, people: SimpleNamespace
+) -> None:
+    client = signed_in(people.branch_secretary)
+    pages = [
+        reverse("member_rolls"),
+        reverse("member_roll", args=[tree.branch.pk]),
+        reverse("member_add", args=[tree.branch.pk]),
+        reverse("member_groups", args=[tree.branch.pk]),
+        reverse("member_import", args=[tree.branch.pk]),
+        reverse("member_detail", args=[roll.full.pk]),
+        reverse("member_edit", args=[roll.full.pk]),
+        reverse("member_status", args=[roll.full.pk]),
+        reverse("member_transfer", args=[roll.full.pk]),
+        reverse("member_group_edit", args=[roll.group.pk]),
+    ]
+    for url in pages:
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+    client.cookies["django_language"] = "en"
+    assert client.get(reverse("member_roll", args=[tree.branch.pk])).status_code == 200
+    edit = client.get(reverse("member_edit", args=[roll.full.pk]))
+    assert 'value="王一"' in edit.content.decode()
