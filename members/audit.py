@@ -32,9 +32,10 @@ def roll_fields(user: Any, row: Any) -> frozenset[str] | None:
 
 
 def transfer_fields(user: Any, row: Any) -> frozenset[str] | None:
-    """A transfer: the readers of either roll, and the member themself."""
+    """A transfer: the readers of either roll, or of the roll the member is on now, and the member themself."""
     member = row.member
-    if _reads(user, row.from_organization) or _reads(user, row.to_organization):
+    now = member.organization if member is not None else None
+    if _reads(user, row.from_organization) or _reads(user, row.to_organization) or _reads(user, now):
         return every_field(user, row)
     if member is not None and member.person_id is not None and member.person_id == user.pk:
         return every_field(user, row)
@@ -47,8 +48,9 @@ def register() -> None:
     register_audited("members.PartyGroup", "organization__", roll_fields, related=("organization",))
     register_audited(
         "members.Transfer",
-        "from_organization__",
+        # A transfer from or to outside the product names one organization only: the member's roll finds it.
+        "member__organization__",
         transfer_fields,
-        related=("from_organization", "to_organization", "member"),
+        related=("from_organization", "to_organization", "member__organization"),
     )
     register_audited("members.RollExport", "organization__", roll_fields, related=("organization",))

@@ -3,13 +3,18 @@ member themself, never for the branch's other members."""
 
 from __future__ import annotations
 
+from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
-from members import audit
+from accounts.audit_views import AuditFilters, audit_rows
+from members import audit, services
 from members.models import Member
+from tests.clients import signed_in
+from tests.members.conftest import fields
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +41,16 @@ def test_who_reads_a_members_history(
     # roll.full is branch_member's own entry; roll.probationary is somebody else's.
     assert all((audit.member_fields(user, row) is not None) == reads_own for row in rows_of(roll.full))
     assert all((audit.member_fields(user, row) is not None) == reads_other for row in rows_of(roll.probationary))
+
+
+def test_the_audit_page_shows_transfers_in_from_outside_to_the_receiving_branch(
+    tree: Any, people: SimpleNamespace
+) -> None:
+    services.member_transfer_in(
+        organization=tree.branch, by=people.branch_secretary, on=date(2026, 2, 1), from_text="外县", fields=fields()
+    )
+    url = reverse("audit_log") + "?model=members.Transfer"
+    assert len(signed_in(people.committee_secretary).get(url).context["page"].object_list) == 1
+    shown = AuditFilters(model="members.Transfer")
+    assert len(audit_rows(people.branch_secretary, shown)) == 1
+    assert audit_rows(people.branch_member, shown) == []
