@@ -116,7 +116,7 @@ def read_roll(organization: Organization, filename: str, content: bytes) -> tupl
     cannot be read (a missing column, a date that is not one, an unknown 性别, 党员类别 or 党小组)."""
     title, rows = _sheet(filename, content)
     if not rows:
-        raise ImportRejected([RowError(title, 0, _("文件中没有党员数据。"))])
+        raise ImportRejected([RowError(title, 0, _("文件中没有可导入的数据。"))])
     # An export puts what it holds above the header: the header is the first row that names 姓名.
     start = next((index for index, row in enumerate(rows[:10]) if "姓名" in [_text(cell) for cell in row]), 0)
     header = [_text(cell).replace("*", "").strip() for cell in rows[start]]

@@ -176,7 +176,7 @@ def member_transfer_out(
     if to_code:
         target = Organization.objects.filter(code=to_code, is_active=True).first()
         if target is None:
-            raise DomainError(_("找不到组织代码为“%(code)s”的党组织。") % {"code": to_code})
+            raise DomainError(_("没有组织代码为 %(code)s 的组织。") % {"code": to_code})
         if target.pk == source.pk:
             raise DomainError(_("不能转入本组织。"))
     else:
@@ -316,7 +316,7 @@ def roll_import(*, organization: Organization, by: Any, filename: str, content: 
     if errors:
         raise ImportRejected(errors)
     if not members:
-        raise DomainError(_("文件中没有党员数据。"))
+        raise DomainError(_("文件中没有可导入的数据。"))
     for member in members:
         _saved(member)
     return len(members)

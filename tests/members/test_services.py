@@ -186,7 +186,7 @@ def test_a_transfer_outside_closes_the_entry(roll: SimpleNamespace, people: Simp
 @pytest.mark.parametrize(
     ("to_code", "to_text", "message"),
     [
-        ("NO-SUCH-ORG", "", "找不到组织代码"),
+        ("NO-SUCH-ORG", "", "没有组织代码为"),
         ("", "", "二选一"),
         ("C-T1-B3", "外省", "二选一"),
         ("C-T1-G-B1", "", "不能转入本组织"),

@@ -109,7 +109,7 @@ def test_status_transfer_and_group_forms(roll: SimpleNamespace, tree: Any, peopl
     assert response.status_code == 302
     assert MemberStatusChange.objects.get().to_status == "migrant"
     response = client.post(reverse("member_transfer", args=[roll.full.pk]), {"to_code": "NOPE", "on": "2026-03-02"})
-    assert "找不到组织代码" in response.content.decode()
+    assert "没有组织代码为" in response.content.decode()
     response = client.post(
         reverse("member_transfer", args=[roll.full.pk]), {"to_code": tree.direct_branch.code, "on": "2026-03-02"}
     )
