@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     # The domain apps, from the bottom layer up (docs/architecture.md draws the house).
     "notifications",
+    "members",
     "responsibility",
     "reviews",
     "rectification",
@@ -138,6 +139,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "members.context_processors.navigation",
                 "notifications.context_processors.unread",
             ],
         },

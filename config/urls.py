@@ -7,6 +7,7 @@ from accounts import views as account_views
 urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
+    path("", include("members.urls")),
     path("", include("responsibility.urls")),
     path("", include("reviews.urls")),
     path("", include("rectification.urls")),

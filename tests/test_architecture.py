@@ -14,14 +14,15 @@ LAYERS = {
     "foundation": 0,
     "accounts": 1,
     "notifications": 2,
-    "responsibility": 3,
-    "reviews": 4,
-    "rectification": 5,
-    "reminders": 6,
-    "workbench": 6,
-    "seeding": 7,
-    "bench": 8,
-    "config": 8,
+    "members": 3,
+    "responsibility": 4,
+    "reviews": 5,
+    "rectification": 6,
+    "reminders": 7,
+    "workbench": 7,
+    "seeding": 8,
+    "bench": 9,
+    "config": 9,
 }
 SKIPPED = {"migrations", "__pycache__"}
 

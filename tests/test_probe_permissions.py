@@ -711,6 +711,19 @@ NOT_PROBED: dict[str, str] = {
     "vote_done": "anonymous ballots by one-time code",
     "set_language": "Django's language switch",
     "healthz": "load balancer probe",
+    "member_rolls": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_figures": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_roll": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_add": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_groups": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_import": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_export": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_detail": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_edit": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_status": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_transfer": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_group_edit": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_login": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
 }
 
 

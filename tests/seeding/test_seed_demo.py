@@ -14,6 +14,7 @@ from django.test import RequestFactory
 
 from accounts import permissions
 from accounts.models import Organization, Position, User
+from members.models import Member
 from seeding.demo.people import DEMO_LOGINS, DEMO_PASSWORD, demo_build
 from tests.factories import OrganizationFactory
 
@@ -40,6 +41,7 @@ def counts() -> dict[str, int]:
         "organizations": Organization.objects.count(),
         "users": User.objects.count(),
         "positions": Position.objects.count(),
+        "members": Member.objects.count(),
     }
 
 

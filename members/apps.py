@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MembersConfig(AppConfig):
+    name = "members"
+    verbose_name = _("党员名册")
+
+    def ready(self) -> None:
+        from members import audit
+
+        audit.register()

@@ -1,0 +1,3 @@
+from members.views import urlpatterns
+
+__all__ = ["urlpatterns"]
