@@ -142,6 +142,11 @@ class Member(models.Model):
         return self.left_on is None
 
     @property
+    def is_migrant(self) -> bool:
+        """A 流动党员: the page shows where they are and how the branch reaches them."""
+        return self.status == self.Status.MIGRANT
+
+    @property
     def masked_id_number(self) -> str:
         """The ID number as anyone but the branch and its committees sees it: its first and last digits."""
         if len(self.id_number) < 8:

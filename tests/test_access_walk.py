@@ -22,7 +22,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.clients import signed_in
 
-DOMAIN_APPS = ("accounts", "notifications", "reminders", "workbench", "responsibility", "reviews", "rectification")
+DOMAIN_APPS = (
+    "accounts",
+    "notifications",
+    "members",
+    "responsibility",
+    "reviews",
+    "rectification",
+    "reminders",
+    "workbench",
+)
 
 # The signed-in person's own account, read and changed only through request.user.
 PERSONAL = {

@@ -124,7 +124,15 @@ def test_no_modules_import_each_other_in_a_circle() -> None:
 def test_the_bottom_layers_name_no_domain_model_even_in_strings() -> None:
     """accounts and foundation read no domain's data by label either (the audit trail's register is filled
     by the domains themselves)."""
-    domains = ("responsibility.", "reviews.", "rectification.", "notifications.", "reminders.", "workbench.")
+    domains = (
+        "members.",
+        "responsibility.",
+        "reviews.",
+        "rectification.",
+        "notifications.",
+        "reminders.",
+        "workbench.",
+    )
     offenders: dict[str, list[str]] = defaultdict(list)
     for app in ("foundation", "accounts"):
         for path in (ROOT / app).rglob("*.py"):
@@ -155,7 +163,16 @@ def view_modules(app: str) -> list[Path]:
     return sorted([*folder.glob("views.py"), *folder.glob("*_views.py"), *folder.glob("views/*.py")])
 
 
-APPS_WITH_PAGES = ("accounts", "notifications", "responsibility", "reviews", "rectification", "reminders", "workbench")
+APPS_WITH_PAGES = (
+    "accounts",
+    "notifications",
+    "members",
+    "responsibility",
+    "reviews",
+    "rectification",
+    "reminders",
+    "workbench",
+)
 
 
 def test_no_view_module_decides_a_permission() -> None:
