@@ -41,6 +41,7 @@ from hypothesis import strategies as st
 from accounts import services as account_services
 from accounts.models import Organization, User
 from accounts.permissions import Action, can, scope_for
+from members.models import Member, PartyGroup
 from notifications.models import Notification
 from rectification.models import ExtensionRequest, Inspection, InspectionTarget, RectificationTask, TaskEvidence
 from responsibility.models import (
@@ -70,7 +71,7 @@ Outcome = Literal["allowed", 403, 404]
 Person = User | None
 """None is an anonymous visitor."""
 
-DOMAIN_APPS = ("accounts", "responsibility", "reviews", "rectification")
+DOMAIN_APPS = ("accounts", "members", "responsibility", "reviews", "rectification")
 EXAMPLES = 10
 """Draws per (page, method): enough to meet every relation over the run, few enough for one core."""
 MISSING_PK = 10**8
@@ -425,6 +426,22 @@ def own_object(owner_field: str) -> Rule:
     return lambda person, obj: ALLOWED if getattr(obj, owner_field) == person.pk else 404
 
 
+def reads_roll(person: User, organization: Organization) -> bool:
+    """The branch that keeps a roll and the committees above it read its personal data."""
+    return can(person, Action.MANAGE, organization) or can(person, Action.SUPERVISE, organization)
+
+
+def roll_readers(organization: Callable[[Any], Organization]) -> Rule:
+    return lambda person, obj: gate(person, organization(obj), reads_roll(person, organization(obj)))
+
+
+def reads_member(person: User, member: Member) -> Outcome:
+    """A member reads their own entry; the roll's readers read everyone's."""
+    if member.person_id == person.pk:
+        return ALLOWED
+    return gate(person, member.organization, reads_roll(person, member.organization))
+
+
 LISTS = ResponsibilityList.objects.select_related("organization")
 ITEMS = ListItem.objects.select_related("list__organization", "responsible")
 RECORDS = DutyRecord.objects.select_related("organization", "item__responsible").order_by("pk")
@@ -432,8 +449,51 @@ REPORTS = DutyReport.objects.select_related("organization", "cycle__organization
 CYCLES = Cycle.objects.select_related("organization")
 TASKS = RectificationTask.objects.select_related("organization")
 PK = {"pk": MISSING_PK}
+ORG_PK = {"org_pk": MISSING_PK}
+MEMBERS = Member.objects.select_related("organization")
+
+
+def member_org(member: Member) -> Organization:
+    return member.organization
+
 
 PROBES: dict[str, Probe] = {
+    # members: the roll
+    "member_roll": Probe(by_pk(Organization.objects, "org_pk"), {"GET": roll_readers(lambda org: org)}, ORG_PK),
+    "member_export": Probe(by_pk(Organization.objects, "org_pk"), {"POST": roll_readers(lambda org: org)}, ORG_PK),
+    "member_groups": Probe(
+        by_pk(Organization.objects, "org_pk"),
+        {"GET": roll_readers(lambda org: org), "POST": needs(Action.MANAGE, lambda org: org)},
+        ORG_PK,
+    ),
+    "member_add": Probe(
+        by_pk(Organization.objects, "org_pk"),
+        {method: needs(Action.MANAGE, lambda org: org) for method in ("GET", "POST")},
+        ORG_PK,
+    ),
+    "member_import": Probe(
+        by_pk(Organization.objects, "org_pk"),
+        {method: needs(Action.MANAGE, lambda org: org) for method in ("GET", "POST")},
+        ORG_PK,
+    ),
+    "member_detail": Probe(by_pk(MEMBERS), {"GET": reads_member}, PK),
+    "member_edit": Probe(by_pk(MEMBERS), {method: needs(Action.MANAGE, member_org) for method in ("GET", "POST")}, PK),
+    "member_status": Probe(
+        by_pk(MEMBERS), {method: needs(Action.MANAGE, member_org) for method in ("GET", "POST")}, PK
+    ),
+    "member_transfer": Probe(
+        by_pk(MEMBERS), {method: needs(Action.MANAGE, member_org) for method in ("GET", "POST")}, PK
+    ),
+    "member_login": Probe(by_pk(MEMBERS), {"POST": needs(Action.MANAGE, member_org)}, PK),
+    "member_group_edit": Probe(
+        by_pk(PartyGroup.objects.select_related("organization")),
+        {method: needs(Action.MANAGE, lambda group: group.organization) for method in ("GET", "POST")},
+        PK,
+    ),
+    "member_figures": Probe(
+        by_query(Organization.objects, "org"),
+        {"GET": lambda person, org: gate(person, org, follows_progress(person, org))},
+    ),
     # accounts
     "organization_detail": Probe(by_pk(Organization.objects), {"GET": needs(Action.VIEW, lambda o: o)}, PK),
     "notification_open": Probe(by_pk(Notification.objects), {"GET": own_object("recipient_id")}, PK),
@@ -711,19 +771,7 @@ NOT_PROBED: dict[str, str] = {
     "vote_done": "anonymous ballots by one-time code",
     "set_language": "Django's language switch",
     "healthz": "load balancer probe",
-    "member_rolls": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
-    "member_figures": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
-    "member_roll": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
-    "member_add": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
-    "member_groups": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
-    "member_import": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
-    "member_export": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
-    "member_detail": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
-    "member_edit": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
-    "member_status": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
-    "member_transfer": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
-    "member_group_edit": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
-    "member_login": "the roll's own walk: tests/members/test_access.py and test_views.py (role tree, 404/403)",
+    "member_rolls": "lists the rolls the person keeps and their own entries: no object in the URL",
 }
 
 
