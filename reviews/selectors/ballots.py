@@ -12,6 +12,7 @@ from accounts.models import (
     Organization,
     Position,
 )
+from members import selectors as member_selectors
 from reviews import scoring, services
 from reviews.models import (
     BallotBatch,
@@ -135,6 +136,8 @@ def ballot_overview(cycle: Cycle) -> list[BallotFigures]:
     )
     for organization_id, total in members:
         rows[organization_id].members = total
+    for organization_id, total in member_selectors.on_record(list(rows)).items():
+        rows[organization_id].members = total  # the roll, when the organization keeps one
     for batch in BallotBatch.objects.filter(cycle=cycle).order_by("organization_id", "number"):
         row = rows.get(batch.organization_id)
         if row is not None:

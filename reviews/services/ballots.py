@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts import permissions
 from accounts.models import Organization, Position, User
 from foundation.errors import DomainError, clean_text
+from members import selectors as member_selectors
 from reviews import ballot_box
 from reviews.models import (
     BallotBatch,
@@ -64,7 +65,11 @@ def _new_code() -> str:
 
 
 def members_on_record(organization: Organization) -> int:
-    """The people who hold a current position in the organization (its members on record)."""
+    """The organization's members on record: its roll (党员名册) when it keeps one, suspended members left out;
+    otherwise the people who hold a current position there."""
+    on_roll = member_selectors.on_record([organization.pk]).get(organization.pk)
+    if on_roll:
+        return on_roll
     return Position.objects.current().filter(organization=organization).values("person").distinct().count()
 
 
