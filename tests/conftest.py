@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from celery.result import allow_join_result
+from django.utils import translation
 
 from accounts import services
 from accounts.models import Organization, Position, User
@@ -52,6 +53,15 @@ def _celery_may_wait_for_results() -> Iterator[None]:
     later test in the process that waits on a real worker's result would be refused."""
     with allow_join_result():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _site_language() -> Iterator[None]:
+    """Each test ends in the site's language: a request in English (the language switch, an English cookie)
+    activates English for the thread, and nothing turns it back, so a later test in the same worker that
+    writes a mail or a message outside a request would write it in English."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
