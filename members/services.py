@@ -12,15 +12,17 @@ from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.importing import ImportRejected, RowError
-from accounts.models import Organization, User
+from accounts.models import Organization, Position, User
 from foundation.errors import DomainError, clean_text
 from members import access, exports, importing, rules
 from members.fields import MemberFields, MigrantDetails
 from members.models import Member, MemberStatusChange, PartyGroup, RollExport, Transfer
+from notifications.services import notify
 
 
 def _require_keeper(by: Any, organization: Organization) -> None:
@@ -198,7 +200,23 @@ def member_transfer_out(
     else:
         member.left_on, member.left_to = on, to_text
     member.save()
+    if target is not None:
+        _tell_receiving_branch(member, source, target)
     return transfer
+
+
+def _tell_receiving_branch(member: Member, source: Organization, target: Organization) -> None:
+    """The receiving branch's secretary learns that a member arrived on their roll, with a link to the entry."""
+    secretary = Position.objects.secretary_of(target)
+    if secretary is None:
+        return
+    notify(
+        recipient=secretary,
+        kind="member_transferred_in",
+        title=_("%(name)s 的组织关系已从 %(source)s 转入本组织") % {"name": member.name, "source": source.name},
+        body=_("请核对其党员信息，并安排参加组织生活。"),
+        url=reverse("member_detail", args=[member.pk]),
+    )
 
 
 @transaction.atomic

@@ -8,13 +8,17 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import position_end
+from accounts.models import Position
+from accounts.services import position_assign, position_end
 from foundation.errors import DomainError
 from members import services
 from members.fields import MigrantDetails
 from members.models import Member, MemberStatusChange, PartyGroup, Transfer
+from notifications.models import Notification
+from tests.factories import UserFactory
 from tests.members.conftest import fields, id_number
 
 pytestmark = pytest.mark.django_db
@@ -172,6 +176,34 @@ def test_a_transfer_inside_the_product_moves_the_member_with_their_history(
     assert member.status_changes.count() == 1
     assert (transfer.from_organization, transfer.to_organization) == (tree.branch, tree.direct_branch)
     assert PartyGroup.objects.get(pk=roll.group.pk).leader is None
+
+
+def test_the_receiving_branchs_secretary_is_told_of_a_member_transferred_in(
+    roll: SimpleNamespace, tree: Any, people: SimpleNamespace
+) -> None:
+    receiving = UserFactory(username="receiving_secretary")
+    position_assign(person=receiving, organization=tree.direct_branch, role=Position.Role.SECRETARY)
+    services.member_transfer_out(
+        member=roll.full, by=people.branch_secretary, on=timezone.localdate(), to_code=tree.direct_branch.code
+    )
+    [told] = Notification.objects.filter(kind="member_transferred_in")
+    assert told.recipient == receiving
+    assert roll.full.name in told.title
+    assert tree.branch.name in told.title
+    assert told.url == reverse("member_detail", args=[roll.full.pk])
+
+
+def test_a_transfer_outside_or_to_a_branch_without_a_secretary_tells_nobody(
+    roll: SimpleNamespace, tree: Any, people: SimpleNamespace
+) -> None:
+    today = timezone.localdate()
+    services.member_transfer_out(
+        member=roll.full, by=people.branch_secretary, on=today, to_code=tree.direct_branch.code
+    )
+    services.member_transfer_out(
+        member=roll.probationary, by=people.branch_secretary, on=today, to_text="外省某村党支部"
+    )
+    assert not Notification.objects.filter(kind="member_transferred_in").exists()
 
 
 def test_a_transfer_outside_closes_the_entry(roll: SimpleNamespace, people: SimpleNamespace) -> None:
