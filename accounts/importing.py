@@ -164,7 +164,7 @@ class _Record:
     values: dict[str, Any]
 
     def text(self, key: str) -> str:
-        return _text(self.values.get(key))
+        return cell_text(self.values.get(key))
 
 
 class _Errors:
@@ -190,7 +190,8 @@ class _Unreadable(Exception):
     pass
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A cell as the text a person typed: numbers typed as numbers without ".0", dates as ISO, trimmed."""
     if value is None:
         return ""
     # Excel stores codes and phone numbers typed as numbers as floats.
@@ -205,7 +206,7 @@ def _text(value: Any) -> str:
 
 def _key(value: Any) -> str:
     """A header, sheet name or choice as compared: trimmed, lower case, `_` as space, no `*`."""
-    text = _text(value).lower().replace("_", " ").replace("*", "")
+    text = cell_text(value).lower().replace("_", " ").replace("*", "")
     return " ".join(text.split())
 
 
@@ -291,7 +292,7 @@ def _records(sheet: str, order: int, rows: Rows, columns: Sequence[_Column], err
     records = []
     for number, cells in enumerate(rows[1:], start=2):
         values = {key: cells[index] if index < len(cells) else None for key, index in positions.items()}
-        if any(_text(value) for value in values.values()):
+        if any(cell_text(value) for value in values.values()):
             records.append(_Record(sheet, number, order, values))
     return records
 
@@ -362,12 +363,13 @@ def _read(files: list[tuple[str, bytes]], errors: _Errors) -> _Tables:
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 
 
-def _parse_date(value: Any) -> date | None:
+def cell_date(value: Any) -> date | None:
+    """A cell as a date (an Excel date, 2020-07-01, 2020/7/1, 2020年7月1日); None when blank, else ValueError."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     match = _DATE.fullmatch(text)
@@ -440,7 +442,7 @@ def _parse_organization(record: _Record, lookups: _Lookups, errors: _Errors) -> 
             _("未知的领域“%(value)s”，应为%(choices)s之一，或留空。") % {"value": sector_text, "choices": labels},
         )
     try:
-        established_on = _parse_date(record.values.get("established_on"))
+        established_on = cell_date(record.values.get("established_on"))
     except ValueError:
         established_on = None
         errors.at(

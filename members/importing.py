@@ -5,17 +5,16 @@ read is reported with its row number, and the services check the rest (members.s
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import openpyxl
 from django.utils.translation import gettext as _
 
 from accounts.import_limits import LimitExceeded, Limits, NotAWorkbook, bounded_rows, check_size, check_xlsx
-from accounts.importing import ImportRejected, RowError
+from accounts.importing import ImportRejected, RowError, cell_date, cell_text
 from accounts.models import Organization
 from members.fields import MemberFields
 from members.models import Member, PartyGroup
@@ -43,7 +42,6 @@ COLUMNS = (
     Column("phone", "手机"),
 )
 DATE_COLUMNS = (("birth_date", "出生日期"), ("joined_on", "入党日期"), ("full_membership_due", "预计转正日期"))
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _GENDERS = {
     "男": Member.Gender.MALE,
     "女": Member.Gender.FEMALE,
@@ -57,34 +55,6 @@ _CATEGORIES = {
     "预备": Member.Category.PROBATIONARY,
     "预备党员": Member.Category.PROBATIONARY,
 }
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    # Excel keeps numbers typed into a cell as floats: phone numbers, ID numbers without their X.
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    if not text:
-        return None
-    match = _DATE.fullmatch(text)
-    if match is None:
-        raise ValueError(text)
-    year, month, day = (int(part) for part in match.groups())
-    return date(year, month, day)
 
 
 def _sheet(filename: str, content: bytes) -> tuple[str, list[Sequence[Any]]]:
@@ -118,8 +88,8 @@ def read_roll(organization: Organization, filename: str, content: bytes) -> tupl
     if not rows:
         raise ImportRejected([RowError(title, 0, _("文件中没有可导入的数据。"))])
     # An export puts what it holds above the header: the header is the first row that names 姓名.
-    start = next((index for index, row in enumerate(rows[:10]) if "姓名" in [_text(cell) for cell in row]), 0)
-    header = [_text(cell).replace("*", "").strip() for cell in rows[start]]
+    start = next((index for index, row in enumerate(rows[:10]) if "姓名" in [cell_text(cell) for cell in row]), 0)
+    header = [cell_text(cell).replace("*", "").strip() for cell in rows[start]]
     positions = {column.key: header.index(column.label) for column in COLUMNS if column.label in header}
     missing = [column.label for column in COLUMNS if column.required and column.key not in positions]
     if missing:
@@ -131,7 +101,7 @@ def read_roll(organization: Organization, filename: str, content: bytes) -> tupl
     parsed: list[tuple[int, MemberFields]] = []
     for number, cells in enumerate(rows[start + 1 :], start=start + 2):
         values = {key: cells[index] if index < len(cells) else None for key, index in positions.items()}
-        if not any(_text(value) for value in values.values()):
+        if not any(cell_text(value) for value in values.values()):
             continue
         problems: list[str] = []
         dates: dict[str, date | None] = {}
@@ -141,17 +111,17 @@ def read_roll(organization: Organization, filename: str, content: bytes) -> tupl
             ("full_membership_due", "预计转正日期"),
         ):
             try:
-                dates[key] = _date(values.get(key))
+                dates[key] = cell_date(values.get(key))
             except ValueError:
                 problems.append(_("“%(column)s”不是日期（应如 2020-07-01）。") % {"column": label})
                 dates[key] = None
-        gender = _GENDERS.get(_text(values.get("gender")).lower())
+        gender = _GENDERS.get(cell_text(values.get("gender")).lower())
         if gender is None:
             problems.append(_("“性别”应为男或女。"))
-        category = _CATEGORIES.get(_text(values.get("category")))
+        category = _CATEGORIES.get(cell_text(values.get("category")))
         if category is None:
             problems.append(_("“党员类别”应为正式党员或预备党员。"))
-        group_name = _text(values.get("party_group"))
+        group_name = cell_text(values.get("party_group"))
         group = groups.get(group_name) if group_name else None
         if group_name and group is None:
             problems.append(_("本组织没有名为“%(name)s”的党小组。") % {"name": group_name})
@@ -164,18 +134,18 @@ def read_roll(organization: Organization, filename: str, content: bytes) -> tupl
             (
                 number,
                 MemberFields(
-                    name=_text(values.get("name")),
+                    name=cell_text(values.get("name")),
                     gender=str(gender),
                     joined_on=dates["joined_on"],  # type: ignore[arg-type]
                     category=str(category),
                     full_membership_due=dates["full_membership_due"],
-                    ethnicity=_text(values.get("ethnicity")),
+                    ethnicity=cell_text(values.get("ethnicity")),
                     birth_date=dates["birth_date"],
-                    education=_text(values.get("education")),
-                    id_number=_text(values.get("id_number")),
+                    education=cell_text(values.get("education")),
+                    id_number=cell_text(values.get("id_number")),
                     party_group=group,
-                    occupation=_text(values.get("occupation")),
-                    phone=_text(values.get("phone")),
+                    occupation=cell_text(values.get("occupation")),
+                    phone=cell_text(values.get("phone")),
                 ),
             )
         )
