@@ -175,6 +175,21 @@ def _compute_scope(user: Any) -> Scope:
     )
 
 
+def followed_roots(user: Any) -> list[Organization]:
+    """Where a committee's subtree pages (progress, dashboard, board, roll figures) start: the outermost
+    organizations it leads or supervises; every top-level organization for an administrator."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return list(Organization.objects.filter(depth=1).order_by("path"))
+    roots = _outermost([*scope.supervise_roots, *scope.grant_roots])
+    return list(Organization.objects.filter(path__in=roots).order_by("path"))
+
+
+def follows(user: Any, organization: Organization) -> bool:
+    """A committee follows its own organization's subtree and every organization it supervises."""
+    return can(user, Action.SUPERVISE, organization) or organization.path in scope_for(user).supervise_roots
+
+
 def can(user: Any, action: Action, organization: Organization) -> bool:
     """May this user do ACTION on this organization? Answers without a query once the scope is known."""
     scope = scope_for(user)

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import Organization
-from accounts.permissions import Action, can, get_organization_for, require, scope_for
+from accounts.permissions import Action, can, followed_roots, follows, get_organization_for, require, scope_for
 from members.models import Member, PartyGroup
 
 
@@ -88,23 +88,15 @@ def own_entries(user: Any) -> QuerySet[Member]:
 
 
 def figures_roots(user: Any) -> list[Organization]:
-    """Where the committee's roll figures start: the outermost organizations it supervises."""
-    scope = scope_for(user)
-    if scope.is_admin:
-        return list(Organization.objects.filter(depth=1).order_by("path"))
-    paths = [*scope.supervise_roots, *scope.grant_roots]
-    kept: list[str] = []
-    for path in sorted(set(paths), key=len):
-        if not any(path.startswith(root) for root in kept):
-            kept.append(path)
-    return list(Organization.objects.filter(path__in=kept).order_by("path"))
+    """Where the committee's roll figures start: the outermost organizations it leads or supervises."""
+    return followed_roots(user)
 
 
 def figures_organization_for(user: Any, org_pk: Any) -> Organization:
     """An organization whose subtree's roll figures the person follows: one they supervise, or the committee
     they lead (its subtree below it); 404 unseen, 403 seen but not followed."""
     organization = get_organization_for(user, org_pk, Action.VIEW)
-    if not (can(user, Action.SUPERVISE, organization) or organization.path in scope_for(user).supervise_roots):
+    if not follows(user, organization):
         raise PermissionDenied
     return organization
 

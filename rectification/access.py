@@ -20,7 +20,17 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Organization
-from accounts.permissions import Action, can, get_object_for, get_organization_for, require, scope_for, visible_q
+from accounts.permissions import (
+    Action,
+    can,
+    followed_roots,
+    follows,
+    get_object_for,
+    get_organization_for,
+    require,
+    scope_for,
+    visible_q,
+)
 from accounts.selectors import ancestors_of
 from rectification import rules, selectors, services
 from rectification.models import (
@@ -32,7 +42,6 @@ from rectification.models import (
     RectificationTask,
     TaskEvidence,
 )
-from responsibility.selectors import may_follow_progress, progress_roots
 from reviews.models import DutyReport
 
 KEEPER_STEPS = frozenset({"plan", "progress", "submit", "extend"})
@@ -66,17 +75,17 @@ def board_roots_for(user: Any, org_pk: Any) -> tuple[list[Organization], Organiz
     committee_only(user)
     if org_pk:
         organization = get_organization_for(user, org_pk, Action.VIEW)
-        if not may_follow_progress(user, organization):
+        if not follows(user, organization):
             raise PermissionDenied
         return [organization], organization
-    return progress_roots(user), None
+    return followed_roots(user), None
 
 
 def followed_ancestors(user: Any, organization: Organization | None) -> list[Organization]:
     """The organizations above ORGANIZATION whose board the user may follow too (the board's breadcrumbs)."""
     if organization is None:
         return []
-    return [ancestor for ancestor in ancestors_of(organization) if may_follow_progress(user, ancestor)]
+    return [ancestor for ancestor in ancestors_of(organization) if follows(user, ancestor)]
 
 
 def may_disclose(user: Any, organization: Organization | None) -> bool:

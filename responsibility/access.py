@@ -17,7 +17,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Organization
-from accounts.permissions import Action, Scope, can, get_object_for, get_organization_for, require, scope_for
+from accounts.permissions import (
+    Action,
+    Scope,
+    can,
+    followed_roots,
+    follows,
+    get_object_for,
+    get_organization_for,
+    require,
+    scope_for,
+)
 from accounts.selectors import ancestors_of
 from responsibility import selectors, services
 from responsibility.models import (
@@ -269,15 +279,15 @@ def progress_roots_for(user: Any, org_pk: Any) -> tuple[list[Organization], Orga
     committee_only(user)
     if org_pk:
         organization = get_organization_for(user, org_pk, Action.VIEW)
-        if not selectors.may_follow_progress(user, organization):
+        if not follows(user, organization):
             raise PermissionDenied
         return [organization], organization
-    return selectors.progress_roots(user), None
+    return followed_roots(user), None
 
 
 def followed_ancestors(user: Any, organization: Organization) -> list[Organization]:
     """The organization's ancestors whose progress the user follows (the page's breadcrumbs)."""
-    return [ancestor for ancestor in ancestors_of(organization) if selectors.may_follow_progress(user, ancestor)]
+    return [ancestor for ancestor in ancestors_of(organization) if follows(user, ancestor)]
 
 
 def published_commitment_for(code: str, year: int) -> PublicCommitment:

@@ -15,8 +15,17 @@ from django.shortcuts import get_object_or_404
 
 from accounts import access as accounts_access
 from accounts.models import Organization, Position
-from accounts.permissions import Action, Scope, can, get_organization_for, require, scope_for, supervised_q
-from responsibility.selectors import may_follow_progress, progress_roots
+from accounts.permissions import (
+    Action,
+    Scope,
+    can,
+    followed_roots,
+    follows,
+    get_organization_for,
+    require,
+    scope_for,
+    supervised_q,
+)
 from workbench.models import RenderedReport
 
 
@@ -26,10 +35,10 @@ def dashboard_roots_for(user: Any, org_pk: Any) -> tuple[list[Organization], Org
     accounts_access.committee_only(user)
     if org_pk:
         organization = get_organization_for(user, org_pk, Action.VIEW)
-        if not may_follow_progress(user, organization):
+        if not follows(user, organization):
             raise PermissionDenied
         return [organization], organization
-    return progress_roots(user), None
+    return followed_roots(user), None
 
 
 def may_request(user: Any, organization: Organization) -> bool:

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET
 
 from accounts.selectors import ancestors_of
 from responsibility.progress_forms import YEAR_MAX, YEAR_MIN, year_from
-from responsibility.selectors import may_follow_progress
 from reviews.models import Rating
 from workbench import access
 from workbench.charts import bar_chart, chart_table, distribution_chart
@@ -86,7 +85,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     board = committee_dashboard_cached(request.user, roots, year=year, today=timezone.localdate())
     ancestors = []
     if chosen is not None:
-        ancestors = [ancestor for ancestor in ancestors_of(chosen) if may_follow_progress(request.user, ancestor)]
+        ancestors = [ancestor for ancestor in ancestors_of(chosen) if access.follows(request.user, ancestor)]
     return render(
         request,
         "workbench/dashboard.html",

@@ -53,9 +53,7 @@ from responsibility.selectors.progress import (
     completion_rate,
     list_items_for_export,
     list_status_label,
-    may_follow_progress,
     progress_by_group,
-    progress_roots,
     progress_table,
 )
 from responsibility.selectors.records import (
@@ -112,13 +110,11 @@ __all__ = [
     "lists_awaiting_review",
     "managed_committees",
     "managed_organizations",
-    "may_follow_progress",
     "member_supervises",
     "my_duties",
     "plan_coverage",
     "points_missing_in",
     "progress_by_group",
-    "progress_roots",
     "progress_table",
     "published_commitment",
     "published_commitments",

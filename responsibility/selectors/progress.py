@@ -10,7 +10,6 @@ from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, Sum,
 from django.db.models.functions import Coalesce, Least, Substr
 
 from accounts.models import Organization
-from accounts.permissions import Action, can, scope_for
 from responsibility.models import ListItem, ResponsibilityList
 
 PROGRESS_LIGHTS = ("red", "yellow", "green", "none")
@@ -60,28 +59,6 @@ def completion_rate(done: int | None, required: int | None) -> int:
     if not required:
         return 0
     return round(100 * min(done or 0, required) / required)
-
-
-def _outermost_paths(paths: Sequence[str]) -> list[str]:
-    kept: list[str] = []
-    for path in sorted(set(paths), key=len):
-        if not any(path.startswith(root) for root in kept):
-            kept.append(path)
-    return sorted(kept)
-
-
-def progress_roots(user: Any) -> list[Organization]:
-    """Where a committee's progress page starts: the outermost organizations it leads or supervises."""
-    scope = scope_for(user)
-    if scope.is_admin:
-        return list(Organization.objects.filter(depth=1).order_by("path"))
-    paths = _outermost_paths([*scope.supervise_roots, *scope.grant_roots])
-    return list(Organization.objects.filter(path__in=paths).order_by("path"))
-
-
-def may_follow_progress(user: Any, organization: Organization) -> bool:
-    """A committee follows its own organization's subtree and every organization it supervises."""
-    return can(user, Action.SUPERVISE, organization) or organization.path in scope_for(user).supervise_roots
 
 
 def _progress_organizations(roots: Sequence[Organization], filters: ProgressFilters) -> QuerySet[Organization]:
