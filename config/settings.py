@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "notifications",
     "members",
     "responsibility",
+    "meetings",
     "reviews",
     "rectification",
     "reminders",

@@ -121,9 +121,18 @@ def item_state(
     records: Iterable[tuple[date, date]],
     today: date,
     thresholds: Thresholds = Thresholds(),
+    starts_on: date | None = None,
 ) -> ItemState:
-    """The item's state on `today` from its counting records, each as (occurred_on, submitted_on)."""
+    """The item's state on `today` from its counting records, each as (occurred_on, submitted_on).
+
+    `starts_on` is when the duty began within the year (an organization set up in June): periods that
+    ended before it are not asked for.
+    """
     spans = periods_of(year, period, due_date)
+    if starts_on is not None:
+        spans = [span for span in spans if span.end >= starts_on]
+        if not spans:
+            return ItemState(Light.GREEN, 0, 0, 0, 0, None)
     by_period = submitted_by_period(spans, year=year, period=period, records=records)
 
     done_total = 0

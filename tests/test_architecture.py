@@ -16,13 +16,14 @@ LAYERS = {
     "notifications": 2,
     "members": 3,
     "responsibility": 4,
-    "reviews": 5,
-    "rectification": 6,
-    "reminders": 7,
-    "workbench": 7,
-    "seeding": 8,
-    "bench": 9,
-    "config": 9,
+    "meetings": 5,
+    "reviews": 6,
+    "rectification": 7,
+    "reminders": 8,
+    "workbench": 8,
+    "seeding": 9,
+    "bench": 10,
+    "config": 10,
 }
 SKIPPED = {"migrations", "__pycache__"}
 

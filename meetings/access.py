@@ -1,0 +1,136 @@
+"""What a request may reach of organizational life (组织生活), for the views and the services.
+
+Built on accounts.permissions: 404 when the organization is out of the person's sight, 403 when seen but
+not allowed. An organization's meetings, minutes and sign-in sheets are read by those who see the
+organization (its own people and the committees above it) and by the people a meeting expects; they are
+kept (planned, signed in by hand, closed) by the organization's leading roles. A sibling branch sees none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from accounts.models import Organization
+from accounts.permissions import Action, can, followed_roots, follows, get_organization_for, scope_for
+from meetings.models import Attendance, Meeting, MeetingFile
+from meetings.workflow import MEETING_ACTIONS
+
+__all__ = ["Action"]
+
+
+def keeps_meetings(user: Any, organization: Organization) -> bool:
+    """The organization's leading roles (and an administrator) plan, record and close its meetings."""
+    return can(user, Action.MANAGE, organization)
+
+
+def sets_rules(user: Any, organization: Organization) -> bool:
+    """A committee sets how often its subtree's meetings are due (its own organization and below)."""
+    return organization.is_committee and (
+        can(user, Action.MANAGE, organization) or can(user, Action.SUPERVISE, organization)
+    )
+
+
+def life_organization_for(user: Any, org_pk: Any, action: Action = Action.VIEW) -> Organization:
+    """An organization whose organizational life the person reads (VIEW) or keeps (MANAGE)."""
+    return get_organization_for(user, org_pk, action)
+
+
+def rules_organization_for(user: Any, org_pk: Any) -> Organization:
+    """A committee whose frequency rules the person sets; 404 unseen, 403 seen but not theirs to set."""
+    organization = get_organization_for(user, org_pk, Action.VIEW)
+    if not sets_rules(user, organization):
+        raise PermissionDenied
+    return organization
+
+
+def expects(user: Any, meeting: Meeting) -> Attendance | None:
+    """The person's own row at the meeting, when the meeting expects them (through their roll entry)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return (
+        Attendance.objects.select_related("member")
+        .filter(meeting=meeting, member__person=user, member__left_on__isnull=True)
+        .first()
+    )
+
+
+def meeting_for(user: Any, pk: Any, action: Action = Action.VIEW) -> Meeting:
+    """A meeting: read by those who see its organization and by those it expects; kept by its keepers."""
+    try:
+        meeting = Meeting.objects.select_related(
+            "organization", "kind", "party_group", "host", "recorder", "lecturer", "created_by"
+        ).get(pk=pk)
+    except (Meeting.DoesNotExist, ValueError, TypeError) as missing:
+        raise Http404 from missing
+    if action is Action.VIEW:
+        if can(user, Action.VIEW, meeting.organization) or expects(user, meeting) is not None:
+            return meeting
+        raise Http404
+    if not can(user, Action.VIEW, meeting.organization):
+        raise Http404
+    if not keeps_meetings(user, meeting.organization):
+        raise PermissionDenied
+    return meeting
+
+
+def file_for(user: Any, pk: Any, action: Action = Action.VIEW) -> MeetingFile:
+    """A meeting's evidence file, under its meeting's rules."""
+    try:
+        stored = MeetingFile.objects.select_related("meeting").get(pk=pk)
+    except (MeetingFile.DoesNotExist, ValueError, TypeError) as missing:
+        raise Http404 from missing
+    meeting_for(user, stored.meeting_id, action)
+    return stored
+
+
+def attendance_for(user: Any, pk: Any) -> Attendance:
+    """An attendance row the meeting's keeper marks by hand."""
+    try:
+        row = Attendance.objects.select_related("meeting", "member").get(pk=pk)
+    except (Attendance.DoesNotExist, ValueError, TypeError) as missing:
+        raise Http404 from missing
+    meeting_for(user, row.meeting_id, Action.MANAGE)
+    return row
+
+
+def allowed_actions(user: Any, meeting: Meeting) -> frozenset[str]:
+    """What the person may do to the meeting now, from the workflow's table."""
+    if not keeps_meetings(user, meeting.organization):
+        return frozenset()
+    return MEETING_ACTIONS.get(meeting.status, frozenset())
+
+
+def kept_organizations(user: Any) -> list[Organization]:
+    """The organizations whose meetings the person keeps now (the menu's entry lists them)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return []
+    return list(Organization.objects.filter(path__in=sorted(scope.manage_paths), is_active=True).order_by("path"))
+
+
+def overview_roots(user: Any) -> list[Organization]:
+    """Where the committee's view of organizational life starts: the outermost organizations it follows."""
+    return followed_roots(user)
+
+
+def overview_organization_for(user: Any, org_pk: Any) -> Organization:
+    """An organization whose subtree's organizational life the person follows; 404 unseen, 403 not followed."""
+    organization = get_organization_for(user, org_pk, Action.VIEW)
+    if not follows(user, organization):
+        raise PermissionDenied
+    return organization
+
+
+def committee_only(user: Any) -> None:
+    """The overview without an organization: 403 for anyone who follows nothing below them."""
+    if not scope_for(user).is_committee:
+        raise PermissionDenied
+
+
+def reaches_life(user: Any) -> bool:
+    """Whether the menu offers 组织生活: to those who keep an organization's meetings or follow a subtree."""
+    scope = scope_for(user)
+    return scope.is_committee or bool(scope.manage_paths)
