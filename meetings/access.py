@@ -16,7 +16,7 @@ from django.http import Http404
 from accounts.models import Organization
 from accounts.permissions import Action, can, followed_roots, follows, get_organization_for, scope_for
 from meetings.models import Attendance, Meeting, MeetingFile
-from meetings.workflow import MEETING_ACTIONS
+from meetings.workflow import MEETING_ACTIONS, SIGN_IN_STATUSES
 
 __all__ = ["Action"]
 
@@ -130,7 +130,23 @@ def committee_only(user: Any) -> None:
         raise PermissionDenied
 
 
-def reaches_life(user: Any) -> bool:
-    """Whether the menu offers 组织生活: to those who keep an organization's meetings or follow a subtree."""
-    scope = scope_for(user)
-    return scope.is_committee or bool(scope.manage_paths)
+def may_sign_in(row: Attendance, meeting: Meeting) -> bool:
+    """Whether the person's own row may still be signed in: the sign-in is open and they are not in yet."""
+    return meeting.status in SIGN_IN_STATUSES and row.status != Attendance.Status.PRESENT
+
+
+def reads_sheet(user: Any, meeting: Meeting) -> bool:
+    """The whole sign-in sheet, the minutes and the evidence: those who see the organization. A person the
+    meeting expects but who does not see the organization (a member with a login and no position) sees the
+    meeting and their own row only."""
+    return can(user, Action.VIEW, meeting.organization)
+
+
+def reaches_life_above(user: Any) -> bool:
+    """Whether the person follows organizational life below them (the committee's overview)."""
+    return scope_for(user).is_committee
+
+
+def rule_organizations(user: Any) -> list[Organization]:
+    """The committees whose frequency rules the person sets: the outermost ones they lead or supervise."""
+    return [organization for organization in followed_roots(user) if sets_rules(user, organization)]

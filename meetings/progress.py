@@ -88,6 +88,40 @@ def rules_for(organizations: Sequence[Organization]) -> dict[int, list[Rule]]:
     return result
 
 
+@dataclass(frozen=True)
+class RuleRow:
+    """A kind on a committee's rules page: its own rule, the one it would follow without it, and which shows."""
+
+    kind: MeetingKind
+    own: FrequencyRule | None
+    inherited: FrequencyRule | None
+
+    @property
+    def shown(self) -> FrequencyRule | None:
+        return self.own or self.inherited
+
+
+def rule_rows(organization: Organization) -> list[RuleRow]:
+    """Every kind the committee's subtree may hold, with its own rule and the inherited one: two queries."""
+    chain = ["", *organization.ancestor_paths(), organization.path]
+    kinds = list(
+        MeetingKind.objects.filter(Q(organization__isnull=True) | Q(organization__path__in=chain[1:]))
+        .select_related("organization")
+        .order_by("order", "id")
+    )
+    found: dict[int, dict[str, FrequencyRule]] = defaultdict(dict)
+    for rule in FrequencyRule.objects.filter(
+        Q(organization__isnull=True) | Q(organization__path__in=chain[1:])
+    ).select_related("organization"):
+        found[rule.kind_id][rule.organization.path if rule.organization else ""] = rule
+    rows = []
+    for kind in kinds:
+        rules = found[kind.pk]
+        inherited = next((rules[path] for path in reversed(chain[:-1]) if path in rules), None)
+        rows.append(RuleRow(kind, rules.get(organization.path), inherited))
+    return rows
+
+
 def year_starts_on(organization: Organization, year: int) -> date | None:
     """An organization set up during the year owes nothing for the periods before it existed."""
     established = organization.established_on

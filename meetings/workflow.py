@@ -36,3 +36,6 @@ def actions_in(status: str) -> frozenset[str]:
 
 
 MEETING_ACTIONS: dict[str, frozenset[str]] = {status: actions_in(status) for status in Status.values}
+
+# While the sign-in takes codes.
+SIGN_IN_STATUSES = frozenset({Status.OPEN})

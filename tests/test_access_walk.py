@@ -26,6 +26,7 @@ DOMAIN_APPS = (
     "accounts",
     "notifications",
     "members",
+    "meetings",
     "responsibility",
     "reviews",
     "rectification",
@@ -45,6 +46,7 @@ PERSONAL = {
     "two_factor_disable": "the signed-in person's own second factor",
     "notifications": "the signed-in person's own notifications, selected by recipient",
     "notifications_read_all": "marks the signed-in person's own notifications read",
+    "meeting_sign_in_code": "signs the person in to an open meeting that expects them, found by the code they type",
 }
 # Pages for anyone, signed in or not: what they show is published, or reached by a secret they carry.
 PUBLIC = {

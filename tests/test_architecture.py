@@ -168,6 +168,7 @@ APPS_WITH_PAGES = (
     "accounts",
     "notifications",
     "members",
+    "meetings",
     "responsibility",
     "reviews",
     "rectification",

@@ -1,0 +1,3 @@
+from meetings.views import urlpatterns
+
+__all__ = ["urlpatterns"]
