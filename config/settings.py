@@ -310,6 +310,12 @@ if NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_WEBHOOK_TIMEOUT <= 0:
     raise ImproperlyConfigured("Need NOTIFICATION_MAX_ATTEMPTS >= 1 and NOTIFICATION_WEBHOOK_TIMEOUT > 0.")
 # The outbox is drained after every commit; this periodic pass sends what a broker outage
 # left behind and the retries whose backoff has passed.
+# Organizational life's lights move with the calendar: recomputed nightly, before the reminder sweep reads them.
+CELERY_BEAT_SCHEDULE["meetings-refresh-life"] = {
+    "task": "meetings.refresh_life",
+    "schedule": crontab(hour=0, minute=35),
+}
+
 CELERY_BEAT_SCHEDULE["notifications-deliver"] = {
     "task": "notifications.deliver",
     "schedule": crontab(minute="*"),

@@ -323,17 +323,27 @@ def _members_seen(organization_ids: Sequence[int], year: int) -> dict[int, Membe
     return {organization_id: MembersSeen(**counts) for organization_id, counts in figures.items()}
 
 
-def organizations_with_rules(year: int) -> list[int]:
-    """Every active organization that keeps a roll or has held a meeting this year: the daily refresh's list."""
-    with_meetings = Meeting.objects.filter(starts_at__year=year).values_list("organization_id", flat=True)
+REFRESH_CHUNK = 2000
+
+
+def refresh_stale(*, today: date | None = None) -> int:
+    """The nightly pass: this year's state of every active organization that keeps a roll or holds meetings,
+    where it was computed before today, in chunks of a fixed number of queries each."""
+    today = today or timezone.localdate()
+    year = today.year
+    fresh = LifeYear.objects.filter(year=year, state_date__gte=today).values_list("organization_id", flat=True)
+    with_meetings = Meeting.objects.filter(starts_at__year__gte=year - 1).values_list("organization_id", flat=True)
     with_rolls = Member.objects.current().values_list("organization_id", flat=True)
-    return sorted(
-        set(
-            Organization.objects.filter(is_active=True)
-            .filter(Q(pk__in=with_meetings) | Q(pk__in=with_rolls))
-            .values_list("pk", flat=True)
-        )
+    stale = list(
+        Organization.objects.filter(is_active=True)
+        .filter(Q(pk__in=with_meetings) | Q(pk__in=with_rolls))
+        .exclude(pk__in=fresh)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
+    for start in range(0, len(stale), REFRESH_CHUNK):
+        refresh(stale[start : start + REFRESH_CHUNK], year, today=today)
+    return len(stale)
 
 
 def secretary_ids(organization_ids: Sequence[int]) -> dict[int, int]:

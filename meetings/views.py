@@ -89,6 +89,13 @@ def year_page(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
 
 
 @login_required
+def organization_life(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """An organization's organizational life this year (the address reminders link to)."""
+    organization = access.life_organization_for(_user(request), org_pk, Action.VIEW)
+    return redirect("meeting_year", organization.pk, timezone.localdate().year)
+
+
+@login_required
 def plan(request: HttpRequest, org_pk: int) -> HttpResponse:
     """计划会议: the people expected follow from the kind (all members, the branch committee, a party group)."""
     user = _user(request)
@@ -416,6 +423,7 @@ def _rules_post(request: HttpRequest, organization: Any, user: User) -> HttpResp
 
 urlpatterns = [
     path("meetings/", home, name="meeting_home"),
+    path("meetings/o/<int:org_pk>/", organization_life, name="meeting_organization"),
     path("meetings/o/<int:org_pk>/<int:year>/", year_page, name="meeting_year"),
     path("meetings/o/<int:org_pk>/new/", plan, name="meeting_plan"),
     path("meetings/rules/<int:org_pk>/", rules, name="meeting_rules"),

@@ -1,5 +1,6 @@
-"""The five kinds of deadline the product has, each read as a Source: list items (`next_due`), duty reports,
-scoring, ballot windows and rectification tasks, with the people who answer for each row.
+"""The six kinds of deadline the product has, each read as a Source: list items (`next_due`), meetings due
+by the frequency rules (组织生活), duty reports, scoring, ballot windows and rectification tasks, with the
+people who answer for each row.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from accounts import permissions
 from accounts.models import Position
+from meetings.models import KindYear
 from rectification.models import RectificationTask
 from reminders.deadlines import Deadline, Leaders, Mine, Role, Words, people_of, quoted
 from responsibility.models import DutyType, ListItem
@@ -190,6 +192,33 @@ def _task_deadline(task: dict[str, Any], leaders: Leaders, words: Words) -> Dead
     )
 
 
+def _life_rows(today: date) -> QuerySet[Any, Any]:
+    return KindYear.objects.filter(year=today.year, next_due__isnull=False, organization__is_active=True).values(
+        "pk",
+        "next_due",
+        "organization_id",
+        "kind_id",
+        "period_done",
+        "period_required",
+        kind_name=F("kind__name"),
+        **_organization_of("organization__"),
+    )
+
+
+def _life_deadline(row: dict[str, Any], leaders: Leaders, words: Words) -> Deadline:
+    # KindYear rows are rewritten by each refresh, so the key names the organization and kind, not the row.
+    return Deadline(
+        key=f"life:{row['organization_id']}:{row['kind_id']}:{row['next_due'].isoformat()}",
+        due=row["next_due"],
+        kind="reminder.meeting",
+        label=words.gettext("组织生活%(kind)s（本期已召开 %(done)s 次，应召开 %(required)s 次）")
+        % {"kind": quoted(row["kind_name"]), "done": row["period_done"], "required": row["period_required"]},
+        organization=row["org_name"],
+        url=words.url("meeting_organization", row["organization_id"]),
+        people=people_of((Role.OWNER, leaders.secretary(row["org_path"]))),
+    )
+
+
 SOURCES: tuple[Source, ...] = (
     Source(
         name="items",
@@ -197,6 +226,13 @@ SOURCES: tuple[Source, ...] = (
         rows=_item_rows,
         deadline=_item_deadline,
         mine=lambda mine: Q(responsible__person=mine.person) | Q(list__organization_id__in=mine.secretary_of),
+    ),
+    Source(
+        name="meetings",
+        due_field="next_due",
+        rows=_life_rows,
+        deadline=_life_deadline,
+        mine=lambda mine: Q(organization_id__in=mine.secretary_of),
     ),
     Source(
         name="reports",
