@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from meetings import access, counting, progress
 from meetings.models import Attendance, FrequencyRule, Meeting, MeetingFile, MeetingKind
 from meetings.workflow import MEETING_STEPS, MEETING_TRANSITIONS
 from members.models import Member, PartyGroup
+from notifications.services import Draft, notify_many
 from responsibility.models import Period
 
 Status = Meeting.Status
@@ -124,7 +126,29 @@ def meeting_plan(
     meeting = Meeting.objects.create(organization=organization, created_by=by, **values)
     Attendance.objects.bulk_create(Attendance(meeting=meeting, member=member) for member in expected)
     _recount(meeting)
+    _announce(meeting, expected)
     return meeting
+
+
+def _announce(meeting: Meeting, expected: Sequence[Member]) -> None:
+    """会议通知: each expected member with a login hears when and where, with the page to sign in from."""
+    if meeting.starts_at < timezone.now():
+        return
+    when = timezone.localtime(meeting.starts_at)
+    title = _("会议通知：%(kind)s“%(topic)s”") % {"kind": meeting.kind.name, "topic": meeting.topic}
+    body = _("%(organization)s定于 %(when)s 在%(place)s召开%(kind)s，请准时参加；不能参加的请向主持人请假。") % {
+        "organization": meeting.organization.name,
+        "when": when.strftime("%Y-%m-%d %H:%M"),
+        "place": meeting.place,
+        "kind": meeting.kind.name,
+    }
+    url = reverse("meeting_detail", args=[meeting.pk])
+    recipients = User.objects.filter(
+        pk__in=[member.person_id for member in expected if member.person_id is not None], is_active=True
+    )
+    notify_many(
+        [Draft(recipient=person, kind="meeting_planned", title=title, body=body, url=url) for person in recipients]
+    )
 
 
 @transaction.atomic

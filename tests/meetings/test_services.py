@@ -15,6 +15,7 @@ from django.utils import timezone
 from foundation.errors import DomainError
 from meetings import services
 from meetings.models import Attendance, KindYear, LifeYear, Meeting, MeetingKind, MeetingRecord
+from notifications.models import Notification
 from responsibility.models import Category
 from tests.meetings.conftest import plan
 from tests.responsibility.conftest import approved_branch_list
@@ -125,3 +126,12 @@ def test_only_the_branch_keepers_plan_and_close(tree: Any, people: SimpleNamespa
     with pytest.raises(PermissionDenied):
         services.meeting_close(meeting=meeting, by=people.committee_secretary, minutes="x")
     assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.PLANNED
+
+
+def test_the_members_expected_with_a_login_are_told_of_a_planned_meeting(
+    tree: Any, people: SimpleNamespace, life: SimpleNamespace
+) -> None:
+    meeting = plan(tree.branch, people.branch_secretary, starts_at=timezone.now() + timedelta(days=2))
+    told = set(Notification.objects.filter(kind="meeting_planned").values_list("recipient__username", flat=True))
+    assert told == {"branch_secretary", "branch_deputy", "branch_committee_member", "branch_member", "migrant"}
+    assert Notification.objects.filter(kind="meeting_planned", url__endswith=f"/meetings/{meeting.pk}/").count() == 5
