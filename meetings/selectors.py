@@ -99,3 +99,34 @@ def summary(life: LifeYear) -> dict[str, Any]:
         "done": life.held_total,
         "required": life.required_total,
     }
+
+
+@dataclass(frozen=True)
+class HomeLife:
+    awaiting: list[Meeting]
+    """Open meetings that expect the person and where they have not signed in."""
+    coming: list[Meeting]
+    """The led organizations' meetings not yet held, soonest first."""
+
+
+def home_life(user: Any, led: list[Organization], *, limit: int = 5) -> HomeLife:
+    """What 我的工作 shows of organizational life: two queries."""
+    awaiting = list(
+        Meeting.objects.filter(
+            status=Meeting.Status.OPEN,
+            attendances__member__person=user,
+            attendances__member__left_on__isnull=True,
+        )
+        .exclude(attendances__member__person=user, attendances__status=Attendance.Status.PRESENT)
+        .select_related("organization", "kind")
+        .distinct()
+        .order_by("starts_at")
+    )
+    coming: list[Meeting] = []
+    if led:
+        coming = list(
+            Meeting.objects.filter(organization__in=led, status__in=[Meeting.Status.PLANNED, Meeting.Status.OPEN])
+            .select_related("organization", "kind")
+            .order_by("starts_at")[:limit]
+        )
+    return HomeLife(awaiting, coming)

@@ -267,21 +267,6 @@ def meeting_sign_in(*, meeting: Meeting, by: User, code: str, at: datetime | Non
     return row
 
 
-def meetings_awaiting(user: User) -> list[Meeting]:
-    """The open meetings that expect the person and where they have not signed in yet."""
-    return list(
-        Meeting.objects.filter(
-            status=Status.OPEN,
-            attendances__member__person=user,
-            attendances__member__left_on__isnull=True,
-        )
-        .exclude(attendances__member__person=user, attendances__status=Attendance.Status.PRESENT)
-        .select_related("organization", "kind")
-        .distinct()
-        .order_by("starts_at")
-    )
-
-
 def sign_in_by_code(*, by: User, code: str, at: datetime | None = None) -> Attendance:
     """A member types the short code: it names the open meeting that expects them and shows it now."""
     at = at or timezone.now()

@@ -43,7 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """组织生活: the organizations whose meetings the person keeps, the meetings waiting for their sign-in."""
     user = _user(request)
     kept = access.kept_organizations(user)
-    awaiting = services.meetings_awaiting(user)
+    awaiting = selectors.home_life(user, []).awaiting
     if len(kept) == 1 and not awaiting and not access.reaches_life_above(user):
         return redirect("meeting_year", kept[0].pk, timezone.localdate().year)
     return render(
@@ -257,7 +257,9 @@ def sign_in_by_code(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("签到成功。"))
             return redirect("meeting_detail", row.meeting_id)
     return render(
-        request, "meetings/sign_in.html", {"meeting": None, "form": form, "awaiting": services.meetings_awaiting(user)}
+        request,
+        "meetings/sign_in.html",
+        {"meeting": None, "form": form, "awaiting": selectors.home_life(user, []).awaiting},
     )
 
 

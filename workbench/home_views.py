@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts import selectors
+from meetings import selectors as meeting_selectors
 from rectification import selectors as rectification_selectors
 from responsibility import selectors as responsibility_selectors
 from responsibility.models import ResponsibilityList
@@ -47,6 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 report.pk for report in reviews.reports if report.status == DutyReport.Status.SUBMITTED
             },
             "rectification": rectification_selectors.home_tasks(request.user, today),
+            "life": meeting_selectors.home_life(request.user, led),
             "year": year,
             "scope": scope,
         },

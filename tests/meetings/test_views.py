@@ -152,3 +152,16 @@ def test_a_committee_sets_a_rule_its_branches_follow(tree: Any, people: SimpleNa
         signed_in(people.committee_party_member).get(reverse("meeting_rules", args=[tree.township.pk])).status_code
         == 403
     )
+
+
+def test_my_work_shows_the_meeting_waiting_for_my_sign_in_and_the_secretary_s_coming_meetings(
+    tree: Any, people: SimpleNamespace, life: SimpleNamespace
+) -> None:
+    meeting = plan(tree.branch, people.branch_secretary, starts_at=timezone.now() + timedelta(hours=1))
+    secretary_home = signed_in(people.branch_secretary).get(reverse("home")).content.decode()
+    assert reverse("meeting_detail", args=[meeting.pk]) in secretary_home
+    services.meeting_open(meeting=meeting, by=people.branch_secretary)
+    member_home = signed_in(people.branch_member).get(reverse("home")).content.decode()
+    assert reverse("meeting_sign_in", args=[meeting.pk]) in member_home
+    sibling_home = signed_in(people.outsider).get(reverse("home")).content.decode()
+    assert reverse("meeting_sign_in", args=[meeting.pk]) not in sibling_home
