@@ -168,7 +168,11 @@ def meeting_update(*, meeting: Meeting, by: User, fields: MeetingFields) -> Meet
 
 
 def _locked(meeting: Meeting) -> Meeting:
-    return Meeting.objects.select_for_update().select_related("organization", "kind", "lecturer").get(pk=meeting.pk)
+    return (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("organization", "kind", "lecturer")
+        .get(pk=meeting.pk)
+    )
 
 
 @transaction.atomic
@@ -290,7 +294,7 @@ def attendance_mark(*, row: Attendance, by: User, status: str, reason: str = "",
     _require_keeper(by, meeting.organization)
     if meeting.status not in MEETING_STEPS["mark"]:
         raise DomainError(_("会议已结束或已取消，签到表不能再改。"))
-    row = Attendance.objects.select_for_update().select_related("member").get(pk=row.pk)
+    row = Attendance.objects.select_for_update(of=("self",)).select_related("member").get(pk=row.pk)
     if status == Attendance.Status.PRESENT:
         row.way = Attendance.Way.REMOTE if remote else Attendance.Way.HAND
         row.reason = (reason or "").strip()[:200]
