@@ -82,7 +82,10 @@ def file_for(user: Any, pk: Any, action: Action = Action.VIEW) -> MeetingFile:
         stored = MeetingFile.objects.select_related("meeting").get(pk=pk)
     except (MeetingFile.DoesNotExist, ValueError, TypeError) as missing:
         raise Http404 from missing
-    meeting_for(user, stored.meeting_id, action)
+    meeting = meeting_for(user, stored.meeting_id, action)
+    # The evidence is the sheet's reader's: a person the meeting expects sees the meeting, not its files.
+    if not reads_sheet(user, meeting):
+        raise Http404
     return stored
 
 
