@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
     path("", include("members.urls")),
+    path("", include("meetings.overview_views")),
     path("", include("responsibility.urls")),
     path("", include("reviews.urls")),
     path("", include("rectification.urls")),
