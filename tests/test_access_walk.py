@@ -26,6 +26,7 @@ DOMAIN_APPS = (
     "accounts",
     "notifications",
     "members",
+    "meetings",
     "responsibility",
     "reviews",
     "rectification",
