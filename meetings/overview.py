@@ -11,14 +11,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Case, Count, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Substr
 
+from accounts.figures_cache import cached_figures
 from accounts.models import Organization
 from meetings.models import KindYear, LifeYear
 from responsibility.models import Light
+
+LIFE_AREA = "life"
+"""The figures cache's area of organizational life: `mark_changed(LIFE_AREA, organizations)` after a refresh
+drops the figures counted over them at once; until something marks it, they are kept for
+DASHBOARD_CACHE_SECONDS at most."""
 
 SUMMED = {
     "required": "required_total",
@@ -37,7 +45,7 @@ SUMMED = {
 
 @dataclass(frozen=True)
 class KindColumn:
-    """A kind of meeting that some organization of the subtree owes this year: one column of the pivot."""
+    """A kind of meeting some organization of the subtree missed or held late this year: one column of the pivot."""
 
     pk: int
     name: str
@@ -158,8 +166,10 @@ def _grouped(roots: Sequence[Organization], year: int) -> tuple[dict[str, LifeFi
         group = str(values.pop("group"))
         groups[group] = LifeFigures(**values)
     kinds: dict[int, KindColumn] = {}
+    # Only the kinds something went wrong with: a province's KindYear rows are several per organization, and
+    # the pivot's cells are the periods missed or late, which most rows have none of.
     by_kind = (
-        KindYear.objects.filter(where)
+        KindYear.objects.filter(where & (Q(missed_periods__gt=0) | Q(late_periods__gt=0)))
         .values("kind_id", "kind__name", "kind__order", group=_group_key(roots))
         .annotate(missed=Coalesce(Sum("missed_periods"), 0), late=Coalesce(Sum("late_periods"), 0))
         .order_by()
@@ -195,6 +205,16 @@ def life_overview(roots: Sequence[Organization], year: int) -> LifeOverview:
         LifeRow(child, child.name, groups.get(child.path, LifeFigures()), child.is_committee) for child in children
     ]
     return LifeOverview(year, total, rows, kinds)
+
+
+def life_overview_cached(roots: Sequence[Organization], year: int, *, today: date) -> LifeOverview:
+    """life_overview as counted at most DASHBOARD_CACHE_SECONDS ago (the stored year moves once a night and when
+    a meeting closes). The figures depend on the roots and the year only: who may see them is asked first."""
+    key = "overview:{}:{}:{}".format(",".join(str(root.pk) for root in roots), year, today.isoformat())
+    result, _hit = cached_figures(
+        LIFE_AREA, roots, key, settings.DASHBOARD_CACHE_SECONDS, lambda: life_overview(roots, year)
+    )
+    return result
 
 
 @dataclass

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -41,7 +42,12 @@ def life_overview(request: HttpRequest, org_pk: int | None = None) -> HttpRespon
     return render(
         request,
         "meetings/overview.html",
-        {"roots": roots, "chosen": chosen, "year": year, "overview": overview.life_overview(roots, year)},
+        {
+            "roots": roots,
+            "chosen": chosen,
+            "year": year,
+            "overview": overview.life_overview_cached(roots, year, today=timezone.localdate()),
+        },
     )
 
 

@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from accounts.figures_cache import mark_changed
 from accounts.models import Organization
 from meetings import overview, progress, services
 from meetings.models import KindYear, LifeYear, MeetingKind
@@ -186,3 +187,16 @@ def test_the_page_and_the_export_take_the_same_queries_whatever_the_tree(
     assert small == large
     with django_assert_num_queries(large[0]):
         client.get(urls[0])
+
+
+def test_the_page_keeps_its_figures_until_the_subtree_is_marked_changed(
+    tree: Any, held: SimpleNamespace, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    today = timezone.localdate()
+    first = overview.life_overview_cached([tree.township], held.year, today=today)
+    LifeYear.objects.filter(organization=tree.branch, year=held.year).update(present_total=5)
+    assert overview.life_overview_cached([tree.township], held.year, today=today).total.present == first.total.present
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_changed(overview.LIFE_AREA, [tree.branch])
+    assert overview.life_overview_cached([tree.township], held.year, today=today).total.present == 5
