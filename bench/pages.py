@@ -1,9 +1,10 @@
 """The measured pages, found in the bench database, and their SQL query counts.
 
 The pages are found rather than hard-coded because their ids differ between databases (the
-10 % and the 100 % province): the province committee's dashboard and its rectification board
-filtered at its root, the county committee's ranking of its latest review cycle, the secretary's
-home page and the reviewer's scoring page of their first assignment. The floor is the password
+10 % and the 100 % province): the province committee's dashboard, its rectification board
+filtered at its root and its organizational life (组织生活统计) at its root, the county
+committee's ranking of its latest review cycle, the secretary's home page and the reviewer's
+scoring page of their first assignment. The floor is the password
 change page of the province user: signed in, through every middleware and the base layout (the
 navigation and its unread count), and no domain data at all.
 """
@@ -81,7 +82,7 @@ def ranking_cycle(user: User) -> Cycle:
 
 
 def discover(logins: dict[str, str]) -> list[Page]:
-    """The floor first, then the five pages, for this database."""
+    """The floor first, then the six pages, for this database."""
     province = committee_of(_user(logins, "province"))
     # One still to score, so the page is the scoring form; a scored one only if none is left.
     assignment = (
@@ -99,6 +100,7 @@ def discover(logins: dict[str, str]) -> list[Page]:
         Page("secretary_home", "secretary", reverse("home")),
         Page("reviewer_scoring", "reviewer", reverse("report_score", args=[assignment.pk])),
         Page("province_rectification_board", "province", f"{reverse('rectification_board')}?org={province.pk}"),
+        Page("province_life_overview", "province", reverse("life_overview_org", args=[province.pk])),
     ]
 
 

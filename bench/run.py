@@ -7,7 +7,7 @@ The province-scale benchmark (docs/benchmarks.md, "Province-scale benchmark"). I
 2. counts each page's SQL queries on both (Django's test client, in-process);
 3. starts gunicorn under production settings (DEBUG off, Redis cache and broker, whitenoise,
    HTTPS as told by the front proxy's header) on the 100 % database, signs each person in through
-   the login form, and loads the floor and the five pages at concurrency 1 and 8;
+   the login form, and loads the floor and the six pages at concurrency 1 and 8;
 4. renders the yearly PDFs, each in a process of its own, with and without gathering the data;
 5. compares the tree strategies;
 6. runs the reminder sweep twice.

@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from accounts.figures_cache import mark_changed
 from accounts.models import Organization, Position
 from meetings.models import (
     Attendance,
@@ -32,6 +33,11 @@ from meetings.models import (
 from members.models import Member
 from responsibility.models import Light
 from responsibility.progress import ItemState, Span, item_state
+
+LIFE_AREA = "life"
+"""The figures cache's area of organizational life: each refresh marks the organizations it stored, which
+drops the committee's figures counted over them at once (meetings.overview); unmarked, they are kept for
+DASHBOARD_CACHE_SECONDS at most."""
 
 MarkKey = tuple[date, date, str]
 LIGHT_ORDER = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
@@ -264,6 +270,7 @@ def refresh(organization_ids: Iterable[int], year: int, *, today: date | None = 
     LifeYear.objects.filter(organization_id__in=ids, year=year).delete()
     LifeYear.objects.bulk_create(life_rows)
     LifeLateMark.objects.bulk_create(new_marks, ignore_conflicts=True)
+    mark_changed(LIFE_AREA, organizations)
     return len(organizations)
 
 

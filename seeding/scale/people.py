@@ -20,6 +20,7 @@ same data.
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import random
@@ -238,9 +239,15 @@ class TableWriter:
 
 def domain_tables() -> list[str]:
     """Every table the seed writes or that points at what it writes, except the configured categories."""
-    keep = {"responsibility.category"}
+    # Configuration the migrations create: the categories, the kinds of meeting and their default rules.
+    keep = {
+        "responsibility.category",
+        "meetings.meetingkind",
+        "meetings.frequencyrule",
+        "meetings.historicalfrequencyrule",
+    }
     tables: list[str] = []
-    for label in ("accounts", "responsibility", "reviews", "rectification"):
+    for label in ("accounts", "members", "responsibility", "meetings", "reviews", "rectification"):
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             if model._meta.label_lower not in keep:
                 tables.append(model._meta.db_table)
@@ -253,6 +260,17 @@ def scale_wipe() -> None:
     """Deletes the domain data and every user: TRUNCATE … CASCADE on PostgreSQL, DELETE on SQLite."""
     statements = connection.ops.sql_flush(no_style(), domain_tables(), reset_sequences=True, allow_cascade=True)
     connection.ops.execute_sql_flush(statements)
+    restore_configuration()
+
+
+CONFIGURATION_MIGRATIONS = ("meetings.migrations.0002_kinds_and_default_rules",)
+
+
+def restore_configuration() -> None:
+    """Puts back the rows the migrations create that a wipe takes with the tree: TRUNCATE … CASCADE (and
+    SQLite's flush) reach every table that may point at an organization, the kinds of meeting among them."""
+    for name in CONFIGURATION_MIGRATIONS:
+        importlib.import_module(name).create(apps, None)
 
 
 # The tree and its people ----------------------------------------------------------------------

@@ -9,11 +9,15 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Count, Q
 from django.test import Client
 from django.urls import reverse
 
 from accounts import permissions
 from accounts.models import Organization, Position, User
+from meetings import progress as life_progress
+from meetings.models import Attendance, KindYear, LifeLateMark, LifeYear, Meeting, MeetingKind
+from members.models import Member, PartyGroup
 from rectification.models import Finding, RectificationTask, TaskEvent
 from responsibility import progress
 from responsibility.models import DutyRecord, LateMark, ListItem, ResponsibilityList
@@ -164,3 +168,85 @@ def test_a_database_with_organizations_is_refused_unless_wiped(seeded: str) -> N
     assert Organization.objects.count() == 20
     assert all(not problems for problems in Organization.objects.find_problems())
     assert User.objects.filter(username=PROVINCE_LOGIN).count() == 1
+
+
+def test_every_branch_keeps_a_roll_of_about_thirty_in_three_party_groups(seeded: str) -> None:
+    branches = Organization.objects.filter(kind=Kind.BRANCH).count()
+    members = Member.objects.count()
+    assert 24 * branches <= members <= 36 * branches
+    assert PartyGroup.objects.count() == 3 * branches
+    assert not Member.objects.exclude(organization__kind=Kind.BRANCH).exists()
+    assert set(Member.objects.values_list("status", flat=True)) >= {Member.Status.NORMAL, Member.Status.MIGRANT}
+    # The secretary's login is their roll entry.
+    assert Member.objects.filter(person=user(SECRETARY_LOGIN)).count() == 1
+
+
+def test_a_year_of_meetings_with_sign_in_sheets_that_match_their_counts(seeded: str) -> None:
+    held = Meeting.objects.filter(status=Meeting.Status.HELD)
+    assert held.count() > 20 * Organization.objects.filter(kind=Kind.BRANCH).count()
+    assert Meeting.objects.filter(status=Meeting.Status.PLANNED).exists()
+    every_month = {MeetingKind.COMMITTEE, MeetingKind.GROUP, MeetingKind.THEME_DAY}
+    assert every_month | {MeetingKind.ASSEMBLY, MeetingKind.LECTURE} <= set(held.values_list("kind__code", flat=True))
+    Status = Attendance.Status
+    sheets = Meeting.objects.annotate(
+        rows=Count("attendances"),
+        present=Count("attendances", filter=Q(attendances__status=Status.PRESENT)),
+        leave=Count("attendances", filter=Q(attendances__status=Status.LEAVE)),
+        remote=Count("attendances", filter=Q(attendances__way=Attendance.Way.REMOTE)),
+    ).values_list(
+        "expected_count", "rows", "present_count", "present", "leave_count", "leave", "remote_count", "remote"
+    )
+    for expected, rows, present, present_rows, leave, leave_rows, remote, remote_rows in sheets:
+        assert (expected, present, leave, remote) == (rows, present_rows, leave_rows, remote_rows)
+    assert not Attendance.objects.filter(meeting__status=Meeting.Status.HELD, status=Status.EXPECTED).exists()
+
+
+def test_the_stored_year_of_organizational_life_is_what_the_refresh_computes(seeded: str) -> None:
+    def snapshot() -> list[Any]:
+        lives = list(
+            LifeYear.objects.order_by("organization_id").values_list(
+                "organization_id",
+                "warning",
+                "required_total",
+                "held_total",
+                "late_periods",
+                "missed_periods",
+                "meetings_held",
+                "expected_total",
+                "present_total",
+                "members",
+                "members_unseen",
+                "migrants",
+                "migrants_unreached",
+            )
+        )
+        kinds = list(
+            KindYear.objects.order_by("organization_id", "kind_id").values_list(
+                "organization_id", "kind_id", "warning", "held_total", "late_periods", "missed_periods"
+            )
+        )
+        marks = list(
+            LifeLateMark.objects.order_by("organization_id", "kind_id", "period_start", "outcome").values_list(
+                "organization_id", "kind_id", "period_start", "outcome"
+            )
+        )
+        return [lives, kinds, marks]
+
+    before = snapshot()
+    assert len(before[0]) == ORGS
+    assert any(row[5] for row in before[0]), "some branch missed a period"
+    assert any(row[4] for row in before[0]), "some branch held a period late"
+    assert before[2]
+    year = LifeYear.objects.values_list("year", flat=True).first()
+    assert year is not None
+    life_progress.refresh(Organization.objects.values_list("pk", flat=True), year)
+    assert snapshot() == before
+
+
+def test_the_province_opens_its_organizational_life(seeded: str) -> None:
+    client = Client()
+    client.force_login(user(PROVINCE_LOGIN))
+    province = Organization.objects.get(depth=1)
+    response = client.get(reverse("life_overview_org", args=[province.pk]))
+    assert response.status_code == 200
+    assert response.context["overview"].total.organizations == ORGS

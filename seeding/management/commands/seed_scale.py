@@ -12,6 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from seeding.scale.meetings import life_scale_build, life_scale_refresh
 from seeding.scale.people import (
     MIN_ORGS,
     SCALE_LOGINS,
@@ -31,7 +32,7 @@ T = TypeVar("T")
 class Command(BaseCommand):
     help = (
         "生成基准测试用的全省规模数据（省委、市委、县委、乡镇街道、党支部，人员、责任清单、履责记实、"
-        "述职评议、督查整改）。只能在没有党组织的数据库上运行，或加 --wipe 先清空。不写入操作历史。"
+        "述职评议、督查整改、党员名册、组织生活）。只能在没有党组织的数据库上运行，或加 --wipe 先清空。不写入操作历史。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -80,7 +81,9 @@ class Command(BaseCommand):
             phase("责任清单和履责记实", lambda: responsibility_scale_build(writer, tree))
             reviews = phase("述职评议", lambda: reviews_scale_build(writer, tree))
             phase("督查整改", lambda: rectification_scale_build(writer, tree, reviews))
+            phase("党员名册和组织生活", lambda: life_scale_build(writer, tree))
             phase("索引和序列", writer.finish)
+            phase("组织生活年度情况", lambda: life_scale_refresh(tree))
             committing = time.perf_counter()
         timings.append(("提交", time.perf_counter() - committing))
         if connection.vendor == "postgresql":
