@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("members.urls")),
     path("", include("responsibility.urls")),
+    path("", include("meetings.item_views")),
     path("", include("reviews.urls")),
     path("", include("rectification.urls")),
     path("", include("reminders.urls")),
