@@ -27,6 +27,7 @@ DOMAIN_APPS = (
     "notifications",
     "members",
     "responsibility",
+    "meetings",
     "reviews",
     "rectification",
     "reminders",
