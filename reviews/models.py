@@ -326,13 +326,15 @@ class ReportVersion(models.Model):
 
 
 class SelfAssessment(models.Model):
-    """自评: the organization's own score per indicator, with duty records as evidence."""
+    """自评: the organization's own score per indicator, with duty records and held meetings as evidence."""
 
     report = models.ForeignKey(DutyReport, on_delete=models.CASCADE, related_name="self_assessments")
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
     points = models.DecimalField(_("自评分"), max_digits=5, decimal_places=1, null=True, blank=True)
     note = models.TextField(_("自评说明"), blank=True)
     records = models.ManyToManyField("responsibility.DutyRecord", blank=True, related_name="+")
+    # Held meetings cited as records are (一次录入，多处使用): the minutes and sign-in are the evidence.
+    meetings = models.ManyToManyField("meetings.Meeting", blank=True, related_name="+", verbose_name=_("佐证会议"))
 
     class Meta:
         verbose_name = _("自评")

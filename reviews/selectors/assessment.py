@@ -12,6 +12,7 @@ from accounts import permissions
 from accounts.models import (
     User,
 )
+from meetings.models import Meeting
 from responsibility.models import DutyRecord, ResponsibilityList
 from reviews import scoring, services
 from reviews.models import (
@@ -59,6 +60,8 @@ class SelfAssessmentRow:
     points: str
     note: str
     records: tuple[RecordLink, ...] = ()
+    meetings: tuple[RecordLink, ...] = ()
+    """The held meetings cited as evidence (一次录入，多处使用), labelled by date, kind and topic."""
 
 
 @dataclass(frozen=True)
@@ -76,13 +79,17 @@ class ReportBody:
 
 
 def report_body(report: DutyReport) -> ReportBody:
-    """The submitted sections (sanitized HTML) and self-assessment; at most two queries."""
+    """The submitted sections (sanitized HTML) and self-assessment with its cited records and meetings; at most
+    four queries."""
     titles = report.cycle.section_titles()
     if report.status == DutyReport.Status.SUBMITTED:
         assessments = (
             SelfAssessment.objects.filter(report=report)
             .select_related("indicator")
-            .prefetch_related(Prefetch("records", queryset=DutyRecord.objects.order_by("occurred_on", "pk")))
+            .prefetch_related(
+                Prefetch("records", queryset=DutyRecord.objects.order_by("occurred_on", "pk")),
+                Prefetch("meetings", queryset=Meeting.objects.select_related("kind").order_by("held_on", "pk")),
+            )
             .order_by("indicator__order", "indicator_id")
         )
         return ReportBody(
@@ -96,6 +103,10 @@ def report_body(report: DutyReport) -> ReportBody:
                     records=tuple(
                         RecordLink(record.pk, f"{record.occurred_on:%Y-%m-%d} {record.content[:30]}")
                         for record in assessment.records.all()
+                    ),
+                    meetings=tuple(
+                        RecordLink(meeting.pk, f"{meeting.held_on:%Y-%m-%d} {meeting.kind.name}：{meeting.topic[:30]}")
+                        for meeting in assessment.meetings.all()
                     ),
                 )
                 for assessment in assessments
@@ -115,6 +126,7 @@ def report_body(report: DutyReport) -> ReportBody:
                 points=str(row.get("points", "")),
                 note=str(row.get("note", "")),
                 records=tuple(RecordLink(pk, f"#{pk}") for pk in row.get("records", [])),
+                meetings=tuple(RecordLink(pk, f"#{pk}") for pk in row.get("meetings", [])),
             )
             for row in version.self_assessment or []
         ],
