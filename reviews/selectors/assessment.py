@@ -12,7 +12,7 @@ from accounts import permissions
 from accounts.models import (
     User,
 )
-from meetings.models import Meeting
+from meetings.models import LifeYear, Meeting
 from responsibility.models import DutyRecord, ResponsibilityList
 from reviews import scoring, services
 from reviews.models import (
@@ -270,6 +270,8 @@ class Assessment:
     ballots: BallotStanding
     responsibility_list: ResponsibilityList | None
     problems: list[Problem]
+    life: LifeYear | None = None
+    """The organization's year of meetings, read only when the cycle gives organizational life a share."""
 
     @property
     def completion_rate(self) -> int:
@@ -277,14 +279,34 @@ class Assessment:
 
     @property
     def daily_score(self) -> Decimal | None:
-        """The daily component: the committee's score when it set one, otherwise the list's completion rate;
-        None without either (no list, or a list with nothing required): no data, never 0."""
-        places = self.report.cycle.score_places
+        """The daily component: the committee's score when it set one, otherwise the list's completion rate
+        blended with the year's organizational life by the cycle's rule (scoring.daily_blend); None without
+        any of them: no data, never 0."""
+        cycle = self.report.cycle
+        places = cycle.score_places
         if self.report.daily_score is not None:
             return scoring.rounded(self.report.daily_score, places)
-        if self.responsibility_list is None or not self.responsibility_list.required_total:
+        completion = (
+            Decimal(self.completion_rate)
+            if self.responsibility_list is not None and self.responsibility_list.required_total
+            else None
+        )
+        return scoring.daily_blend(completion, self.life_score, cycle.life_share, places)
+
+    @property
+    def life_score(self) -> Decimal | None:
+        """组织生活 out of 100 by the cycle's rule; None when the cycle gives it no share or nothing was required."""
+        cycle = self.report.cycle
+        if not cycle.life_share or self.life is None:
             return None
-        return scoring.rounded(Decimal(self.completion_rate), places)
+        return scoring.life_score(
+            required=self.life.required_total,
+            held=self.life.held_total,
+            late=self.life.late_periods,
+            missed=self.life.missed_periods,
+            late_deduction=cycle.life_late_deduction,
+            missed_deduction=cycle.life_missed_deduction,
+        )
 
     @property
     def indicator_rows(self) -> list[tuple[Indicator, list[Decimal | bool | None], Decimal | None]]:
@@ -359,4 +381,7 @@ def report_assessment(report: DutyReport) -> Assessment:
             organization=report.organization, year=cycle.year
         ).first(),
         problems=list(Problem.objects.filter(report=report).select_related("created_by")),
+        life=LifeYear.objects.filter(organization=report.organization, year=cycle.year).first()
+        if cycle.life_share
+        else None,
     )
