@@ -17,6 +17,8 @@ from accounts.models import Organization
 from accounts.permissions import Action, can, followed_roots, follows, get_organization_for, scope_for
 from meetings.models import Attendance, Meeting, MeetingFile
 from meetings.workflow import MEETING_ACTIONS, SIGN_IN_STATUSES
+from responsibility import access as list_access
+from responsibility.models import ListItem
 
 __all__ = ["Action"]
 
@@ -153,3 +155,18 @@ def reaches_life_above(user: Any) -> bool:
 def rule_organizations(user: Any) -> list[Organization]:
     """The committees whose frequency rules the person sets: the outermost ones they lead or supervise."""
     return [organization for organization in followed_roots(user) if sets_rules(user, organization)]
+
+
+def links_item(user: Any, item: ListItem) -> bool:
+    """Whether the person may set which kind of meeting a list item counts: whoever may record on the item
+    (responsibility's rule), while its year is open, since the choice writes and removes records on it."""
+    return list_access.may_record(user, item)
+
+
+def item_for(user: Any, pk: Any, action: Action = Action.VIEW) -> ListItem:
+    """A list item, for the meeting kind it counts: read by those who see the item (responsibility's rule),
+    changed (MANAGE) by those who may record on it; 404 unseen, 403 seen but not allowed."""
+    item = list_access.item_for(user, pk)
+    if action is not Action.VIEW and not links_item(user, item):
+        raise PermissionDenied
+    return item

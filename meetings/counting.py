@@ -111,14 +111,17 @@ def record_meeting(*, meeting: Meeting, by: User) -> int:
     return _write(meeting, items_counting(meeting), by)
 
 
-@transaction.atomic
-def item_link_set(*, item: ListItem, kind: MeetingKind | None, by: User) -> int:
-    """Sets by hand which kind of meeting the item counts (or none): the records the meetings wrote on it
-    for another kind go, and the year's held meetings of the new kind are recorded on it. Returns how many
-    meeting records the item has now."""
+def _check_may_link(item: ListItem, by: User) -> None:
     if not may_record(by, item):
         raise PermissionDenied
-    ItemLink.objects.update_or_create(item=item, defaults={"kind": kind, "by_hand": True, "set_by": by})
+    if item.list.is_closed:
+        # The link writes and removes the item's records, which a closed year keeps as they are.
+        raise DomainError(_("%(year)s 年度已关闭（锁定），不能再改变条目计入的会议。") % {"year": item.list.year})
+
+
+def _follow(item: ListItem, kind: MeetingKind | None, by: User) -> int:
+    """The item's meeting records follow KIND: those of another kind go, the year's held meetings of KIND
+    are recorded on it. Returns how many meeting records the item has now."""
     stale = MeetingRecord.objects.filter(record__item=item)
     if kind is not None:
         stale = stale.exclude(meeting__kind=kind)
@@ -135,3 +138,23 @@ def item_link_set(*, item: ListItem, kind: MeetingKind | None, by: User) -> int:
             _write(meeting, [item], by)
     list_progress.refresh_items([item.pk])
     return MeetingRecord.objects.filter(record__item=item).count()
+
+
+@transaction.atomic
+def item_link_set(*, item: ListItem, kind: MeetingKind | None, by: User) -> int:
+    """Sets by hand which kind of meeting the item counts (or none): the records the meetings wrote on it
+    for another kind go, and the year's held meetings of the new kind are recorded on it. Returns how many
+    meeting records the item has now."""
+    _check_may_link(item, by)
+    ItemLink.objects.update_or_create(item=item, defaults={"kind": kind, "by_hand": True, "set_by": by})
+    return _follow(item, kind, by)
+
+
+@transaction.atomic
+def item_link_reset(*, item: ListItem, by: User) -> int:
+    """Gives the item back to the rules: it counts the kind its words name (or none), and its meeting records
+    follow as for a choice by hand. Returns how many meeting records the item has now."""
+    _check_may_link(item, by)
+    ItemLink.objects.filter(item=item).delete()
+    code = kind_code_by_rule(item.content)
+    return _follow(item, kinds_by_code().get(code) if code else None, by)

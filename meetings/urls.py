@@ -1,5 +1,5 @@
-from meetings import overview_views, views
+from meetings import item_views, overview_views, views
 
-urlpatterns = views.urlpatterns + overview_views.urlpatterns
+urlpatterns = views.urlpatterns + overview_views.urlpatterns + item_views.urlpatterns
 
 __all__ = ["urlpatterns"]

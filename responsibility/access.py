@@ -198,7 +198,12 @@ def _record_actions(user: Any, record: DutyRecord) -> frozenset[str]:
 def may_edit_record(user: Any, record: DutyRecord) -> bool:
     """Whether the record page offers 修改: its author or its organization's leaders, until it is accepted
     or its year is closed."""
-    return services.may_edit_record(user, record) and not record.is_accepted and not record.item.list.is_closed
+    return (
+        services.may_edit_record(user, record)
+        and not record.is_accepted
+        and not record.item.list.is_closed
+        and not services.written_by_meeting(record)
+    )
 
 
 # --- 履责记实 and evidence ----------------------------------------------------------------------------
@@ -215,7 +220,8 @@ def record_for(user: Any, pk: Any, action: Action = Action.VIEW) -> DutyRecord:
 def record_to_edit(user: Any, pk: Any) -> DutyRecord:
     """A record the user may correct (services.may_edit_record): 404 unseen, 403 otherwise."""
     record = record_for(user, pk)
-    if not services.may_edit_record(user, record):
+    # A meeting's record is corrected on the meeting (services.written_by_meeting), never by hand.
+    if not services.may_edit_record(user, record) or services.written_by_meeting(record):
         raise PermissionDenied
     return record
 

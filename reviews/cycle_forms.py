@@ -29,6 +29,9 @@ PLAIN_SETTINGS = (
     "weight_daily",
     "weight_review",
     "weight_ballot",
+    "life_share",
+    "life_late_deduction",
+    "life_missed_deduction",
     "band_good",
     "band_fair",
     "band_average",
@@ -44,6 +47,13 @@ PLAIN_SETTINGS = (
     "missing_rule",
     "score_places",
 )
+# Optional in the form: blank keeps the model's default (no share of the daily score for organizational life).
+LIFE_DEFAULTS: dict[str, Any] = {
+    "life_share": 0,
+    "life_late_deduction": Decimal("2"),
+    "life_missed_deduction": Decimal("5"),
+}
+LIFE_SETTINGS = tuple(LIFE_DEFAULTS)
 # cycle_create takes these as its own arguments; the rest go in its `settings`.
 CREATE_ARGUMENTS = ("year", "title", "report_due", "scoring_due", "ballot_opens", "ballot_closes")
 
@@ -76,6 +86,19 @@ class CycleSettingsForm(forms.Form):
     weight_daily = _weight(_("日常考核权重"))
     weight_review = _weight(_("述职评议权重"))
     weight_ballot = _weight(_("民主测评权重"))
+    life_share = forms.IntegerField(
+        label=_("日常考核中组织生活占比（%）"),
+        min_value=0,
+        max_value=100,
+        help_text=_("0 表示日常考核只看责任清单完成率。"),
+        required=False,
+    )
+    life_late_deduction = forms.DecimalField(
+        label=_("组织生活每期逾期召开扣分"), min_value=0, max_value=100, max_digits=4, decimal_places=1, required=False
+    )
+    life_missed_deduction = forms.DecimalField(
+        label=_("组织生活每期未召开扣分"), min_value=0, max_value=100, max_digits=4, decimal_places=1, required=False
+    )
     band_good = _score(_("“好”的最低分"))
     band_fair = _score(_("“较好”的最低分"))
     band_average = _score(_("“一般”的最低分"))
@@ -139,6 +162,10 @@ class CycleSettingsForm(forms.Form):
         """The cleaned values as Cycle fields (the percentage becomes a share: 33.3 → 0.333)."""
         data = self.cleaned_data
         fields = {name: data[name] for name in PLAIN_SETTINGS}
+        # The organizational-life rule may be left blank (a form from before it existed): the model's defaults.
+        for name in LIFE_SETTINGS:
+            if fields[name] is None:
+                fields[name] = LIFE_DEFAULTS[name]
         fields["poor_ballot_share"] = (data["poor_ballot_percent"] / HUNDRED).quantize(SHARE_STEP)
         fields["sections"] = data["sections"]
         return fields

@@ -163,6 +163,15 @@ class Cycle(models.Model):
     weight_daily = models.PositiveSmallIntegerField(_("日常考核权重"), default=40)
     weight_review = models.PositiveSmallIntegerField(_("述职评议权重"), default=30)
     weight_ballot = models.PositiveSmallIntegerField(_("民主测评权重"), default=30)
+    # 组织生活 in the daily assessment (一次录入，多处使用): the share of the daily score the year's meetings make,
+    # from what the meetings stored (scoring.life_score); 0 leaves the daily score to the list alone.
+    life_share = models.PositiveSmallIntegerField(_("日常考核中组织生活占比（%）"), default=0)
+    life_late_deduction = models.DecimalField(
+        _("组织生活每期逾期召开扣分"), max_digits=4, decimal_places=1, default=Decimal("2")
+    )
+    life_missed_deduction = models.DecimalField(
+        _("组织生活每期未召开扣分"), max_digits=4, decimal_places=1, default=Decimal("5")
+    )
 
     # Grade bands: a composite at or above each floor earns that grade; below the last, 差.
     band_good = models.DecimalField(_("“好”的最低分"), max_digits=5, decimal_places=1, default=Decimal("90"))
@@ -231,6 +240,11 @@ class Cycle(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    @property
+    def life_list_share(self) -> int:
+        """The list's part of the daily score when organizational life takes its share."""
+        return 100 - self.life_share
 
     def section_titles(self) -> list[str]:
         return list(self.sections or DEFAULT_SECTIONS)
@@ -326,13 +340,15 @@ class ReportVersion(models.Model):
 
 
 class SelfAssessment(models.Model):
-    """自评: the organization's own score per indicator, with duty records as evidence."""
+    """自评: the organization's own score per indicator, with duty records and held meetings as evidence."""
 
     report = models.ForeignKey(DutyReport, on_delete=models.CASCADE, related_name="self_assessments")
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
     points = models.DecimalField(_("自评分"), max_digits=5, decimal_places=1, null=True, blank=True)
     note = models.TextField(_("自评说明"), blank=True)
     records = models.ManyToManyField("responsibility.DutyRecord", blank=True, related_name="+")
+    # Held meetings cited as records are (一次录入，多处使用): the minutes and sign-in are the evidence.
+    meetings = models.ManyToManyField("meetings.Meeting", blank=True, related_name="+", verbose_name=_("佐证会议"))
 
     class Meta:
         verbose_name = _("自评")

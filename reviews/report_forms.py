@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -81,7 +82,7 @@ def sections_from_json(payload: Any, titles: list[str]) -> tuple[int, dict[str, 
 
 
 class SelfAssessmentForm(forms.Form):
-    """自评 on one indicator: points within its range, a note, and duty records as evidence."""
+    """自评 on one indicator: points within its range, a note, and duty records and held meetings as evidence."""
 
     points = forms.DecimalField(
         label=_("自评分"), required=False, min_value=Decimal("0"), max_digits=5, decimal_places=1
@@ -94,9 +95,12 @@ class SelfAssessmentForm(forms.Form):
         help_text=_("简要说明得分依据：做了哪些工作、取得什么成效。"),
     )
     records = forms.TypedMultipleChoiceField(label=_("佐证履责记实"), required=False, coerce=int)
+    meetings = forms.TypedMultipleChoiceField(label=_("佐证会议"), required=False, coerce=int)
     q = forms.CharField(label=_("筛选记实"), required=False, max_length=100)
 
-    def __init__(self, *args: Any, indicator: Indicator, record_ids: list[int], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, indicator: Indicator, record_ids: list[int], meeting_ids: Sequence[int] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.indicator = indicator
         points = self.fields["points"]
@@ -106,3 +110,6 @@ class SelfAssessmentForm(forms.Form):
         records = self.fields["records"]
         assert isinstance(records, forms.TypedMultipleChoiceField)
         records.choices = [(pk, str(pk)) for pk in record_ids]
+        meetings = self.fields["meetings"]
+        assert isinstance(meetings, forms.TypedMultipleChoiceField)
+        meetings.choices = [(pk, str(pk)) for pk in meeting_ids]

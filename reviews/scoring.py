@@ -5,6 +5,10 @@
   standard indicators scale to 100; bonus and deduction sums are capped; the
   result is clamped to 0..100. No reviewer: no review score (None), never 0.
 - Ballots (民主测评): Σ points × count ÷ valid ballots.
+- Daily (日常考核): the committee's own score when it set one; otherwise the list's completion rate,
+  blended with the year's organizational life when the cycle gives it a share: life = the share of the
+  required meetings held × 100, less the cycle's deduction per period met late and per period missed,
+  clamped to 0..100. Either part without data leaves the other alone, never a 0.
 - Composite: the weighted sum of the components that have data. A component
   without data is never counted as 0: the cycle's missing rule either shares
   its weight among the others in proportion or holds the grade as 待定.
@@ -196,3 +200,30 @@ def competition_ranks(entries: Sequence[tuple[int, Decimal | None] | None]) -> l
     for position, key in enumerate(ordered, start=1):
         first_position.setdefault(key, position)
     return [None if key is None else first_position[key] for key in keys]
+
+
+def life_score(
+    *,
+    required: int,
+    held: int,
+    late: int,
+    missed: int,
+    late_deduction: Decimal,
+    missed_deduction: Decimal,
+) -> Decimal | None:
+    """组织生活 out of 100: the required meetings held (at most all of them) as a share, less the deductions;
+    None when nothing was required (no data, never 0)."""
+    if required <= 0:
+        return None
+    held_share = Decimal(min(held, required)) * HUNDRED / Decimal(required)
+    return clamp(held_share - late * late_deduction - missed * missed_deduction)
+
+
+def daily_blend(completion: Decimal | None, life: Decimal | None, share: int, places: int = 1) -> Decimal | None:
+    """The daily score from the list's completion and the year's organizational life: SHARE percent of it is
+    life; a part without data leaves the other whole."""
+    if life is None or share <= 0:
+        return None if completion is None else rounded(completion, places)
+    if completion is None:
+        return rounded(life, places)
+    return rounded((completion * (HUNDRED - share) + life * share) / HUNDRED, places)

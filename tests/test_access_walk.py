@@ -28,6 +28,7 @@ DOMAIN_APPS = (
     "members",
     "meetings",
     "responsibility",
+    "meetings",
     "reviews",
     "rectification",
     "reminders",

@@ -50,6 +50,7 @@ from rectification.selectors.inspections import (
     inspections_q,
     rubric_cycles,
     subtree_below,
+    target_life,
 )
 from rectification.selectors.tasks import (
     HOME_TASKS_SHOWN,
@@ -111,6 +112,7 @@ __all__ = [
     "rubric_cycles",
     "subtree_below",
     "supervised_findings",
+    "target_life",
     "task_line",
     "task_page",
     "weak_q",

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Organization
 from accounts.permissions import scope_for, supervised_q
+from meetings.facts import LifeFacts, life_facts
 from rectification import services
 from rectification.models import (
     Finding,
@@ -102,3 +103,9 @@ def draw_check(inspection: Inspection) -> DrawCheck:
     recorded = set(inspection.targets.values_list("organization_id", flat=True))
     matches = len(drawn_ids) == len(recorded) and set(drawn_ids) == recorded
     return DrawCheck(matches=matches, drawn=list(Organization.objects.filter(pk__in=drawn_ids).order_by("path")))
+
+
+def target_life(target: InspectionTarget) -> LifeFacts:
+    """The inspected organization's organizational life in the inspection's year, as its duty report shows it
+    (the first thing an inspection checks: 三会一课, 主题党日, attendance)."""
+    return life_facts(target.organization_id, target.inspection.year)

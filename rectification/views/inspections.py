@@ -195,6 +195,8 @@ def inspection_target(request: HttpRequest, pk: int) -> HttpResponse:
             "finding_form": finding_form,
             "findings": list(selectors.inspection_findings(inspection, target.organization)),
             "may_record": not inspection.is_done,
+            # The organization's year of meetings, as its duty report shows it.
+            "life": selectors.target_life(target),
         },
     )
 

@@ -55,6 +55,7 @@ from responsibility.services.records import (
     record_add,
     record_return,
     record_update,
+    written_by_meeting,
 )
 from responsibility.services.rules import (
     KEEPS,
@@ -113,4 +114,5 @@ __all__ = [
     "work_plan_publish",
     "work_point_add",
     "work_point_remove",
+    "written_by_meeting",
 ]

@@ -12,6 +12,7 @@ from accounts import permissions
 from accounts.models import (
     User,
 )
+from meetings.models import LifeYear, Meeting
 from responsibility.models import DutyRecord, ResponsibilityList
 from reviews import scoring, services
 from reviews.models import (
@@ -59,6 +60,8 @@ class SelfAssessmentRow:
     points: str
     note: str
     records: tuple[RecordLink, ...] = ()
+    meetings: tuple[RecordLink, ...] = ()
+    """The held meetings cited as evidence (一次录入，多处使用), labelled by date, kind and topic."""
 
 
 @dataclass(frozen=True)
@@ -76,13 +79,17 @@ class ReportBody:
 
 
 def report_body(report: DutyReport) -> ReportBody:
-    """The submitted sections (sanitized HTML) and self-assessment; at most two queries."""
+    """The submitted sections (sanitized HTML) and self-assessment with its cited records and meetings; at most
+    four queries."""
     titles = report.cycle.section_titles()
     if report.status == DutyReport.Status.SUBMITTED:
         assessments = (
             SelfAssessment.objects.filter(report=report)
             .select_related("indicator")
-            .prefetch_related(Prefetch("records", queryset=DutyRecord.objects.order_by("occurred_on", "pk")))
+            .prefetch_related(
+                Prefetch("records", queryset=DutyRecord.objects.order_by("occurred_on", "pk")),
+                Prefetch("meetings", queryset=Meeting.objects.select_related("kind").order_by("held_on", "pk")),
+            )
             .order_by("indicator__order", "indicator_id")
         )
         return ReportBody(
@@ -96,6 +103,10 @@ def report_body(report: DutyReport) -> ReportBody:
                     records=tuple(
                         RecordLink(record.pk, f"{record.occurred_on:%Y-%m-%d} {record.content[:30]}")
                         for record in assessment.records.all()
+                    ),
+                    meetings=tuple(
+                        RecordLink(meeting.pk, f"{meeting.held_on:%Y-%m-%d} {meeting.kind.name}：{meeting.topic[:30]}")
+                        for meeting in assessment.meetings.all()
                     ),
                 )
                 for assessment in assessments
@@ -115,6 +126,7 @@ def report_body(report: DutyReport) -> ReportBody:
                 points=str(row.get("points", "")),
                 note=str(row.get("note", "")),
                 records=tuple(RecordLink(pk, f"#{pk}") for pk in row.get("records", [])),
+                meetings=tuple(RecordLink(pk, f"#{pk}") for pk in row.get("meetings", [])),
             )
             for row in version.self_assessment or []
         ],
@@ -258,6 +270,8 @@ class Assessment:
     ballots: BallotStanding
     responsibility_list: ResponsibilityList | None
     problems: list[Problem]
+    life: LifeYear | None = None
+    """The organization's year of meetings, read only when the cycle gives organizational life a share."""
 
     @property
     def completion_rate(self) -> int:
@@ -265,14 +279,34 @@ class Assessment:
 
     @property
     def daily_score(self) -> Decimal | None:
-        """The daily component: the committee's score when it set one, otherwise the list's completion rate;
-        None without either (no list, or a list with nothing required): no data, never 0."""
-        places = self.report.cycle.score_places
+        """The daily component: the committee's score when it set one, otherwise the list's completion rate
+        blended with the year's organizational life by the cycle's rule (scoring.daily_blend); None without
+        any of them: no data, never 0."""
+        cycle = self.report.cycle
+        places = cycle.score_places
         if self.report.daily_score is not None:
             return scoring.rounded(self.report.daily_score, places)
-        if self.responsibility_list is None or not self.responsibility_list.required_total:
+        completion = (
+            Decimal(self.completion_rate)
+            if self.responsibility_list is not None and self.responsibility_list.required_total
+            else None
+        )
+        return scoring.daily_blend(completion, self.life_score, cycle.life_share, places)
+
+    @property
+    def life_score(self) -> Decimal | None:
+        """组织生活 out of 100 by the cycle's rule; None when the cycle gives it no share or nothing was required."""
+        cycle = self.report.cycle
+        if not cycle.life_share or self.life is None:
             return None
-        return scoring.rounded(Decimal(self.completion_rate), places)
+        return scoring.life_score(
+            required=self.life.required_total,
+            held=self.life.held_total,
+            late=self.life.late_periods,
+            missed=self.life.missed_periods,
+            late_deduction=cycle.life_late_deduction,
+            missed_deduction=cycle.life_missed_deduction,
+        )
 
     @property
     def indicator_rows(self) -> list[tuple[Indicator, list[Decimal | bool | None], Decimal | None]]:
@@ -347,4 +381,7 @@ def report_assessment(report: DutyReport) -> Assessment:
             organization=report.organization, year=cycle.year
         ).first(),
         problems=list(Problem.objects.filter(report=report).select_related("created_by")),
+        life=LifeYear.objects.filter(organization=report.organization, year=cycle.year).first()
+        if cycle.life_share
+        else None,
     )

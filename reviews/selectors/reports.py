@@ -17,6 +17,8 @@ from accounts.models import (
     Position,
 )
 from accounts.permissions import scope_for
+from meetings.facts import LifeFacts, life_facts
+from meetings.models import Meeting
 from responsibility.models import DutyRecord, ListItem, ResponsibilityList
 from reviews import access, carried
 from reviews.models import (
@@ -84,12 +86,14 @@ def rectification_summary(organization: Organization, year: int) -> Rectificatio
 
 @dataclass
 class ReportFacts:
-    """What the system knows beside the report, read-only: the year's list and last year's rectification."""
+    """What the system knows beside the report, read-only: the year's list, its organizational life (the
+    meetings, 一次录入，多处使用) and last year's rectification."""
 
     year: int
     responsibility_list: ResponsibilityList | None
     late_items: list[ListItem] = field(default_factory=list)
     rectification: RectificationSummary | None = None
+    life: LifeFacts | None = None
 
     @property
     def rectification_year(self) -> int:
@@ -97,7 +101,8 @@ class ReportFacts:
 
 
 def report_facts(report: DutyReport) -> ReportFacts:
-    """The responsibility list of the report's year and last year's rectification (at most four queries)."""
+    """The responsibility list of the report's year, the year's organizational life and last year's
+    rectification (at most six queries)."""
     year = report.cycle.year
     responsibility_list = ResponsibilityList.objects.filter(organization=report.organization_id, year=year).first()
     late_items: list[ListItem] = []
@@ -112,6 +117,7 @@ def report_facts(report: DutyReport) -> ReportFacts:
         responsibility_list=responsibility_list,
         late_items=late_items,
         rectification=rectification_summary(report.organization, year - 1),
+        life=life_facts(report.organization_id, year),
     )
 
 
@@ -137,14 +143,19 @@ class AssessmentLine:
     def record_ids(self) -> list[int]:
         return [record.pk for record in self.assessment.records.all()] if self.assessment else []
 
+    @property
+    def meeting_ids(self) -> list[int]:
+        return [meeting.pk for meeting in self.assessment.meetings.all()] if self.assessment else []
+
 
 def self_assessment_lines(report: DutyReport) -> list[AssessmentLine]:
-    """Every indicator a report assesses itself on (not the veto items), with its score and evidence (three queries)."""
+    """Every indicator a report assesses itself on (not the veto items), with its score and evidence (four queries)."""
     indicators = list(report.cycle.indicators.exclude(kind=IndicatorKind.VETO).order_by("order", "id"))
     assessments = {
         assessment.indicator_id: assessment
         for assessment in report.self_assessments.prefetch_related(
-            Prefetch("records", queryset=DutyRecord.objects.select_related("item").order_by("-occurred_on", "-id"))
+            Prefetch("records", queryset=DutyRecord.objects.select_related("item").order_by("-occurred_on", "-id")),
+            Prefetch("meetings", queryset=Meeting.objects.select_related("kind").order_by("-held_on", "-id")),
         )
     }
     return [AssessmentLine(indicator, assessments.get(indicator.pk)) for indicator in indicators]
@@ -221,3 +232,15 @@ def evidence_choices(report: DutyReport, *, query: str = "", keep: list[int] | N
     if missing:
         latest += list(records.filter(pk__in=missing).select_related("item"))
     return sorted(latest, key=lambda record: (record.item.order, record.item_id, -record.occurred_on.toordinal()))
+
+
+def meeting_choices(report: DutyReport) -> list[Meeting]:
+    """The organization's meetings held in the report's year, offered as evidence as records are (one query):
+    a branch holds a few dozen a year, so all are shown."""
+    return list(
+        Meeting.objects.filter(
+            organization=report.organization_id, status=Meeting.Status.HELD, held_on__year=report.cycle.year
+        )
+        .select_related("kind")
+        .order_by("-held_on", "-id")
+    )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Organization, Position, User
 from foundation.errors import DomainError, transition
+from meetings.models import LifeYear
 from notifications.services import Draft, notify_many
 from responsibility.models import ResponsibilityList
 from reviews import scoring
@@ -103,6 +104,24 @@ def compute_results(
         ).only("organization_id", "required_total", "done_total")
         if row.required_total
     }
+    # The year's organizational life, when the cycle gives it a share of the daily score (one query).
+    life = (
+        {
+            row.organization_id: scoring.life_score(
+                required=row.required_total,
+                held=row.held_total,
+                late=row.late_periods,
+                missed=row.missed_periods,
+                late_deduction=cycle.life_late_deduction,
+                missed_deduction=cycle.life_missed_deduction,
+            )
+            for row in LifeYear.objects.filter(
+                year=cycle.year, organization__in=[report.organization_id for report in reports]
+            )
+        }
+        if cycle.life_share
+        else {}
+    )
     window_closed = ballot_window_closed(cycle, today)
     counts = ballot_counts(cycle) if window_closed else {}
     ballot_points = cycle_points(cycle)
@@ -115,10 +134,11 @@ def compute_results(
         submitted = report.status == ReportStatus.SUBMITTED
         if report.daily_score is not None:
             daily: Decimal | None = scoring.rounded(report.daily_score, places)
-        elif report.organization_id in completion:
-            daily = scoring.rounded(Decimal(completion[report.organization_id]), places)
         else:
-            daily = None
+            rate = completion.get(report.organization_id)
+            daily = scoring.daily_blend(
+                None if rate is None else Decimal(rate), life.get(report.organization_id), cycle.life_share, places
+            )
         scored = points.get(report.pk, {})
         count = reviewers.get(report.pk, 0)
         # A reviewer who left a bonus or deduction item blank gave it 0: every submitted
@@ -244,6 +264,13 @@ def closing_gaps(cycle: Cycle, *, today: date | None = None) -> list[Gap]:
             year=cycle.year, organization__in=[report.organization_id for report in reports], required_total__gt=0
         ).values_list("organization_id", flat=True)
     )
+    if cycle.life_share:
+        # A year of meetings with something required is daily data too, by the cycle's rule.
+        with_list |= set(
+            LifeYear.objects.filter(
+                year=cycle.year, organization__in=[report.organization_id for report in reports], required_total__gt=0
+            ).values_list("organization_id", flat=True)
+        )
     for report in reports:
         organization = report.organization
         if report.status != ReportStatus.SUBMITTED:

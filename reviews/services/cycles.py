@@ -90,6 +90,10 @@ def _check_settings(cycle: Cycle) -> None:
     weights = (cycle.weight_daily, cycle.weight_review, cycle.weight_ballot)
     if any(weight < 0 for weight in weights) or sum(weights) != 100:
         raise DomainError(_("三项权重之和须为 100（当前为 %(sum)s）。") % {"sum": sum(weights)})
+    if not 0 <= cycle.life_share <= 100:
+        raise DomainError(_("组织生活占比须在 0 到 100 之间。"))
+    if not (0 <= cycle.life_late_deduction <= 100 and 0 <= cycle.life_missed_deduction <= 100):
+        raise DomainError(_("组织生活扣分须在 0 到 100 之间。"))
     if not (100 >= cycle.band_good >= cycle.band_fair >= cycle.band_average >= 0):
         raise DomainError(_("等次分数线须满足：100 ≥ 好 ≥ 较好 ≥ 一般 ≥ 0。"))
     if not (100 >= cycle.advanced_floor >= cycle.standard_floor >= 0):

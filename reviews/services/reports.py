@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Position, User
 from foundation.errors import DomainError, clean_text, transition
+from meetings.models import Meeting
 from notifications.services import notify
 from responsibility.models import DutyRecord
 from reviews import access
@@ -85,8 +86,10 @@ def self_assessment_save(
     note: str,
     record_ids: Sequence[int],
     by: User,
+    meeting_ids: Sequence[int] = (),
 ) -> SelfAssessment:
-    """The organization's own score on an indicator, with duty records of that year as evidence."""
+    """The organization's own score on an indicator, with duty records and held meetings of that year as
+    evidence (a meeting is cited as a record is: 一次录入，多处使用)."""
     _require(access.may_keep_report(by, report))
     locked = _locked_report(report)
     _check_writable(locked)
@@ -104,10 +107,21 @@ def self_assessment_save(
     )
     if len(records) != len(set(record_ids)):
         raise DomainError(_("只能引用本组织本年度的履责记实。"))
+    meetings = list(
+        Meeting.objects.filter(
+            pk__in=meeting_ids,
+            organization=locked.organization,
+            status=Meeting.Status.HELD,
+            held_on__year=locked.cycle.year,
+        )
+    )
+    if len(meetings) != len(set(meeting_ids)):
+        raise DomainError(_("只能引用本组织本年度已召开的会议。"))
     assessment, _created = SelfAssessment.objects.update_or_create(
         report=locked, indicator=indicator, defaults={"points": value, "note": (note or "").strip()[:5000]}
     )
     assessment.records.set(records)
+    assessment.meetings.set(meetings)
     return assessment
 
 
@@ -130,7 +144,7 @@ def report_submit(*, report: DutyReport, by: User) -> DutyReport:
     now = timezone.now()
     secretary = Position.objects.secretary_of(locked.organization)
     number = (locked.versions.aggregate(last=Max("number"))["last"] or 0) + 1
-    assessments = locked.self_assessments.select_related("indicator").prefetch_related("records")
+    assessments = locked.self_assessments.select_related("indicator").prefetch_related("records", "meetings")
     ReportVersion.objects.create(
         report=locked,
         number=number,
@@ -141,6 +155,7 @@ def report_submit(*, report: DutyReport, by: User) -> DutyReport:
                 "points": str(assessment.points) if assessment.points is not None else "",
                 "note": assessment.note,
                 "records": [record.pk for record in assessment.records.all()],
+                "meetings": [meeting.pk for meeting in assessment.meetings.all()],
             }
             for assessment in assessments
         ],

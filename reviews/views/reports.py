@@ -160,9 +160,14 @@ def report_self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
     posted = [int(value) for value in request.POST.getlist("records") if value.isdigit()]
     records = selectors.evidence_choices(report, query=query, keep=line.record_ids + posted)
     record_ids = [record.pk for record in records]
+    held = selectors.meeting_choices(report)
+    meeting_ids = [meeting.pk for meeting in held]
     if request.method == "POST":
-        form = SelfAssessmentForm(request.POST, indicator=line.indicator, record_ids=record_ids)
+        form = SelfAssessmentForm(
+            request.POST, indicator=line.indicator, record_ids=record_ids, meeting_ids=meeting_ids
+        )
         checked = set(posted)
+        checked_meetings = {int(value) for value in request.POST.getlist("meetings") if value.isdigit()}
         if request.POST.get("action") != "filter" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -172,6 +177,7 @@ def report_self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
                     points=data["points"],
                     note=data["note"],
                     record_ids=data["records"],
+                    meeting_ids=data["meetings"],
                     by=user,
                 )
             except DomainError as error:
@@ -189,8 +195,10 @@ def report_self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
             },
             indicator=line.indicator,
             record_ids=record_ids,
+            meeting_ids=meeting_ids,
         )
         checked = set(line.record_ids)
+        checked_meetings = set(line.meeting_ids)
     return render(
         request,
         "reviews/reports/self_assessment_form.html",
@@ -200,6 +208,9 @@ def report_self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "records": records,
             "checked": checked,
+            # The year's held meetings, cited as records are.
+            "meetings": held,
+            "checked_meetings": checked_meetings,
             # Records not yet accepted (待审阅, 已驳回) carry their status beside them.
             "unaccepted": {record.pk for record in records if record.status != DutyRecord.Status.ACCEPTED},
             "query": query,

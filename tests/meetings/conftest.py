@@ -32,8 +32,9 @@ def _member(organization: Any, by: Any, name: str, serial: int, person: Any = No
     return roll.member_add(organization=organization, by=by, fields=fields, person=person)
 
 
-@pytest.fixture
-def life(tree: Any, people: SimpleNamespace) -> SimpleNamespace:
+def branch_roll(tree: Any, people: SimpleNamespace) -> SimpleNamespace:
+    """The roll described above; tests of other apps (the duty report, the inspection) build it through `life`
+    fixtures of their own that call this."""
     by = people.branch_secretary
     migrant_person = UserFactory(username="migrant", full_name="钱流动")
     secretary = _member(tree.branch, by, "孙书记", 11, people.branch_secretary)
@@ -55,6 +56,11 @@ def life(tree: Any, people: SimpleNamespace) -> SimpleNamespace:
         migrant_person=migrant_person,
         sibling=sibling,
     )
+
+
+@pytest.fixture
+def life(tree: Any, people: SimpleNamespace) -> SimpleNamespace:
+    return branch_roll(tree, people)
 
 
 def kind(code: str) -> MeetingKind:
