@@ -24,6 +24,7 @@ from members.fields import MemberFields
 from members.models import Member
 from responsibility import progress as list_progress
 from responsibility.models import Category, DutyRecord, LateMark, ListItem, Period
+from seeding.demo.meetings import default_kinds
 from seeding.demo.responsibility import demo_png
 from tests.clients import sign_in
 from tests.factories import TEST_PASSWORD, UserFactory
@@ -97,8 +98,11 @@ def test_a_committee_meeting_signed_in_on_phones_is_the_record_of_the_monthly_it
     life: SimpleNamespace,  # noqa: F811
 ) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # A transactional test before this one may have flushed what the migrations made.
+    default_kinds()
+    category, _created = Category.objects.get_or_create(name="组织建设", defaults={"order": 3})
     year = timezone.localdate().year
-    the_list = approved_branch_list(tree, people, Category.objects.get(name="组织建设"), year)
+    the_list = approved_branch_list(tree, people, category, year)
     item = the_list.items.get(content=ITEM)
     secretary_user = people.branch_secretary
     third = committee_member(tree, secretary_user, "branch_committee_third", "冯委员", 21)

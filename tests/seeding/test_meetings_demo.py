@@ -15,6 +15,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from accounts.models import Organization, User
 from meetings.counting import kind_code_by_rule
 from meetings.models import Attendance, KindYear, LifeLateMark, LifeYear, Meeting, MeetingKind, MeetingRecord
 from members.models import Member
@@ -22,6 +23,7 @@ from responsibility.models import DutyRecord, ListItem
 from seeding.demo.meetings import meetings_demo_build
 from seeding.demo.people import FIRST_VILLAGE_CODE
 from seeding.demo.responsibility import JOURNEY_ITEM
+from tests.clients import signed_in
 
 # Before April the year has too few months behind it for a missed and a late month (the demo picks them
 # from the months already over).
@@ -144,3 +146,22 @@ def test_seeding_again_builds_no_meeting(demo: str, media: Path) -> None:
     assert not summary.created
     call_command("seed_demo", stdout=StringIO())
     assert (Meeting.objects.count(), Attendance.objects.count(), DutyRecord.objects.count()) == before
+
+
+@pytest.mark.parametrize("login", ["demo-secretary", "demo-township"])
+def test_the_branchs_year_page_shows_the_demo_year(demo: str, login: str) -> None:
+    branch = Organization.objects.get(code=FIRST_VILLAGE_CODE)
+    year = timezone.localdate().year
+    response = signed_in(User.objects.get(username=login)).get(f"/meetings/o/{branch.pk}/{year}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert branch.name in page
+    for meeting in held().select_related("kind"):
+        assert meeting.topic in page
+    for name in ("支部委员会", "主题党日", "党小组会"):
+        assert name in page
+    migrant = Member.objects.get(organization=branch, status=Member.Status.MIGRANT)
+    assert migrant.name in page
+    if STORY_TOLD:
+        assert str(LifeLateMark.Outcome.LATE.label) in page
+        assert str(LifeLateMark.Outcome.MISSED.label) in page
