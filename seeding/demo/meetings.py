@@ -39,9 +39,10 @@ from members.models import Member, PartyGroup
 from responsibility import progress as list_progress
 from responsibility.models import DutyRecord, LateMark, ListItem, Period
 from seeding.demo.people import FIRST_VILLAGE_CODE
-from seeding.demo.responsibility import JOURNEY_ITEM, demo_png
+from seeding.demo.responsibility import JOURNEY_ITEM, RED_ITEM, demo_png
 
 PLACE = "柳塘村党群服务中心"
+NOT_MEETINGS = (JOURNEY_ITEM, RED_ITEM)
 LEAVE_REASON = "在县医院陪护住院的母亲，已向支部书记请假"
 # (kind code, day of its period it is held on, hour, topics taken in turn)
 PLAN: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
@@ -205,11 +206,11 @@ def meetings_demo_build() -> MeetingsDemoSummary:
     today = timezone.localdate()
     year = today.year
     roll = _Roll(branch, by, secretary, list(PartyGroup.objects.filter(organization=branch).order_by("order", "id")))
-    # The browser journey's "开展一次主题党日活动" stays to be recorded by hand: set on the item to count no
-    # meeting, as a secretary would for a one-off activity the monthly 主题党日 does not stand for.
-    journey = ListItem.objects.filter(list__organization=branch, list__year=year, content=JOURNEY_ITEM).first()
-    if journey is not None:
-        counting.item_link_set(item=journey, kind=None, by=by)
+    # Items whose words name a kind of meeting without being one are set by hand to count none, as the
+    # secretary would: the browser journey's one-off "开展一次主题党日活动" stays to be recorded by hand, and
+    # putting right what last year's 组织生活会 found is not holding one.
+    for item in ListItem.objects.filter(list__organization=branch, list__year=year, content__in=NOT_MEETINGS):
+        counting.item_link_set(item=item, kind=None, by=by)
     committee_missed, committee_late, group_missed = _story(year, today)
     skipped = {(MeetingKind.COMMITTEE, committee_missed), (MeetingKind.GROUP, group_missed)}
     kinds = default_kinds()

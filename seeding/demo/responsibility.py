@@ -67,6 +67,7 @@ ListStatus = ResponsibilityList.Status
 RecordStatus = DutyRecord.Status
 
 JOURNEY_ITEM = "开展一次主题党日活动"
+RED_ITEM = "完成上年度组织生活会查摆问题整改"
 RETURNABLE_RECORD = "组织党员学习《中国共产党纪律处分条例》，开展交流研讨"
 CONTACT_POINT_CODE = "QS-DH-03"
 
@@ -658,7 +659,7 @@ def _village_items(
     )
     targets: dict[str, DemoTarget] = {}
     for light, category, duty_type, content in [
-        (Light.RED, "制度建设", ORG, "完成上年度组织生活会查摆问题整改"),
+        (Light.RED, "制度建设", ORG, RED_ITEM),
         (Light.YELLOW, "组织建设", ORG, "开展党员志愿服务活动"),
         (Light.GREEN, "作风建设", FIRST, "公开一次党务工作情况，接受党员群众监督"),
     ]:

@@ -22,7 +22,7 @@ from members.models import Member
 from responsibility.models import DutyRecord, ListItem
 from seeding.demo.meetings import meetings_demo_build
 from seeding.demo.people import FIRST_VILLAGE_CODE
-from seeding.demo.responsibility import JOURNEY_ITEM
+from seeding.demo.responsibility import JOURNEY_ITEM, RED_ITEM
 from tests.clients import signed_in
 
 # Before April the year has too few months behind it for a missed and a late month (the demo picks them
@@ -126,18 +126,20 @@ def test_the_secretary_gives_a_lecture(demo: str) -> None:
 
 def test_the_meetings_are_the_records_of_the_items_a_kind_counts(demo: str) -> None:
     items = ListItem.objects.filter(list__organization__code=FIRST_VILLAGE_CODE, list__year=timezone.localdate().year)
-    counted = [item for item in items if kind_code_by_rule(item.content) and item.content != JOURNEY_ITEM]
+    unlinked = (JOURNEY_ITEM, RED_ITEM)
+    counted = [item for item in items if kind_code_by_rule(item.content) and item.content not in unlinked]
     assert {kind_code_by_rule(item.content) for item in counted} >= {MeetingKind.COMMITTEE, MeetingKind.ASSEMBLY}
     for item in counted:
         typed = item.records.filter(meeting_link__isnull=True)
         assert not typed.exists(), item.content
     committee = next(item for item in counted if kind_code_by_rule(item.content) == MeetingKind.COMMITTEE)
     assert MeetingRecord.objects.filter(record__item=committee).count() == held().filter(kind__code="committee").count()
-    # The browser journey's one-off stays to be recorded by hand.
-    journey = items.get(content=JOURNEY_ITEM)
-    assert not journey.records.exists()
-    assert journey.meeting_link.by_hand
-    assert journey.meeting_link.kind is None
+    # The browser journey's one-off stays to be recorded by hand, and the red item counts no meeting either.
+    for content in unlinked:
+        item = items.get(content=content)
+        assert not item.records.exists()
+        assert item.meeting_link.by_hand
+        assert item.meeting_link.kind is None
 
 
 def test_seeding_again_builds_no_meeting(demo: str, media: Path) -> None:
