@@ -14,7 +14,9 @@ and fills the demo county for the current year:
 Colours depend on today's date. 柳塘村党支部 (demo-secretary) always has a green, a yellow and a
 red item, whatever the day: `colour_target` searches for a target that gives the wanted colour
 today with the real arithmetic. It also has the browser journey's item, "开展一次主题党日活动"
-(not yet done), and a submitted record the township can return ("组织党员学习…").
+(not yet done), and a submitted record the township can return ("组织党员学习…"). Its items that a kind of
+meeting counts (支委会, 党员大会, 党课) get no typed records: seeding.demo.meetings holds the meetings that
+are their records.
 
 Idempotent: a plan, template, list, commitment or contact point that exists is left as it is,
 so a second run adds nothing. Random choices come from seeded `random.Random` instances.
@@ -39,6 +41,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import Organization, Position, User
+from meetings.counting import kind_code_by_rule
 from responsibility import progress, services
 from responsibility.models import (
     Category,
@@ -64,6 +67,7 @@ ListStatus = ResponsibilityList.Status
 RecordStatus = DutyRecord.Status
 
 JOURNEY_ITEM = "开展一次主题党日活动"
+RED_ITEM = "完成上年度组织生活会查摆问题整改"
 RETURNABLE_RECORD = "组织党员学习《中国共产党纪律处分条例》，开展交流研讨"
 CONTACT_POINT_CODE = "QS-DH-03"
 
@@ -655,7 +659,7 @@ def _village_items(
     )
     targets: dict[str, DemoTarget] = {}
     for light, category, duty_type, content in [
-        (Light.RED, "制度建设", ORG, "完成上年度组织生活会查摆问题整改"),
+        (Light.RED, "制度建设", ORG, RED_ITEM),
         (Light.YELLOW, "组织建设", ORG, "开展党员志愿服务活动"),
         (Light.GREEN, "作风建设", FIRST, "公开一次党务工作情况，接受党员群众监督"),
     ]:
@@ -850,7 +854,10 @@ def _records(ctx: _Context, lists: list[ResponsibilityList], targets: dict[str, 
         if code in NO_RECORDS:
             continue
         if code == FIRST_VILLAGE_CODE:
-            village.extend(_village_records(ctx, item, said, targets))
+            # One entry: the branch's meetings (seeding.demo.meetings) are the records of the items a kind
+            # of meeting counts, so nobody types them there a second time.
+            if kind_code_by_rule(item.content) is None:
+                village.extend(_village_records(ctx, item, said, targets))
         else:
             rng = random.Random(f"records:{code}:{item.content}")
             bulk.extend(_planned_records(ctx, item, said, rng, _profile(code)))

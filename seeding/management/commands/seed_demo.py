@@ -1,4 +1,5 @@
-"""`manage.py seed_demo [--if-empty]`: the demo county, its people, the five demo logins and this year's lists."""
+"""`manage.py seed_demo [--if-empty]`: the demo county, its people, the five demo logins, this year's lists and
+the demo branch's year of meetings."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
+from seeding.demo.meetings import meetings_demo_build
 from seeding.demo.members import members_demo_build
 from seeding.demo.people import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_users
 from seeding.demo.rectification import rectification_demo_build
@@ -17,7 +19,7 @@ from seeding.demo.reviews import reviews_demo_build
 
 class Command(BaseCommand):
     help = (
-        "生成演示数据（青山县的党组织、人员、演示账号、柳塘村党支部的党员名册，本年度的责任清单、履责记实，上年度和本年度的述职评议）；"
+        "生成演示数据（青山县的党组织、人员、演示账号、柳塘村党支部的党员名册，本年度的责任清单、履责记实、柳塘村党支部的组织生活（三会一课、主题党日及签到），上年度和本年度的述职评议）；"
         "重复运行不会重复创建，并重置演示账号的密码。"
     )
 
@@ -39,6 +41,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(note))
         self.stdout.write(self.style.SUCCESS(str(members_demo_build())))
         self.stdout.write(self.style.SUCCESS(str(responsibility_demo_build())))
+        self.stdout.write(self.style.SUCCESS(str(meetings_demo_build())))
         self.stdout.write(self.style.SUCCESS(str(reviews_demo_build())))
         self.stdout.write(self.style.SUCCESS(str(rectification_demo_build())))
         self._print_logins(existing_only=False)
