@@ -21,7 +21,6 @@ is built when the branch already has meetings.
 
 from __future__ import annotations
 
-import importlib
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -33,7 +32,8 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from meetings import counting, services
 from meetings import progress as life_progress
-from meetings.models import Attendance, FrequencyRule, LifeLateMark, Meeting, MeetingKind
+from meetings.defaults import ensure_default_kinds
+from meetings.models import Attendance, LifeLateMark, Meeting, MeetingKind
 from meetings.services import MeetingFields
 from members.models import Member, PartyGroup
 from responsibility import progress as list_progress
@@ -91,20 +91,8 @@ class _Roll:
 
 
 def default_kinds() -> dict[str, MeetingKind]:
-    """The seven kinds every organization knows and their default rules, by code. The migration makes them,
-    but a test database flushed by a transactional test has none; the migration's table stays the one list."""
-    table = importlib.import_module("meetings.migrations.0002_kinds_and_default_rules").KINDS
-    kinds = {}
-    for order, (code, name, attendees, for_committees, period, count) in enumerate(table, start=1):
-        kind, _created = MeetingKind.objects.get_or_create(
-            code=code,
-            defaults={"name": name, "attendees": attendees, "for_committees": for_committees, "order": order},
-        )
-        FrequencyRule.objects.get_or_create(
-            organization=None, kind=kind, defaults={"period": period, "count": count, "required": True}
-        )
-        kinds[code] = kind
-    return kinds
+    """The seven kinds by code, made again when a test database was flushed (meetings.defaults)."""
+    return ensure_default_kinds()
 
 
 def _at(day: date, hour: int) -> datetime:
@@ -248,6 +236,20 @@ def meetings_demo_build() -> MeetingsDemoSummary:
     LifeLateMark.objects.filter(organization=branch, period_start__year=year).delete()
     list_progress.refresh_items([item.pk for item in items])
     life_progress.refresh([branch.pk], year)
+    # Two meetings to try: a 党员大会 that has just begun (开始签到 shows the code demo-member signs in with)
+    # and next week's 支委会, announced to the committee's members.
+    services.meeting_plan(
+        organization=branch,
+        by=by,
+        fields=_fields(roll, kinds[MeetingKind.ASSEMBLY], now - timedelta(minutes=5), "学习贯彻全会精神", 1),
+    )
+    services.meeting_plan(
+        organization=branch,
+        by=by,
+        fields=_fields(
+            roll, kinds[MeetingKind.COMMITTEE], _at(today + timedelta(days=7), 9), "研究下月党建重点工作", 1
+        ),
+    )
     held = Meeting.objects.filter(organization=branch, status=Meeting.Status.HELD)
     summary.held = held.count()
     marks = LifeLateMark.objects.filter(organization=branch, period_start__year=year)
