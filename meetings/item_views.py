@@ -31,7 +31,11 @@ def item_meeting_link(request: HttpRequest, pk: int) -> HttpResponse:
     user = cast(User, request.user)
     item = access.item_for(user, pk, Action.MANAGE)
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    # Only a path of this site: anything else (another host, or a word redirect() would take for a URL
+    # name) goes back to the item.
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
         next_url = reverse("item_detail", args=[item.pk])
     form = ItemLinkForm(request.POST, item=item)
     if not form.is_valid():

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 
 from accounts.forms import TwoFactorCodeForm, TwoFactorDisableForm, TwoFactorEnrolForm
 from accounts.models import Organization, User
+from meetings.models import Attendance, Meeting
 from members.models import Member, PartyGroup
 from rectification.models import ExtensionRequest, Finding, Inspection, InspectionTarget, RectificationTask
 from rectification.task_forms import ExtensionDecisionForm
@@ -220,6 +221,11 @@ SECRETARY_ROLL = Member.objects.filter(
 ).order_by("pk")
 
 
+SECRETARY_PLANNED = Meeting.objects.filter(
+    organization__positions__person__username="demo-secretary", status=Meeting.Status.PLANNED
+).order_by("starts_at", "pk")
+
+
 def own_roll(demo: Demo) -> dict[str, Any]:
     organization = Organization.objects.get(positions__person__username="demo-secretary", positions__role="secretary")
     return {"org_pk": organization.pk}
@@ -280,6 +286,27 @@ FORMS: dict[str, FormSpec] = {
     "meeting_plan": FormSpec(own_roll, person="demo-secretary"),
     "meeting_rules": FormSpec(township, person="demo-township"),
     "meeting_sign_in_code": FormSpec(none, person="demo-member"),
+    "meeting_sign_in": FormSpec(first(SECRETARY_PLANNED), person="demo-member", obj=model_row(Meeting)),
+    "meeting_edit": FormSpec(first(SECRETARY_PLANNED), person="demo-secretary", obj=model_row(Meeting)),
+    "meeting_close": FormSpec(first(SECRETARY_PLANNED), person="demo-secretary", obj=model_row(Meeting)),
+    "meeting_cancel": FormSpec(
+        first(SECRETARY_PLANNED), person="demo-secretary", page=page_of("meeting_detail"), obj=model_row(Meeting)
+    ),
+    "meeting_files": FormSpec(
+        first(SECRETARY_PLANNED), person="demo-secretary", page=page_of("meeting_detail"), obj=model_row(Meeting)
+    ),
+    "meeting_mark": FormSpec(
+        first(Attendance.objects.filter(meeting__in=SECRETARY_PLANNED).order_by("pk")),
+        person="demo-secretary",
+        page=lambda kwargs: reverse("meeting_detail", args=[Attendance.objects.get(pk=kwargs["pk"]).meeting_id]),
+        obj=model_row(Attendance),
+    ),
+    "item_meeting_link": FormSpec(
+        first(SECRETARY_ITEM.order_by("pk")),
+        person="demo-secretary",
+        page=page_of("item_detail"),
+        obj=model_row(ListItem),
+    ),
     # responsibility
     "list_for_org": FormSpec(this_year_next_org, person="demo-secretary"),
     "list_item_add": FormSpec(first(SECRETARY_LIST), person="demo-secretary", obj=model_row(ResponsibilityList)),
@@ -399,18 +426,16 @@ FORMS: dict[str, FormSpec] = {
 }
 
 NOT_FUZZED: dict[str, str] = {
-    "meeting_detail": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_edit": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_open": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_code": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_sign_in": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_close": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_cancel": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_files": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_mark": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_file": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_file_remove": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
     "meeting_home": "no form",
+    "meeting_detail": "no form of its own: its forms post to meeting_mark, meeting_files and meeting_cancel",
+    "meeting_open": "no fields: a button",
+    "meeting_code": "no form: the host's screen",
+    "meeting_file": "a file",
+    "meeting_file_remove": "no fields: a button",
+    "life_overview": "GET year only",
+    "life_overview_org": "GET year only",
+    "life_overview_export": "a file",
+    "life_overview_org_export": "a file",
     "meeting_year": "no form (year links only)",
     "meeting_organization": "no form: leads to meeting_year",
     "member_rolls": "no form",

@@ -41,6 +41,7 @@ from hypothesis import strategies as st
 from accounts import services as account_services
 from accounts.models import Organization, User
 from accounts.permissions import Action, can, scope_for
+from meetings.models import Attendance, Meeting, MeetingFile
 from members.models import Member, PartyGroup
 from notifications.models import Notification
 from rectification.models import ExtensionRequest, Inspection, InspectionTarget, RectificationTask, TaskEvidence
@@ -71,7 +72,7 @@ Outcome = Literal["allowed", 403, 404]
 Person = User | None
 """None is an anonymous visitor."""
 
-DOMAIN_APPS = ("accounts", "members", "responsibility", "reviews", "rectification")
+DOMAIN_APPS = ("accounts", "members", "meetings", "responsibility", "reviews", "rectification")
 EXAMPLES = 10
 """Draws per (page, method): enough to meet every relation over the run, few enough for one core."""
 MISSING_PK = 10**8
@@ -453,6 +454,22 @@ ORG_PK = {"org_pk": MISSING_PK}
 MEMBERS = Member.objects.select_related("organization")
 
 
+MEETINGS = Meeting.objects.select_related("organization")
+
+
+def reads_meeting(person: User, meeting: Meeting) -> Outcome:
+    """Those who see the organization, and the people the meeting expects (through their roll entry)."""
+    if can(person, Action.VIEW, meeting.organization):
+        return ALLOWED
+    expected = Attendance.objects.filter(meeting=meeting, member__person=person, member__left_on__isnull=True)
+    return ALLOWED if person.is_active and expected.exists() else 404
+
+
+def keeps_meeting(person: User, meeting: Meeting) -> Outcome:
+    """The organization's leading roles plan, open, mark and close its meetings."""
+    return gate(person, meeting.organization, can(person, Action.MANAGE, meeting.organization))
+
+
 def sets_rules(person: User, organization: Organization) -> Outcome:
     """A committee's frequency rules: set by those who lead or supervise it."""
     allowed = organization.is_committee and (
@@ -466,6 +483,40 @@ def member_org(member: Member) -> Organization:
 
 
 PROBES: dict[str, Probe] = {
+    "meeting_detail": Probe(by_pk(MEETINGS), {"GET": reads_meeting}, PK),
+    "meeting_sign_in": Probe(by_pk(MEETINGS), {"GET": reads_meeting, "POST": reads_meeting}, PK),
+    "meeting_edit": Probe(by_pk(MEETINGS), dict.fromkeys(("GET", "POST"), keeps_meeting), PK),
+    "meeting_close": Probe(by_pk(MEETINGS), dict.fromkeys(("GET", "POST"), keeps_meeting), PK),
+    "meeting_code": Probe(by_pk(MEETINGS), {"GET": keeps_meeting}, PK),
+    "meeting_open": Probe(by_pk(MEETINGS), {"POST": keeps_meeting}, PK),
+    "meeting_cancel": Probe(by_pk(MEETINGS), {"POST": keeps_meeting}, PK),
+    "meeting_files": Probe(by_pk(MEETINGS), {"POST": keeps_meeting}, PK),
+    "meeting_mark": Probe(
+        by_pk(Attendance.objects.select_related("meeting__organization")),
+        {"POST": lambda person, row: keeps_meeting(person, row.meeting)},
+        PK,
+    ),
+    "meeting_file": Probe(
+        by_pk(MeetingFile.objects.select_related("meeting__organization")),
+        {"GET": needs(Action.VIEW, lambda stored: stored.meeting.organization)},
+        PK,
+    ),
+    "meeting_file_remove": Probe(
+        by_pk(MeetingFile.objects.select_related("meeting__organization")),
+        {"POST": needs(Action.MANAGE, lambda stored: stored.meeting.organization)},
+        PK,
+    ),
+    "life_overview_org": Probe(
+        by_pk(Organization.objects, "org_pk"),
+        {"GET": lambda person, org: gate(person, org, follows_progress(person, org))},
+        ORG_PK,
+    ),
+    "life_overview_org_export": Probe(
+        by_pk(Organization.objects, "org_pk"),
+        {"GET": lambda person, org: gate(person, org, follows_progress(person, org))},
+        ORG_PK,
+    ),
+    "item_meeting_link": Probe(by_pk(ITEMS), {"POST": records_against}, PK),
     # meetings: organizational life
     "meeting_organization": Probe(
         by_pk(Organization.objects, "org_pk"), {"GET": needs(Action.VIEW, lambda org: org)}, ORG_PK
@@ -793,17 +844,8 @@ NOT_PROBED: dict[str, str] = {
     "set_language": "Django's language switch",
     "healthz": "load balancer probe",
     "member_rolls": "lists the rolls the person keeps and their own entries: no object in the URL",
-    "meeting_detail": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_edit": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_open": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_code": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_sign_in": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_close": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_cancel": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_files": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_mark": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_file": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
-    "meeting_file_remove": "PENDING: probed once the demo holds meetings; tests/meetings/ checks it meanwhile",
+    "life_overview": "the followed roots' overview: no object in the URL; committees only (test_overview.py)",
+    "life_overview_export": "the followed roots' overview as Excel: no object in the URL; committees only",
     "meeting_home": "lists the organizations whose meetings the person keeps: no object in the URL",
     "meeting_sign_in_code": "signs the person in to an open meeting that expects them, found by the code typed",
 }
