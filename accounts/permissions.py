@@ -175,6 +175,12 @@ def _compute_scope(user: Any) -> Scope:
     )
 
 
+def kept_organizations(user: Any) -> QuerySet[Organization]:
+    """The active organizations whose own work the person keeps now (their leading positions), in tree order:
+    where the roll, the meetings, the commitments and the group robots of one's own organizations are."""
+    return Organization.objects.filter(path__in=sorted(scope_for(user).manage_paths), is_active=True).order_by("path")
+
+
 def followed_roots(user: Any) -> list[Organization]:
     """Where a committee's subtree pages (progress, dashboard, board, roll figures) start: the outermost
     organizations it leads or supervises; every top-level organization for an administrator."""

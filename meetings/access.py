@@ -14,7 +14,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import Organization
-from accounts.permissions import Action, can, followed_roots, follows, get_organization_for, scope_for
+from accounts.permissions import (
+    Action,
+    can,
+    followed_roots,
+    follows,
+    get_organization_for,
+    scope_for,
+)
+from accounts.permissions import kept_organizations as organizations_kept
 from meetings.models import Attendance, Meeting, MeetingFile
 from meetings.workflow import MEETING_ACTIONS, SIGN_IN_STATUSES
 from responsibility import access as list_access
@@ -113,7 +121,7 @@ def kept_organizations(user: Any) -> list[Organization]:
     scope = scope_for(user)
     if scope.is_admin:
         return []
-    return list(Organization.objects.filter(path__in=sorted(scope.manage_paths), is_active=True).order_by("path"))
+    return list(organizations_kept(user))
 
 
 def overview_roots(user: Any) -> list[Organization]:

@@ -1,8 +1,8 @@
 """What of organizational life's history each person may read on the audit page (操作日志).
 
 A meeting's rows (its minutes, its sign-in sheet, who was marked present by hand) are read by those who
-see its organization; a frequency rule's by those who see the committee that set it (the defaults by
-administrators only); an item's link by those who see the item's organization.
+see its organization; a frequency rule's by those who set the committee's rules, as its page is (the
+defaults by administrators only).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 from accounts.history import every_field, register_audited
 from accounts.permissions import Action, can, is_administrator
+from meetings import access
 
 
 def _sees(user: Any, organization: Any) -> bool:
@@ -27,12 +28,11 @@ def attendance_fields(user: Any, row: Any) -> frozenset[str] | None:
 
 
 def rule_fields(user: Any, row: Any) -> frozenset[str] | None:
-    return every_field(user, row) if _sees(user, row.organization) else None
-
-
-def link_fields(user: Any, row: Any) -> frozenset[str] | None:
-    item = row.item
-    return every_field(user, row) if item is not None and _sees(user, item.list.organization) else None
+    """A committee's rule: read by those who set the committee's rules (and administrators), as its page is."""
+    organization = row.organization
+    if is_administrator(user) or (organization is not None and access.sets_rules(user, organization)):
+        return every_field(user, row)
+    return None
 
 
 def register() -> None:
@@ -42,6 +42,3 @@ def register() -> None:
         "meetings.Attendance", "meeting__organization__", attendance_fields, related=("meeting__organization",)
     )
     register_audited("meetings.FrequencyRule", "organization__", rule_fields, related=("organization",))
-    register_audited(
-        "meetings.ItemLink", "item__list__organization__", link_fields, related=("item__list__organization",)
-    )

@@ -20,7 +20,7 @@ from foundation.errors import DomainError
 from meetings.models import ItemLink, Meeting, MeetingKind, MeetingRecord
 from responsibility import progress as list_progress
 from responsibility.models import ListItem
-from responsibility.services.records import may_record, record_add
+from responsibility.services.records import may_record, record_add, record_follow_meeting
 
 # The words that name each kind in a list item, most specific first: "党小组会" before "党课" never clash,
 # but "组织生活会" must be tried before nothing shorter claims it.
@@ -104,6 +104,15 @@ def _write(meeting: Meeting, items: Iterable[ListItem], by: User) -> int:
         MeetingRecord.objects.create(meeting=meeting, record=record)
         written += 1
     return written
+
+
+def follow_meeting(*, meeting: Meeting, by: User) -> int:
+    """The meeting's records take its words again after it changed; a returned one goes back for review.
+    Returns how many records it has."""
+    links = list(meeting.records.select_related("record__item__list__organization", "record__item__responsible"))
+    for link in links:
+        record_follow_meeting(record=link.record, content=_record_content(meeting), by=by)
+    return len(links)
 
 
 def record_meeting(*, meeting: Meeting, by: User) -> int:

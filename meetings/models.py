@@ -368,9 +368,8 @@ class ItemLink(models.Model):
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Who set it by hand and when stay on the row; the records it writes and removes are in their own history.
     set_at = models.DateTimeField(_("设置时间"), default=timezone.now)
-
-    history = audited()
 
     class Meta:
         verbose_name = _("条目计入的会议")

@@ -369,13 +369,15 @@ def meeting_close(*, meeting: Meeting, by: User, minutes: str, resolutions: str 
 
 @transaction.atomic
 def meeting_minutes_update(*, meeting: Meeting, by: User, minutes: str, resolutions: str = "") -> Meeting:
-    """Completes a held meeting's minutes (often typed up the day after)."""
+    """Completes a held meeting's minutes (often typed up the day after); the records it wrote follow."""
     _require_keeper(by, meeting.organization)
     meeting = _locked(meeting)
     _require_step(meeting, "edit_minutes")
     meeting.minutes = clean_text(minutes, field=_("会议记录"), max_length=20000)
     meeting.resolutions = (resolutions or "").strip()[:5000]
     meeting.save(update_fields=["minutes", "resolutions"])
+    # A record the committee returned (会议记录不全…) goes back for review once the minutes are completed.
+    counting.follow_meeting(meeting=meeting, by=by)
     return meeting
 
 

@@ -15,7 +15,16 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import Organization
-from accounts.permissions import Action, can, followed_roots, follows, get_organization_for, require, scope_for
+from accounts.permissions import (
+    Action,
+    can,
+    followed_roots,
+    follows,
+    get_organization_for,
+    kept_organizations,
+    require,
+    scope_for,
+)
 from members.models import Member, PartyGroup
 
 
@@ -79,7 +88,7 @@ def kept_rolls(user: Any) -> QuerySet[Organization]:
     scope = scope_for(user)
     if scope.is_admin:
         return Organization.objects.none()
-    return Organization.objects.filter(path__in=sorted(scope.manage_paths), is_active=True).order_by("path")
+    return kept_organizations(user)
 
 
 def own_entries(user: Any) -> QuerySet[Member]:

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Organization
-from accounts.permissions import Action, get_object_for, get_organization_for, scope_for
+from accounts.permissions import Action, get_object_for, get_organization_for, kept_organizations
 from notifications.models import Notification, WebhookEndpoint
 
 
@@ -30,8 +30,6 @@ def webhook_for(user: Any, pk: Any) -> WebhookEndpoint:
 
 def robot_organizations(person: Any) -> QuerySet[Organization]:
     """The organizations whose own work the person keeps, with their group robots: two queries."""
-    return (
-        Organization.objects.filter(path__in=sorted(scope_for(person).manage_paths), is_active=True)
-        .prefetch_related(Prefetch("webhooks", queryset=WebhookEndpoint.objects.order_by("id")))
-        .order_by("path")
+    return kept_organizations(person).prefetch_related(
+        Prefetch("webhooks", queryset=WebhookEndpoint.objects.order_by("id"))
     )

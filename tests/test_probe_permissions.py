@@ -41,7 +41,7 @@ from hypothesis import strategies as st
 from accounts import services as account_services
 from accounts.models import Organization, User
 from accounts.permissions import Action, can, scope_for
-from meetings.models import Attendance, Meeting, MeetingFile
+from meetings.models import Attendance, Meeting, MeetingFile, MeetingRecord
 from members.models import Member, PartyGroup
 from notifications.models import Notification
 from rectification.models import ExtensionRequest, Inspection, InspectionTarget, RectificationTask, TaskEvidence
@@ -303,11 +303,13 @@ def records_against(person: User, item: ListItem) -> Outcome:
 
 
 def edits_record(person: User, record: DutyRecord) -> Outcome:
-    """Those who keep the organization, and the record's author while they may still record against its item."""
+    """Those who keep the organization, and the record's author while they may still record against its item;
+    nobody types over a record a meeting wrote (it is corrected on the meeting)."""
     allowed = can(person, Action.MANAGE, record.organization) or (
         record.created_by_id == person.pk and answers_for_item(person, record.item)
     )
-    return gate(person, record.organization, allowed)
+    written_by_meeting = MeetingRecord.objects.filter(record=record).exists()
+    return gate(person, record.organization, allowed and not written_by_meeting)
 
 
 def reaches_contact_point(person: User, point: ContactPoint) -> Outcome:

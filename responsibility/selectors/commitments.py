@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.models import Organization
-from accounts.permissions import scope_for
+from accounts.permissions import kept_organizations
 from responsibility.models import PublicCommitment
 
 
@@ -36,4 +36,4 @@ def commitment_of(organization: Organization, year: int) -> PublicCommitment | N
 
 def managed_organizations(user: Any) -> QuerySet[Organization]:
     """The organizations whose own work the user keeps: where the user may write a public commitment."""
-    return Organization.objects.filter(path__in=sorted(scope_for(user).manage_paths), is_active=True).order_by("path")
+    return kept_organizations(user)

@@ -184,6 +184,27 @@ def record_update(
 
 
 @transaction.atomic
+def record_follow_meeting(*, record: DutyRecord, content: str, by: User) -> DutyRecord:
+    """The meeting behind a record was completed (its minutes, after a return asked for them): the record takes
+    the meeting's words again, and a returned one goes back for review and counts again. An accepted record
+    stays as it was accepted."""
+    locked = _locked_record(record)
+    if not written_by_meeting(locked):
+        raise DomainError(_("这条记实不是由会议生成的。"))
+    if not may_edit_record(by, locked):
+        raise DomainError(_("只有记录人（仍为该事项的现任责任人时）和负责本组织工作的人员可以修改这条记实。"))
+    if locked.status == RecordStatus.ACCEPTED or locked.item.list.is_closed:
+        return locked
+    locked.content = clean_text(content, field=_("履责内容"), max_length=5000)
+    if locked.status == RecordStatus.RETURNED:
+        locked.status = transition(RECORD_TRANSITIONS, "resubmit", locked.status, locked.get_status_display())
+        locked.submitted_at = timezone.now()
+    locked.save()
+    progress.refresh_items([locked.item_id])
+    return locked
+
+
+@transaction.atomic
 def record_accept(*, record: DutyRecord, by: User) -> DutyRecord:
     """The committee accepts the record as sufficient."""
     check_actor(by, record.organization, SUPERVISES)

@@ -21,6 +21,10 @@ from accounts import audit_views, history
 from accounts import services as account_services
 from accounts.history import audited_models
 from accounts.models import Organization, Position, User
+from meetings import services as meeting_services
+from meetings.defaults import ensure_default_kinds
+from meetings.models import Attendance, MeetingKind
+from meetings.services import MeetingFields
 from members import services as member_services
 from members.fields import MemberFields
 from members.models import Member
@@ -375,6 +379,34 @@ def plant_every_model(tree: Tree, people: SimpleNamespace, county: User) -> list
         Planted("members.Member", "探针党员", (reverse("member_detail", args=[member.pk]),)),
     ]
     assert group.pk
+
+    # Organizational life: a meeting's topic, a person's leave on its sheet, and the township's rule.
+    member_services.member_add(
+        organization=tree.branch,
+        by=branch,
+        fields=MemberFields(name="探针参会党员", gender=Member.Gender.MALE, joined_on=date(2016, 7, 1)),
+    )
+    ensure_default_kinds()
+    assembly = MeetingKind.objects.get(code=MeetingKind.ASSEMBLY)
+    fields = MeetingFields(kind=assembly, starts_at=timezone.now(), place="会议室", topic="会议主题")
+    meeting = meeting_services.meeting_plan(organization=tree.branch, by=branch, fields=fields)
+    meeting_services.meeting_update(
+        meeting=meeting,
+        by=branch,
+        fields=MeetingFields(kind=assembly, starts_at=timezone.now(), place="会议室", topic="探针会议主题"),
+    )
+    row = meeting.attendances.get(member__name="探针参会党员")
+    meeting_services.attendance_mark(row=row, by=branch, status=Attendance.Status.LEAVE, reason="外出")
+    meeting_services.attendance_mark(row=row, by=branch, status=Attendance.Status.LEAVE, reason="探针请假事由")
+    lecture = MeetingKind.objects.get(code=MeetingKind.LECTURE)
+    meeting_services.rule_set(organization=tree.township, kind=lecture, by=secretary, period="quarter", count=2)
+    meeting_services.rule_set(organization=tree.township, kind=lecture, by=secretary, period="half", count=2)
+    meeting_page = (reverse("meeting_detail", args=[meeting.pk]),)
+    planted += [
+        Planted("meetings.Meeting", "探针会议主题", meeting_page),
+        Planted("meetings.Attendance", "探针请假事由", meeting_page),
+        Planted("meetings.FrequencyRule", "half", (reverse("meeting_rules", args=[tree.township.pk]),), "每半年 ≥ 2"),
+    ]
     return planted
 
 

@@ -16,7 +16,8 @@ from foundation.errors import DomainError
 from meetings import services
 from meetings.models import Attendance, KindYear, LifeYear, Meeting, MeetingKind, MeetingRecord
 from notifications.models import Notification
-from responsibility.models import Category
+from responsibility import services as list_services
+from responsibility.models import Category, DutyRecord
 from tests.meetings.conftest import plan
 from tests.responsibility.conftest import approved_branch_list
 
@@ -135,3 +136,22 @@ def test_the_members_expected_with_a_login_are_told_of_a_planned_meeting(
     told = set(Notification.objects.filter(kind="meeting_planned").values_list("recipient__username", flat=True))
     assert told == {"branch_secretary", "branch_deputy", "branch_committee_member", "branch_member", "migrant"}
     assert Notification.objects.filter(kind="meeting_planned", url__endswith=f"/meetings/{meeting.pk}/").count() == 5
+
+
+def test_a_meeting_record_returned_for_its_minutes_goes_back_for_review_when_the_minutes_are_completed(
+    tree: Any, people: SimpleNamespace, life: SimpleNamespace
+) -> None:
+    approved_branch_list(tree, people, Category.objects.get(name="组织建设"), timezone.localdate().year)
+    meeting = services.meeting_close(
+        meeting=plan(tree.branch, people.branch_secretary, MeetingKind.COMMITTEE),
+        by=people.branch_secretary,
+        minutes="略",
+    )
+    record = MeetingRecord.objects.get(meeting=meeting).record
+    list_services.record_return(record=record, by=people.committee_secretary, reason="会议记录过于简单")
+    record.refresh_from_db()
+    assert record.status == DutyRecord.Status.RETURNED
+    services.meeting_minutes_update(meeting=meeting, by=people.branch_secretary, minutes="一、研究了……二、决定了……")
+    record.refresh_from_db()
+    assert record.status == DutyRecord.Status.SUBMITTED
+    assert record.counts
