@@ -345,6 +345,11 @@ def meeting_close(*, meeting: Meeting, by: User, minutes: str, resolutions: str 
     target = transition(MEETING_TRANSITIONS, "close", meeting.status, meeting.get_status_display())
     meeting.minutes = clean_text(minutes, field=_("会议记录"), max_length=20000)
     meeting.resolutions = (resolutions or "").strip()[:5000]
+    # Whoever left the organization's roll since the meeting was planned (transferred out, or moved to
+    # another organization) was no longer expected; nobody else who has not signed in is there.
+    meeting.attendances.filter(status=Attendance.Status.EXPECTED).filter(
+        Q(member__left_on__isnull=False) | ~Q(member__organization=meeting.organization)
+    ).delete()
     meeting.attendances.filter(status=Attendance.Status.EXPECTED).update(status=Attendance.Status.ABSENT)
     meeting.status = target
     meeting.held_on = timezone.localtime(meeting.starts_at).date()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from foundation.errors import DomainError
 from meetings import services
 from meetings.models import Attendance, KindYear, LifeYear, Meeting, MeetingKind, MeetingRecord
+from members import services as roll_services
 from notifications.models import Notification
 from responsibility import services as list_services
 from responsibility.models import Category, DutyRecord
@@ -155,3 +156,15 @@ def test_a_meeting_record_returned_for_its_minutes_goes_back_for_review_when_the
     record.refresh_from_db()
     assert record.status == DutyRecord.Status.SUBMITTED
     assert record.counts
+
+
+def test_a_member_transferred_out_before_the_meeting_is_not_counted_absent(
+    tree: Any, people: SimpleNamespace, life: SimpleNamespace
+) -> None:
+    meeting = plan(tree.branch, people.branch_secretary)
+    roll_services.member_transfer_out(
+        member=life.no_login, by=people.branch_secretary, on=timezone.localdate(), to_code=tree.direct_branch.code
+    )
+    held = services.meeting_close(meeting=meeting, by=people.branch_secretary, minutes="记录")
+    assert not held.attendances.filter(member=life.no_login).exists()
+    assert held.expected_count == 5
