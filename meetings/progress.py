@@ -20,7 +20,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.figures_cache import mark_changed
-from accounts.models import Organization, Position
+from accounts.models import Organization
 from meetings.models import (
     Attendance,
     FrequencyRule,
@@ -351,12 +351,3 @@ def refresh_stale(*, today: date | None = None) -> int:
     for start in range(0, len(stale), REFRESH_CHUNK):
         refresh(stale[start : start + REFRESH_CHUNK], year, today=today)
     return len(stale)
-
-
-def secretary_ids(organization_ids: Sequence[int]) -> dict[int, int]:
-    """Each organization's current secretary's person id (党课 given by the secretary)."""
-    return dict(
-        Position.objects.filter(
-            organization_id__in=organization_ids, role=Position.Role.SECRETARY, is_current=True
-        ).values_list("organization_id", "person_id")
-    )

@@ -30,14 +30,6 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _year(request: HttpRequest) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        return timezone.localdate().year
-    return year if 2000 <= year <= 2100 else timezone.localdate().year
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """组织生活: the organizations whose meetings the person keeps, the meetings waiting for their sign-in."""
