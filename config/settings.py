@@ -118,6 +118,8 @@ MIDDLEWARE = [
     # Lets the audit trail record who changed what and from which address.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The year the person works on, chosen once and kept across pages (foundation/years.py); needs the user.
+    "foundation.years.YearContextMiddleware",
     # Session time limits, the two-factor step and the first-sign-in password change; needs the user and messages.
     "accounts.security.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -134,13 +136,14 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # `day` / `moment`: dates as <time> kept on one line (foundation/dates.py).
+            "builtins": ["foundation.dates"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.navigation",
-                "members.context_processors.navigation",
+                "workbench.navigation.navigation",
                 "notifications.context_processors.unread",
             ],
         },
