@@ -130,7 +130,9 @@ def deliver_now(django_capture_on_commit_callbacks: Callable[..., Any]) -> Calla
 
     def send(person: Any) -> Delivery:
         with django_capture_on_commit_callbacks(execute=True):
-            notification_services.notify(recipient=person, kind="reminder", title="清单条目即将到期")
+            notification_services.notify(
+                recipient=person, kind="reminder", key="task_created", params={"title": "规范台账"}
+            )
         return Delivery.objects.get(channel=Delivery.Channel.WEBHOOK)
 
     return send
