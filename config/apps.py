@@ -50,10 +50,4 @@ class StaticConfig(otp_static_apps.DefaultConfig):
 
     def ready(self) -> None:
         super().ready()
-        _name_models(
-            self.label,
-            {
-                "StaticDevice": (_("恢复码组"), pgettext_lazy("plural", "恢复码组")),
-                "StaticToken": (_("恢复码"), pgettext_lazy("plural", "恢复码")),
-            },
-        )
+        _name_models(self.label, {"StaticDevice": (_("恢复码组"), pgettext_lazy("plural", "恢复码组"))})
