@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from treebeard.mp_tree import MP_Node
 
@@ -28,6 +30,11 @@ class User(AbstractUser):
     # When the person's password last changed: a calendar feed address issued before it is void
     # (notifications.NotificationPreference), since whoever learnt the old password may have copied it.
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # The language mail and group robots speak to the person in; set when they switch language in the header
+    # (notifications.views.language_switch). Pages follow the session's choice.
+    language = models.CharField(
+        _("界面语言"), max_length=16, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     # AbstractUser's first/last name do not fit Chinese names; 姓名 is one field.
     first_name = None  # type: ignore[assignment]
@@ -39,7 +46,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name_plural = pgettext_lazy("plural", "用户")
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -87,7 +94,7 @@ class Organization(MP_Node):
 
     class Meta:
         verbose_name = _("党组织")
-        verbose_name_plural = _("党组织")
+        verbose_name_plural = pgettext_lazy("plural", "党组织")
         permissions = [("supervise_organization", _("督导该组织及其下级组织"))]
         indexes = [
             # LIKE 'prefix%' on PostgreSQL uses an index only with pattern ops;
@@ -176,7 +183,7 @@ class Position(models.Model):
 
     class Meta:
         verbose_name = _("任职")
-        verbose_name_plural = _("任职")
+        verbose_name_plural = pgettext_lazy("plural", "任职")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization"],
@@ -216,7 +223,7 @@ class OrganizationUserObjectPermission(UserObjectPermissionBase):
 
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("组织授权（用户）")
-        verbose_name_plural = _("组织授权（用户）")
+        verbose_name_plural = pgettext_lazy("plural", "组织授权（用户）")
 
 
 class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
@@ -224,4 +231,4 @@ class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("组织授权（用户组）")
-        verbose_name_plural = _("组织授权（用户组）")
+        verbose_name_plural = pgettext_lazy("plural", "组织授权（用户组）")

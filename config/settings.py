@@ -85,11 +85,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "treebeard",
-    "axes",
+    # Under Chinese names in the admin, with English in the catalog (config/apps.py).
+    "config.apps.AxesConfig",
     "simple_history",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "config.apps.TOTPConfig",
+    "config.apps.StaticConfig",
     # The domain apps, from the bottom layer up (docs/architecture.md draws the house).
     "notifications",
     "members",
