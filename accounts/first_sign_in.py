@@ -117,6 +117,14 @@ def may_issue_in(actor: Any, organization: Organization) -> bool:
     return is_admin or organization.path.startswith(roots)
 
 
+def code_history_fields(user: Any, row: Any) -> frozenset[str] | None:
+    """The audit log's rule for codes: all of a code's record (never the code, the history has no digest) for
+    those who may print slips where it placed the person, nothing for the rest (a 组织部 grantee included)."""
+    if reach_of(user)[0] or (row.organization is not None and may_issue_in(user, row.organization)):
+        return frozenset(field.name for field in row.tracked_fields)
+    return None
+
+
 def _refused_people(actor: Any, people: Sequence[User]) -> list[User]:
     """The people the actor may not issue codes for.
 

@@ -100,6 +100,7 @@ def _slips_page(request: HttpRequest, candidates: QuerySet[User], context: dict[
         except DomainError as refused:
             messages.error(request, str(refused))
         else:
+            messages.success(request, _("已为 %(n)d 人发放首次登录码，请现在打印登录单。") % {"n": len(slips)})
             response = render(request, "accounts/sign_in_slips.html", {"slips": slips, **_slip_context(request)})
             add_never_cache_headers(response)
             return response
