@@ -13,6 +13,8 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+
 IMPORT_SUFFIXES = (".xlsx", ".csv")
 
 
@@ -139,9 +141,9 @@ class FirstSignInForm(forms.Form):
 class SlipPeopleForm(forms.Form):
     """Whom to print first-sign-in slips for, out of the people the page lists."""
 
-    people = forms.ModelMultipleChoiceField(
+    people: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
         label=_("人员"),
-        queryset=None,  # type: ignore[arg-type]
+        queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("请至少选择一人。")},
     )
