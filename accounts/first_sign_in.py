@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -125,7 +125,7 @@ def code_history_fields(user: Any, row: Any) -> frozenset[str] | None:
     return None
 
 
-def _refused_people(actor: Any, people: Sequence[User]) -> list[User]:
+def people_out_of_reach(actor: Any, people: Sequence[User]) -> list[User]:
     """The people the actor may not issue codes for.
 
     A committee reaches a person only when every current position and every supervision grant of the
@@ -190,7 +190,7 @@ def sign_in_codes_issue(*, people: Iterable[User], by: Any) -> list[Slip]:
         raise DomainError(_("请至少选择一人。"))
     if len(chosen) > MAX_SLIPS:
         raise DomainError(_("一次最多打印 %(max)d 人的登录单，请分批打印。") % {"max": MAX_SLIPS})
-    refused = _refused_people(by, chosen)
+    refused = people_out_of_reach(by, chosen)
     if refused:
         names = "、".join(person.get_full_name() for person in refused[:10])
         raise DomainError(_("您无权为以下 %(n)d 人发放首次登录码：%(names)s。") % {"n": len(refused), "names": names})
@@ -303,10 +303,11 @@ def sign_in_candidates(organization: Organization, *, include_signed_in: bool = 
     )
     if not include_signed_in:
         people = people.filter(last_login__isnull=True)
+    # Those still without a code first: a list longer than one printing then moves on after each.
     return (
         User.objects.filter(pk__in=people.values("pk"))
         .annotate(code_expires_at=_open_code_expiry())
-        .order_by("full_name", "username")
+        .order_by(F("code_expires_at").asc(nulls_first=True), "full_name", "username")
     )
 
 

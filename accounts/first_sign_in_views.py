@@ -25,6 +25,7 @@ from accounts.first_sign_in import (
     MAX_SLIPS,
     CodeRefused,
     people_by_ids,
+    people_out_of_reach,
     sign_in_candidates,
     sign_in_code_redeem,
     sign_in_codes_issue,
@@ -93,6 +94,10 @@ def imported_sign_in_slips(request: HttpRequest) -> HttpResponse:
 def _slips_page(request: HttpRequest, candidates: QuerySet[User], context: dict[str, Any]) -> HttpResponse:
     """Choose people (GET), or issue their codes and print the slips (POST): the codes are in this response
     only, which no cache keeps; printing again issues new codes."""
+    # Someone out of the actor's reach (a county secretary who also sits in a branch) is not offered at all,
+    # rather than refusing the whole batch; the page says how many were left out.
+    out_of_reach = [person.pk for person in people_out_of_reach(request.user, list(candidates))]
+    candidates = candidates.exclude(pk__in=out_of_reach)
     form = SlipPeopleForm(request.POST or None, candidates=candidates)
     if request.method == "POST" and form.is_valid():
         try:
@@ -104,13 +109,21 @@ def _slips_page(request: HttpRequest, candidates: QuerySet[User], context: dict[
             response = render(request, "accounts/sign_in_slips.html", {"slips": slips, **_slip_context(request)})
             add_never_cache_headers(response)
             return response
-    people = list(candidates)
-    names = slip_organization_names(people)
-    rows = [{"person": person, "organizations": names.get(person.pk, "")} for person in people]
+    # A county's thousands are printed township by township: the list stops at one printing's worth.
+    people = list(candidates[: MAX_SLIPS + 1])
+    names = slip_organization_names(people[:MAX_SLIPS])
+    rows = [{"person": person, "organizations": names.get(person.pk, "")} for person in people[:MAX_SLIPS]]
     return render(
         request,
         "accounts/sign_in_slip_people.html",
-        {"form": form, "rows": rows, "max_slips": MAX_SLIPS, **context},
+        {
+            "form": form,
+            "rows": rows,
+            "max_slips": MAX_SLIPS,
+            "more_than_max": len(people) > MAX_SLIPS,
+            "out_of_reach": len(out_of_reach),
+            **context,
+        },
     )
 
 

@@ -340,6 +340,18 @@ def test_the_slips_list_leaves_out_who_has_signed_in_unless_asked(tree: Tree, pe
     assert 'data-person="branch_member"' in client.get(url, {"all": "1"}).content.decode()
 
 
+def test_the_slips_list_leaves_out_people_beyond_the_committees_reach(tree: Tree, people: SimpleNamespace) -> None:
+    newcomer(tree)
+    county = newcomer(tree, "county_too")
+    services.position_assign(person=county, organization=tree.county, role=Position.Role.SECRETARY)
+    url = reverse("organization_sign_in_slips", args=[tree.branch.pk])
+    page = signed_in(people.committee_secretary).get(url).content.decode()
+    assert 'data-person="newcomer"' in page
+    assert 'data-person="county_too"' not in page
+    assert "另有 1 人兼任本组织范围以外的职务" in page
+    assert 'data-person="county_too"' in signed_in(people.admin).get(url).content.decode()
+
+
 def test_the_slips_page_answers_by_the_permission_module(tree: Tree, people: SimpleNamespace) -> None:
     url = reverse("organization_sign_in_slips", args=[tree.branch.pk])
     assert signed_in(people.committee_secretary).get(url).status_code == 200
