@@ -135,7 +135,7 @@ def organization_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_template_download(request: HttpRequest) -> HttpResponse:
+def import_template_download(request: HttpRequest) -> FileResponse:
     """The .xlsx to fill in for the import: the importer's own columns, an example row each, the rules."""
     access.administrator_only(request.user)
     # A file, streamed as every download of the site is.
