@@ -232,3 +232,49 @@ class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("组织授权（用户组）")
         verbose_name_plural = pgettext_lazy("plural", "组织授权（用户组）")
+
+
+class FirstSignInCode(models.Model):
+    """首次登录码: a one-time code handed out on a printed slip, with which a person sets their own password.
+
+    Only a keyed digest of the code is kept (accounts.first_sign_in); the code itself is shown once, on
+    the slips page that issued it. A new code for a person voids their older unused one.
+    """
+
+    person = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="first_sign_in_codes", verbose_name=_("人员")
+    )
+    # Where the slip placed the person; the committees above it read the code's record in the audit log.
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("党组织"),
+    )
+    digest = models.CharField(_("登录码摘要"), max_length=64, editable=False)
+    issued_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("发放人")
+    )
+    issued_at = models.DateTimeField(_("发放时间"))
+    expires_at = models.DateTimeField(_("有效期至"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+
+    # The digest stays out of the history tables: the audit log never needs it.
+    history = audited(excluded_fields=["digest"])
+
+    class Meta:
+        verbose_name = _("首次登录码")
+        verbose_name_plural = pgettext_lazy("plural", "首次登录码")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(used_at__isnull=True, voided_at__isnull=True),
+                name="one_open_first_sign_in_code_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.issued_at:%Y-%m-%d}"
