@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup lint typecheck pytest clean messages bench
+.PHONY: run test setup lint typecheck pytest clean messages bench FORCE
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,16 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
-test: setup lint typecheck
+# axe-core for the accessibility walk (tests/browser/test_accessibility.py), from npm at the locked version:
+# installed again when the lock changes or node_modules lost it. Without npm the walk skips, except under CI=true.
+node_modules/.installed: package.json package-lock.json $(if $(wildcard node_modules/axe-core/axe.min.js),,FORCE)
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
+	elif [ "$${CI:-}" = "true" ]; then echo "CI=true needs npm (apt-get install npm)" >&2; exit 1; \
+	else echo "npm is not installed: the accessibility walk will be skipped"; fi
+
+FORCE:
+
+test: setup lint typecheck node_modules/.installed
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	bash scripts/test-all

@@ -26,3 +26,47 @@
   }
   document.addEventListener("DOMContentLoaded", openBallotFromFragment);
 })();
+
+// A table or chart wider than the screen scrolls inside its box; someone on a keyboard reaches that box
+// with Tab to scroll it (WCAG 2.1.1). Only boxes that really overflow become tab stops, named after their
+// section's heading or their table's caption when there is one.
+(function () {
+  "use strict";
+  function nameOf(box) {
+    var section = box.closest("section[aria-labelledby]");
+    if (section) { return section.getAttribute("aria-labelledby"); }
+    var caption = box.querySelector("caption");
+    if (caption) {
+      if (!caption.id) { caption.id = "scroll-caption-" + Math.random().toString(36).slice(2); }
+      return caption.id;
+    }
+    return "";
+  }
+  function syncScrollBoxes() {
+    document.querySelectorAll(".table-scroll, .dashboard-chart").forEach(function (box) {
+      var overflows = box.scrollWidth > box.clientWidth + 1;
+      if (overflows && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-box", "");
+        var labelledBy = box.tagName === "FIGURE" ? "" : nameOf(box);
+        if (labelledBy) {
+          box.setAttribute("role", "group");
+          box.setAttribute("aria-labelledby", labelledBy);
+        }
+      } else if (!overflows && box.hasAttribute("data-scroll-box")) {
+        ["tabindex", "data-scroll-box", "role", "aria-labelledby"].forEach(function (name) {
+          box.removeAttribute(name);
+        });
+      }
+    });
+  }
+  var pending = false;
+  function onResize() {
+    if (pending) { return; }
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; syncScrollBoxes(); });
+  }
+  document.addEventListener("DOMContentLoaded", syncScrollBoxes);
+  window.addEventListener("load", syncScrollBoxes);
+  window.addEventListener("resize", onResize);
+})();
