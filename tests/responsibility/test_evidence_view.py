@@ -341,3 +341,54 @@ def test_the_breadcrumb_follows_the_readers_role(
         ]
         assert f'href="{reverse(crumb)}"' in nav
         assert f'href="{reverse(not_crumb)}"' not in nav
+
+
+# 清单审核: the list before the decision ------------------------------------------------------------------
+
+
+@pytest.fixture
+def submitted_list(people: SimpleNamespace, branch_list: ResponsibilityList) -> ResponsibilityList:
+    services.list_revise(responsibility_list=branch_list, by=people.branch_secretary)
+    services.list_submit(responsibility_list=branch_list, by=people.branch_secretary)
+    branch_list.refresh_from_db()
+    return branch_list
+
+
+def test_the_list_comes_before_the_review_form(
+    client: Client, people: SimpleNamespace, submitted_list: ResponsibilityList
+) -> None:
+    client.force_login(people.committee_secretary)
+    body = client.get(reverse("list_detail", args=[submitted_list.pk])).content.decode()
+    assert body.index("每月召开支委会") < body.index('id="decision"') < body.index('name="comment"')
+    assert f'action="{reverse("list_action", args=[submitted_list.pk, "approve"])}#decision"' in body
+
+
+def test_a_list_returned_without_a_comment_reopens_at_the_form_with_the_error_beside_it(
+    client: Client, people: SimpleNamespace, submitted_list: ResponsibilityList
+) -> None:
+    client.force_login(people.committee_secretary)
+    response = client.post(reverse("list_action", args=[submitted_list.pk, "return"]), {"comment": ""})
+    assert response.status_code == 200
+    body = response.content.decode()
+    field = body.index('id="review-comment"')
+    error = body.index('id="review-comment-error"')
+    assert body.index('id="decision"') < field < error
+    assert "请填写退回意见" in body[error : error + 200]
+    assert 'aria-invalid="true"' in body[field - 200 : field + 300]
+    submitted_list.refresh_from_db()
+    assert submitted_list.status == ResponsibilityList.Status.SUBMITTED
+
+
+@pytest.mark.parametrize(
+    ("who", "crumb", "not_crumb"),
+    [("committee_secretary", "list_review_queue", "my_list"), ("branch_secretary", "my_list", "list_review_queue")],
+)
+def test_the_list_breadcrumb_follows_the_readers_role(
+    client: Client, people: SimpleNamespace, branch_list: ResponsibilityList, who: str, crumb: str, not_crumb: str
+) -> None:
+    client.force_login(getattr(people, who))
+    body = client.get(reverse("list_detail", args=[branch_list.pk])).content.decode()
+    start = body.index('<nav class="breadcrumbs"')
+    nav = body[start : body.index("</nav>", start)]
+    assert f'href="{reverse(crumb)}"' in nav
+    assert f'href="{reverse(not_crumb)}"' not in nav
