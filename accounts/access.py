@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 
 from accounts import selectors
+from accounts.first_sign_in import may_issue_in
 from accounts.models import Organization, Position
 from accounts.permissions import Action, Scope, can, get_organization_for, require_administrator, scope_for
 
@@ -57,3 +58,12 @@ def tree_organizations(user: Any, query: str) -> list[Organization]:
     if query:
         return list(selectors.organization_search(user, query))
     return list(selectors.scope_root_organizations(user))
+
+
+def sign_in_organization_for(user: Any, pk: Any) -> Organization:
+    """An organization whose people's first-sign-in slips the user may print: an administrator, or a committee
+    over it (accounts.first_sign_in.may_issue_in); 404 unseen, 403 seen but not allowed."""
+    organization = organization_for(user, pk, Action.VIEW)
+    if not may_issue_in(user, organization):
+        raise PermissionDenied
+    return organization

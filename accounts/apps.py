@@ -14,3 +14,7 @@ class AccountsConfig(AppConfig):
         # The tree and its positions are shown to whoever sees the organization, as on their pages.
         register_audited("accounts.Organization", "", every_field)
         register_audited("accounts.Position", "organization__", every_field)
+        from accounts.first_sign_in import code_history_fields
+
+        # The digest is not in the history; a code's record is read by whoever may print that slip.
+        register_audited("accounts.FirstSignInCode", "organization__", code_history_fields, related=("organization",))

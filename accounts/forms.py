@@ -1,4 +1,4 @@
-"""Forms for sign-in, two-factor sign-in and the import upload."""
+"""Forms for sign-in, first sign-in with a one-time code, two-factor sign-in and the import upload."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
 
 IMPORT_SUFFIXES = (".xlsx", ".csv")
 
@@ -94,3 +97,59 @@ class TwoFactorDisableForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class FirstSignInForm(forms.Form):
+    """首次登录: the login and one-time code from the slip, and the new password twice."""
+
+    username = forms.CharField(
+        label=_("登录名"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "autofocus": True}),
+    )
+    code = forms.CharField(
+        label=_("首次登录码"),
+        max_length=32,
+        help_text=_("登录单上的 12 位登录码，横线可不输入。"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}),
+    )
+    new_password1 = forms.CharField(
+        label=_("新密码"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("再次输入新密码"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = password_validators_help_text_html()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", gettext("两次输入的新密码不一致。"))
+        return cleaned
+
+
+class SlipPeopleForm(forms.Form):
+    """Whom to print first-sign-in slips for, out of the people the page lists."""
+
+    people: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
+        label=_("人员"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一人。")},
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = self.fields["people"]
+        assert isinstance(people, forms.ModelMultipleChoiceField)
+        people.queryset = candidates

@@ -11,7 +11,8 @@ Rules a person filling in the file should know:
   A different parent code moves the organization, with its subtree.
 - Optional cells left blank (成立日期, 手机, 邮箱, 分工) keep what the system has;
   领域 is taken as given (blank means none).
-- New people get no password: an administrator sets one before they can sign in.
+- New people get no password: the import page then prints their first-sign-in slips, each with a
+  one-time code with which the person sets their own (accounts/first_sign_in.py).
 - The import adds and updates; it never deletes organizations or ends positions.
 
 Why one long file: reading, parsing, checking against the database and writing are the stages of
@@ -83,6 +84,8 @@ class ImportResult:
     positions_created: int = 0
     positions_updated: int = 0
     positions_unchanged: int = 0
+    created_people: list[int] = field(default_factory=list)
+    """The ids of the people created, for their first-sign-in slips."""
 
     @property
     def changed_anything(self) -> bool:
@@ -104,7 +107,7 @@ class ImportResult:
             "新建任职 %(positions_created)d 项，更新 %(positions_updated)d 项。"
         ) % asdict(self)
         if self.people_created:
-            text += _("新建人员尚未设置密码，请管理员为其设置初始密码后再通知本人登录。")
+            text += _("新建人员尚无密码：请为他们打印首次登录单，本人凭登录单上的一次性登录码设置密码。")
         return text
 
 
@@ -822,6 +825,7 @@ def _write_people(plan: _Plan, result: ImportResult) -> None:
     result.people_unchanged = len(plan.people) - len(created) - len(changed)
 
     users = {user.username: user for user in _in_chunks(User.objects.all(), "username", plan.people)}
+    result.created_people = sorted(users[user.username].pk for user in created)
     codes = {code for _login, code, _role in plan.positions}
     organizations = {org.code: org for org in _in_chunks(Organization.objects.all(), "code", codes)}
     held = {
@@ -870,5 +874,6 @@ def organizations_import(*, files: list[tuple[str, bytes]], by: Any = None) -> I
         sheet = files[0][0] if files else ""
         # Someone else wrote the same codes, logins or a secretary between the check and the write.
         raise ImportRejected([RowError(sheet, 0, _("导入期间数据被其他操作修改，请重新导入。"))]) from clash
-    logger.info("Organizations imported by %s from %s: %s", by, [name for name, _content in files], asdict(result))
+    counts = {name: value for name, value in asdict(result).items() if name != "created_people"}
+    logger.info("Organizations imported by %s from %s: %s", by, [name for name, _content in files], counts)
     return result

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from treebeard.mp_tree import MP_Node
 
@@ -28,6 +30,11 @@ class User(AbstractUser):
     # When the person's password last changed: a calendar feed address issued before it is void
     # (notifications.NotificationPreference), since whoever learnt the old password may have copied it.
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # The language mail and group robots speak to the person in; set when they switch language in the header
+    # (notifications.views.language_switch). Pages follow the session's choice.
+    language = models.CharField(
+        _("界面语言"), max_length=16, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     # AbstractUser's first/last name do not fit Chinese names; 姓名 is one field.
     first_name = None  # type: ignore[assignment]
@@ -39,7 +46,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name_plural = pgettext_lazy("plural", "用户")
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -87,7 +94,7 @@ class Organization(MP_Node):
 
     class Meta:
         verbose_name = _("党组织")
-        verbose_name_plural = _("党组织")
+        verbose_name_plural = pgettext_lazy("plural", "党组织")
         permissions = [("supervise_organization", _("督导该组织及其下级组织"))]
         indexes = [
             # LIKE 'prefix%' on PostgreSQL uses an index only with pattern ops;
@@ -176,7 +183,7 @@ class Position(models.Model):
 
     class Meta:
         verbose_name = _("任职")
-        verbose_name_plural = _("任职")
+        verbose_name_plural = pgettext_lazy("plural", "任职")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization"],
@@ -216,7 +223,7 @@ class OrganizationUserObjectPermission(UserObjectPermissionBase):
 
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("组织授权（用户）")
-        verbose_name_plural = _("组织授权（用户）")
+        verbose_name_plural = pgettext_lazy("plural", "组织授权（用户）")
 
 
 class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
@@ -224,4 +231,50 @@ class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("组织授权（用户组）")
-        verbose_name_plural = _("组织授权（用户组）")
+        verbose_name_plural = pgettext_lazy("plural", "组织授权（用户组）")
+
+
+class FirstSignInCode(models.Model):
+    """首次登录码: a one-time code handed out on a printed slip, with which a person sets their own password.
+
+    Only a keyed digest of the code is kept (accounts.first_sign_in); the code itself is shown once, on
+    the slips page that issued it. A new code for a person voids their older unused one.
+    """
+
+    person = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="first_sign_in_codes", verbose_name=_("人员")
+    )
+    # Where the slip placed the person; the committees above it read the code's record in the audit log.
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("党组织"),
+    )
+    digest = models.CharField(_("登录码摘要"), max_length=64, editable=False)
+    issued_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("发放人")
+    )
+    issued_at = models.DateTimeField(_("发放时间"))
+    expires_at = models.DateTimeField(_("有效期至"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+
+    # The digest stays out of the history tables: the audit log never needs it.
+    history = audited(excluded_fields=["digest"])
+
+    class Meta:
+        verbose_name = _("首次登录码")
+        verbose_name_plural = pgettext_lazy("plural", "首次登录码")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(used_at__isnull=True, voided_at__isnull=True),
+                name="one_open_first_sign_in_code_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.issued_at:%Y-%m-%d}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.conf import settings
@@ -12,14 +13,17 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts import access, security, selectors, services
+from accounts.first_sign_in import may_issue_in
+from accounts.first_sign_in_views import IMPORTED_PEOPLE
 from accounts.forms import ImportForm, SignInForm
+from accounts.import_template import import_template
 from accounts.importing import ImportRejected, organizations_import
 from accounts.permissions import Action
 
@@ -88,6 +92,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "may_supervise": Action.SUPERVISE in access.actions_on(request.user, organization),
             "may_manage": Action.MANAGE in access.actions_on(request.user, organization),
+            "may_print_slips": may_issue_in(request.user, organization),
         },
     )
 
@@ -110,6 +115,8 @@ def organization_import(request: HttpRequest) -> HttpResponse:
                 messages.error(request, str(rejected))
             else:
                 messages.success(request, result.summary())
+                # The page then offers the slips of exactly these people, until the next import.
+                request.session[IMPORTED_PEOPLE] = result.created_people
                 return redirect("organization_import")
     else:
         form = ImportForm()
@@ -121,8 +128,18 @@ def organization_import(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
             "max_rows": settings.IMPORT_MAX_ROWS,
+            "imported_count": len(request.session.get(IMPORTED_PEOPLE, [])),
         },
     )
+
+
+@login_required
+@require_GET
+def import_template_download(request: HttpRequest) -> FileResponse:
+    """The .xlsx to fill in for the import: the importer's own columns, an example row each, the rules."""
+    access.administrator_only(request.user)
+    # A file, streamed as every download of the site is.
+    return FileResponse(io.BytesIO(import_template()), as_attachment=True, filename=_("导入模板") + ".xlsx")
 
 
 @require_GET

@@ -85,11 +85,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "treebeard",
-    "axes",
+    # Under Chinese names in the admin, with English in the catalog (config/apps.py).
+    "config.apps.AxesConfig",
     "simple_history",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "config.apps.TOTPConfig",
+    "config.apps.StaticConfig",
     # The domain apps, from the bottom layer up (docs/architecture.md draws the house).
     "notifications",
     "members",
@@ -118,6 +119,8 @@ MIDDLEWARE = [
     # Lets the audit trail record who changed what and from which address.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The year the person works on, chosen once and kept across pages (foundation/years.py); needs the user.
+    "foundation.years.YearContextMiddleware",
     # Session time limits, the two-factor step and the first-sign-in password change; needs the user and messages.
     "accounts.security.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -134,13 +137,14 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # `day` / `moment`: dates as <time> kept on one line (foundation/dates.py).
+            "builtins": ["foundation.dates"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.navigation",
-                "members.context_processors.navigation",
+                "workbench.navigation.navigation",
                 "notifications.context_processors.unread",
             ],
         },

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts import views as account_views
+from notifications import views as notification_views
 
 urlpatterns = [
     path("", include("accounts.urls")),
@@ -14,7 +15,8 @@ urlpatterns = [
     path("", include("rectification.urls")),
     path("", include("reminders.urls")),
     path("", include("workbench.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, which also remembers a signed-in person's choice for their mail and group robots.
+    path("i18n/setlang/", notification_views.language_switch, name="set_language"),
     path("healthz", account_views.healthz, name="healthz"),
     # People change their own password on one page, which also ends the obligation to change it.
     path(

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.history import audited
 from accounts.models import Organization
@@ -64,7 +65,7 @@ class MeetingKind(models.Model):
 
     class Meta:
         verbose_name = _("会议类型")
-        verbose_name_plural = _("会议类型")
+        verbose_name_plural = pgettext_lazy("plural", "会议类型")
         ordering = ["order", "id"]
 
     def __str__(self) -> str:
@@ -97,7 +98,7 @@ class FrequencyRule(models.Model):
 
     class Meta:
         verbose_name = _("组织生活频次规则")
-        verbose_name_plural = _("组织生活频次规则")
+        verbose_name_plural = pgettext_lazy("plural", "组织生活频次规则")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "kind"],
@@ -172,7 +173,7 @@ class Meeting(models.Model):
 
     class Meta:
         verbose_name = _("会议")
-        verbose_name_plural = _("会议")
+        verbose_name_plural = pgettext_lazy("plural", "会议")
         ordering = ["-starts_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "kind", "held_on"], name="meeting_org_kind_held_idx"),
@@ -225,7 +226,7 @@ class Attendance(models.Model):
 
     class Meta:
         verbose_name = _("参会情况")
-        verbose_name_plural = _("参会情况")
+        verbose_name_plural = pgettext_lazy("plural", "参会情况")
         ordering = ["member__name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "member"], name="one_attendance_per_meeting_member"),
@@ -250,7 +251,7 @@ class MeetingFile(AttachedFile):
 
     class Meta(AttachedFile.Meta):
         verbose_name = _("会议佐证")
-        verbose_name_plural = _("会议佐证")
+        verbose_name_plural = pgettext_lazy("plural", "会议佐证")
 
 
 class KindYear(models.Model):
@@ -277,7 +278,7 @@ class KindYear(models.Model):
 
     class Meta:
         verbose_name = _("组织生活年度情况")
-        verbose_name_plural = _("组织生活年度情况")
+        verbose_name_plural = pgettext_lazy("plural", "组织生活年度情况")
         ordering = ["kind__order", "kind_id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "year", "kind"], name="one_kind_year_per_organization"),
@@ -311,7 +312,7 @@ class LifeYear(models.Model):
 
     class Meta:
         verbose_name = _("组织生活年度汇总")
-        verbose_name_plural = _("组织生活年度汇总")
+        verbose_name_plural = pgettext_lazy("plural", "组织生活年度汇总")
         constraints = [
             models.UniqueConstraint(fields=["organization", "year"], name="one_life_year_per_organization"),
         ]
@@ -341,7 +342,7 @@ class LifeLateMark(models.Model):
 
     class Meta:
         verbose_name = _("组织生活逾期记录")
-        verbose_name_plural = _("组织生活逾期记录")
+        verbose_name_plural = pgettext_lazy("plural", "组织生活逾期记录")
         ordering = ["period_start", "kind_id", "recorded_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -373,7 +374,7 @@ class ItemLink(models.Model):
 
     class Meta:
         verbose_name = _("条目计入的会议")
-        verbose_name_plural = _("条目计入的会议")
+        verbose_name_plural = pgettext_lazy("plural", "条目计入的会议")
 
     def __str__(self) -> str:
         return f"{self.item} ← {self.kind or '-'}"
@@ -389,7 +390,7 @@ class MeetingRecord(models.Model):
 
     class Meta:
         verbose_name = _("会议生成的记实")
-        verbose_name_plural = _("会议生成的记实")
+        verbose_name_plural = pgettext_lazy("plural", "会议生成的记实")
 
     def __str__(self) -> str:
         return f"{self.meeting} → {self.record_id}"

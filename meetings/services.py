@@ -134,20 +134,22 @@ def _announce(meeting: Meeting, expected: Sequence[Member]) -> None:
     """会议通知: each expected member with a login hears when and where, with the page to sign in from."""
     if meeting.starts_at < timezone.now():
         return
-    when = timezone.localtime(meeting.starts_at)
-    title = _("会议通知：%(kind)s“%(topic)s”") % {"kind": meeting.kind.name, "topic": meeting.topic}
-    body = _("%(organization)s定于 %(when)s 在%(place)s召开%(kind)s，请准时参加；不能参加的请向主持人请假。") % {
-        "organization": meeting.organization.name,
-        "when": when.strftime("%Y-%m-%d %H:%M"),
-        "place": meeting.place,
+    params = {
         "kind": meeting.kind.name,
+        "topic": meeting.topic,
+        "organization": meeting.organization.name,
+        "when": meeting.starts_at.isoformat(),
+        "place": meeting.place,
     }
     url = reverse("meeting_detail", args=[meeting.pk])
     recipients = User.objects.filter(
         pk__in=[member.person_id for member in expected if member.person_id is not None], is_active=True
     )
     notify_many(
-        [Draft(recipient=person, kind="meeting_planned", title=title, body=body, url=url) for person in recipients]
+        [
+            Draft(recipient=person, kind="meeting_planned", key="meeting_planned", params=params, url=url)
+            for person in recipients
+        ]
     )
 
 

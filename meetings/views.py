@@ -20,6 +20,7 @@ from accounts.permissions import Action
 from accounts.two_factor import qr_code_data_uri
 from foundation.errors import DomainError
 from foundation.files import attached_file_response
+from foundation.years import chosen_year
 from meetings import access, progress, selectors, services
 from meetings.forms import CancelForm, CodeForm, FilesForm, KindForm, MarkForm, MeetingForm, MinutesForm, RuleForm
 from meetings.models import Attendance, Meeting, MeetingKind
@@ -37,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
     kept = access.kept_organizations(user)
     awaiting = selectors.home_life(user, []).awaiting
     if len(kept) == 1 and not awaiting and not access.reaches_life_above(user):
-        return redirect("meeting_year", kept[0].pk, timezone.localdate().year)
+        return redirect("meeting_year", kept[0].pk, chosen_year())
     return render(
         request,
         "meetings/home.html",
@@ -46,7 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "awaiting": awaiting,
             "follows": access.reaches_life_above(user),
             "rule_organizations": access.rule_organizations(user),
-            "year": timezone.localdate().year,
+            "year": chosen_year(),
         },
     )
 
@@ -84,7 +85,7 @@ def year_page(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
 def organization_life(request: HttpRequest, org_pk: int) -> HttpResponse:
     """An organization's organizational life this year (the address reminders link to)."""
     organization = access.life_organization_for(_user(request), org_pk, Action.VIEW)
-    return redirect("meeting_year", organization.pk, timezone.localdate().year)
+    return redirect("meeting_year", organization.pk, chosen_year())
 
 
 @login_required

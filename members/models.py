@@ -12,6 +12,7 @@ from typing import Any
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.history import audited
 from accounts.models import Organization, User
@@ -33,7 +34,7 @@ class PartyGroup(models.Model):
 
     class Meta:
         verbose_name = _("党小组")
-        verbose_name_plural = _("党小组")
+        verbose_name_plural = pgettext_lazy("plural", "党小组")
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], name="party_group_name_unique_in_organization")
@@ -112,7 +113,7 @@ class Member(models.Model):
 
     class Meta:
         verbose_name = _("党员")
-        verbose_name_plural = _("党员")
+        verbose_name_plural = pgettext_lazy("plural", "党员")
         constraints = [
             # An ID number names one person: two current entries with it are one person on two rolls.
             models.UniqueConstraint(
@@ -182,7 +183,7 @@ class MemberStatusChange(Immutable):
 
     class Meta:
         verbose_name = _("党员状态变更")
-        verbose_name_plural = _("党员状态变更")
+        verbose_name_plural = pgettext_lazy("plural", "党员状态变更")
         ordering = ["-on", "-id"]
 
     def __str__(self) -> str:
@@ -215,7 +216,7 @@ class Transfer(Immutable):
 
     class Meta:
         verbose_name = _("组织关系转接")
-        verbose_name_plural = _("组织关系转接")
+        verbose_name_plural = pgettext_lazy("plural", "组织关系转接")
         ordering = ["-on", "-id"]
 
     def __str__(self) -> str:
@@ -244,7 +245,7 @@ class RollExport(models.Model):
 
     class Meta:
         verbose_name = _("党员名册导出")
-        verbose_name_plural = _("党员名册导出")
+        verbose_name_plural = pgettext_lazy("plural", "党员名册导出")
 
     def __str__(self) -> str:
         return f"{self.organization} · {self.at:%Y-%m-%d %H:%M}"

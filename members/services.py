@@ -213,8 +213,8 @@ def _tell_receiving_branch(member: Member, source: Organization, target: Organiz
     notify(
         recipient=secretary,
         kind="member_transferred_in",
-        title=_("%(name)s 的组织关系已从 %(source)s 转入本组织") % {"name": member.name, "source": source.name},
-        body=_("请核对其党员信息，并安排参加组织生活。"),
+        key="member_transferred_in",
+        params={"name": member.name, "source": source.name},
         url=reverse("member_detail", args=[member.pk]),
     )
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from notifications import delivery
 from notifications.models import Delivery, Notification, WebhookEndpoint
@@ -9,10 +10,15 @@ from notifications.models import Delivery, Notification, WebhookEndpoint
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "recipient", "kind", "created_at", "read_at"]
+    list_display = ["shown_title", "recipient", "kind", "created_at", "read_at"]
     list_filter = ["kind"]
-    search_fields = ["title", "recipient__username", "recipient__full_name"]
+    # A keyed notification's title is rendered when read: only older rows' stored titles can be searched.
+    search_fields = ["stored_title", "message_key", "recipient__username", "recipient__full_name"]
     raw_id_fields = ["recipient"]
+
+    @admin.display(description=_("标题"))
+    def shown_title(self, notification: Notification) -> str:
+        return notification.title
 
 
 @admin.register(Delivery)

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications.models import Delivery, Notification, WebhookEndpoint
@@ -205,14 +205,16 @@ def absolute_url(path: str) -> str:
 def _send_email(delivery: Delivery) -> None:
     notification = delivery.notification
     context = _message_context(notification)
-    message = EmailMultiAlternatives(
-        subject=_("【党建提醒】%(title)s") % {"title": notification.title},
-        body=render_to_string("notifications/email.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[delivery.target],
-        connection=get_connection(timeout=settings.EMAIL_TIMEOUT or MAIL_TIMEOUT_SECONDS),
-    )
-    message.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
+    # In the recipient's language, whoever's request caused the notification.
+    with translation.override(notification.recipient.language):
+        message = EmailMultiAlternatives(
+            subject=_("【党建提醒】%(title)s") % {"title": notification.title},
+            body=render_to_string("notifications/email.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[delivery.target],
+            connection=get_connection(timeout=settings.EMAIL_TIMEOUT or MAIL_TIMEOUT_SECONDS),
+        )
+        message.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
     if message.send() != 1:
         raise DeliveryError("the mail backend accepted no message")
 
@@ -273,7 +275,9 @@ def _send_webhook(delivery: Delivery, kind: str | None) -> None:
     problem = webhook_address_problem(delivery.target)
     if problem is not None:
         raise PermanentDeliveryError(problem)
-    payload = json.dumps(webhook_payload(kind, delivery.notification), ensure_ascii=False).encode("utf-8")
+    # The group hears it in the language of the leader it was meant for.
+    with translation.override(delivery.notification.recipient.language):
+        payload = json.dumps(webhook_payload(kind, delivery.notification), ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(
         delivery.target,
         data=payload,

@@ -7,8 +7,10 @@ import secrets
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization, User
+from notifications import messages
 
 
 class Notification(models.Model):
@@ -18,8 +20,14 @@ class Notification(models.Model):
         User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
     )
     kind = models.CharField(_("类型"), max_length=48)
-    title = models.CharField(_("标题"), max_length=200)
-    body = models.TextField(_("内容"), blank=True)
+    # What it says: a key of notifications.messages and the raw values of its placeholders, rendered when
+    # read, in the reader's language.
+    message_key = models.CharField(_("消息模板"), max_length=64, blank=True)
+    params = models.JSONField(_("消息参数"), default=dict, blank=True)
+    # The sentences of notifications written before message keys, in the language of the request that caused
+    # them; shown as they are for a row without a key.
+    stored_title = models.CharField(_("标题"), max_length=200, blank=True, db_column="title")
+    stored_body = models.TextField(_("内容"), blank=True, db_column="body")
     url = models.CharField(_("链接"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
@@ -27,12 +35,30 @@ class Notification(models.Model):
     class Meta:
         db_table = "accounts_notification"  # made by accounts before this app existed; the rows stayed
         verbose_name = _("消息")
-        verbose_name_plural = _("消息")
+        verbose_name_plural = pgettext_lazy("plural", "消息")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
 
     def __str__(self) -> str:
         return self.title
+
+    def rendered(self) -> tuple[str, str]:
+        """(title, body) in the active language: the message rendered, or the stored text of an older row."""
+        if self.message_key:
+            try:
+                return messages.render(self.message_key, self.params)
+            except messages.UnknownMessage:
+                # A key since removed from the registry: the stored text if any, else the key, never a failing page.
+                pass
+        return self.stored_title or self.message_key, self.stored_body
+
+    @property
+    def title(self) -> str:
+        return self.rendered()[0]
+
+    @property
+    def body(self) -> str:
+        return self.rendered()[1]
 
 
 class Delivery(models.Model):
@@ -59,7 +85,7 @@ class Delivery(models.Model):
     class Meta:
         db_table = "accounts_delivery"  # made by accounts before this app existed; the rows stayed
         verbose_name = _("消息投递")
-        verbose_name_plural = _("消息投递")
+        verbose_name_plural = pgettext_lazy("plural", "消息投递")
         constraints = [
             models.UniqueConstraint(fields=["notification", "channel", "target"], name="one_delivery_per_channel"),
         ]
@@ -81,7 +107,7 @@ class NotificationPreference(models.Model):
     class Meta:
         db_table = "accounts_notificationpreference"  # made by accounts before this app existed; the rows stayed
         verbose_name = _("提醒设置")
-        verbose_name_plural = _("提醒设置")
+        verbose_name_plural = pgettext_lazy("plural", "提醒设置")
 
     def __str__(self) -> str:
         return str(self.person)
@@ -121,7 +147,7 @@ class WebhookEndpoint(models.Model):
     class Meta:
         db_table = "accounts_webhookendpoint"  # made by accounts before this app existed; the rows stayed
         verbose_name = _("群机器人")
-        verbose_name_plural = _("群机器人")
+        verbose_name_plural = pgettext_lazy("plural", "群机器人")
 
     def __str__(self) -> str:
         return f"{self.organization} {self.get_kind_display()}"

@@ -9,11 +9,13 @@ drain or `manage.py deliver_notifications` sends them.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +26,7 @@ from accounts.models import Organization, Position, User
 from foundation.bulk import db_value, insert_rows
 from foundation.errors import DomainError
 from foundation.queue import queue_or_leave
+from notifications import messages
 from notifications.delivery import webhook_address_problem
 from notifications.models import Delivery, Notification, NotificationPreference, WebhookEndpoint
 
@@ -36,13 +39,19 @@ LEADING_ROLES = [role for role in Position.Role.values if role != Position.Role.
 # Writing ---------------------------------------------------------------------------------------
 
 
-def notify(*, recipient: User, kind: str, title: str, body: str = "", url: str = "") -> Notification:
-    """Writes a notification and its outside deliveries in the current transaction; sends after commit."""
-    draft = Draft(recipient=recipient, kind=kind, title=title, body=body, url=url)
+def notify(
+    *, recipient: User, kind: str, key: str, params: Mapping[str, Any] | None = None, url: str = ""
+) -> Notification:
+    """Writes a notification and its outside deliveries in the current transaction; sends after commit.
+
+    `key` names its wording in notifications.messages; `params` are the raw values of its placeholders
+    (names, ISO dates, numbers), rendered when read, in the reader's language.
+    """
+    draft = Draft(recipient=recipient, kind=kind, key=key, params=params or {}, url=url)
     now = timezone.now()
     [pk] = notify_many([draft], at=now)
     return Notification(
-        pk=pk, recipient=recipient, kind=kind, title=draft.stored_title, body=body, url=url, created_at=now
+        pk=pk, recipient=recipient, kind=kind, message_key=key, params=draft.params, url=url, created_at=now
     )
 
 
@@ -52,13 +61,23 @@ class Draft:
 
     recipient: User
     kind: str
-    title: str
-    body: str = ""
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
     url: str = ""
 
-    @property
-    def stored_title(self) -> str:
-        return " ".join(self.title.split())[:200]
+
+def _check_wording(drafts: Sequence[Draft]) -> None:
+    """Every draft's key is registered and its parameters fill its templates: a mistake fails at the writer, not
+    at the reader's page. Rendered once per kind of draft (key, parameter names, phrase choices), not per row."""
+    seen: set[tuple[Any, ...]] = set()
+    for draft in drafts:
+        message = messages.MESSAGES.get(draft.key)
+        if message is None:
+            raise messages.UnknownMessage(draft.key)
+        shape = (draft.key, *sorted(draft.params), *(draft.params.get(name) for name in message.choices))
+        if shape not in seen:
+            seen.add(shape)
+            messages.render(draft.key, draft.params)
 
 
 @transaction.atomic
@@ -71,14 +90,24 @@ def notify_many(drafts: Sequence[Draft], *, at: datetime | None = None) -> list[
     """
     if not drafts:
         return []
+    _check_wording(drafts)
     created_at = db_value(Notification, "created_at", at or timezone.now())
     ids = [
         pk
         for (pk,) in insert_rows(
             Notification,
-            ["recipient_id", "kind", "title", "body", "url", "created_at"],
+            ["recipient_id", "kind", "message_key", "params", "title", "body", "url", "created_at"],
             [
-                (draft.recipient.pk, draft.kind, draft.stored_title, draft.body, draft.url, created_at)
+                (
+                    draft.recipient.pk,
+                    draft.kind,
+                    draft.key,
+                    json.dumps(draft.params, ensure_ascii=False),
+                    "",
+                    "",
+                    draft.url,
+                    created_at,
+                )
                 for draft in drafts
             ],
             returning=["id"],

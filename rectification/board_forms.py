@@ -56,6 +56,7 @@ class BoardFilterForm(_QueryFilterForm):
     """The filters of the board and of the ledger export."""
 
     year = forms.IntegerField(label=_("年度"), min_value=YEAR_MIN, max_value=YEAR_MAX, required=False)
+    all_years = forms.BooleanField(label=_("全部年度"), required=False)
     status = forms.ChoiceField(
         label=_("状态"),
         choices=[("", _("全部状态")), (selectors.OPEN_STATUS, _("未销号")), *RectificationTask.Status.choices],
@@ -76,6 +77,7 @@ class BoardFilterForm(_QueryFilterForm):
         data = self.cleaned_data
         return selectors.BoardFilters(
             year=data.get("year") or year_from(None),
+            all_years=bool(data.get("all_years")),
             status=data.get("status") or "",
             overdue=bool(data.get("overdue")),
             escalated=bool(data.get("escalated")),

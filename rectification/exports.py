@@ -64,7 +64,7 @@ def ledger_workbook(
     tasks: QuerySet[RectificationTask],
     *,
     roots: Sequence[Organization],
-    year: int,
+    year: int | str,
     filter_labels: Sequence[str] = (),
 ) -> IO[bytes]:
     """The ledger sheet (header row first, one row a task) and a second sheet saying what was exported."""

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.history import audited
 from accounts.models import Organization
@@ -55,7 +56,7 @@ class Inspection(models.Model):
 
     class Meta:
         verbose_name = _("督查")
-        verbose_name_plural = _("督查")
+        verbose_name_plural = pgettext_lazy("plural", "督查")
         ordering = ["-planned_on", "-id"]
 
     def __str__(self) -> str:
@@ -76,7 +77,7 @@ class ChecklistItem(models.Model):
 
     class Meta:
         verbose_name = _("检查要点")
-        verbose_name_plural = _("检查要点")
+        verbose_name_plural = pgettext_lazy("plural", "检查要点")
         ordering = ["order", "id"]
 
     def __str__(self) -> str:
@@ -100,7 +101,7 @@ class InspectionTarget(models.Model):
 
     class Meta:
         verbose_name = _("被检查组织")
-        verbose_name_plural = _("被检查组织")
+        verbose_name_plural = pgettext_lazy("plural", "被检查组织")
         constraints = [
             models.UniqueConstraint(fields=["inspection", "organization"], name="one_target_per_inspection_org"),
         ]
@@ -163,7 +164,7 @@ class Finding(models.Model):
 
     class Meta:
         verbose_name = _("问题")
-        verbose_name_plural = _("问题清单")
+        verbose_name_plural = pgettext_lazy("plural", "问题清单")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "category", "year"], name="finding_recurrence_idx"),
@@ -222,7 +223,7 @@ class RectificationTask(models.Model):
 
     class Meta:
         verbose_name = _("整改任务")
-        verbose_name_plural = _("整改任务")
+        verbose_name_plural = pgettext_lazy("plural", "整改任务")
         ordering = ["deadline", "id"]
         indexes = [
             models.Index(fields=["status", "deadline"], name="task_status_deadline_idx"),
@@ -276,7 +277,7 @@ class TaskEvent(models.Model):
 
     class Meta:
         verbose_name = _("整改记录")
-        verbose_name_plural = _("整改记录")
+        verbose_name_plural = pgettext_lazy("plural", "整改记录")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -295,7 +296,7 @@ class TaskEvidence(AttachedFile):
 
     class Meta(AttachedFile.Meta):
         verbose_name = _("整改佐证")
-        verbose_name_plural = _("整改佐证")
+        verbose_name_plural = pgettext_lazy("plural", "整改佐证")
 
 
 class ExtensionRequest(models.Model):
@@ -320,7 +321,7 @@ class ExtensionRequest(models.Model):
 
     class Meta:
         verbose_name = _("延期申请")
-        verbose_name_plural = _("延期申请")
+        verbose_name_plural = pgettext_lazy("plural", "延期申请")
         constraints = [
             models.UniqueConstraint(
                 fields=["task"], condition=Q(status="pending"), name="one_pending_extension_per_task"
@@ -342,7 +343,7 @@ class Disclosure(models.Model):
 
     class Meta:
         verbose_name = _("整改公开")
-        verbose_name_plural = _("整改公开")
+        verbose_name_plural = pgettext_lazy("plural", "整改公开")
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="one_disclosure_per_org_year")]
 
     def __str__(self) -> str:

@@ -96,9 +96,11 @@ def task_steps_open(task: RectificationTask, *, pending_extension: bool, weak: b
     return frozenset(step for step in steps if not closed_by_facts.get(step, False))
 
 
-def _tell_responsible(task: RectificationTask, kind: str, title: str, body: str) -> None:
+def _tell_responsible(task: RectificationTask, kind: str, reason: str = "") -> None:
     """The responsible person hears of it in the same transaction; delivery follows the commit."""
-    notify(recipient=task.responsible, kind=kind, title=title, body=body, url=reverse("task_detail", args=[task.pk]))
+    # The kind names the message too (notifications.messages).
+    params = {"title": task.title, "reason": reason}
+    notify(recipient=task.responsible, kind=kind, key=kind, params=params, url=reverse("task_detail", args=[task.pk]))
 
 
 def responsible_in_office() -> Exists:
@@ -260,7 +262,7 @@ def task_create(
     )
     Finding.objects.filter(pk__in=[finding.pk for finding in findings]).update(task=task)
     _event(task, Kind.CREATED, by)
-    _tell_responsible(task, "task_created", _("新的整改任务：%(title)s") % {"title": task.title}, "")
+    _tell_responsible(task, "task_created")
     return task
 
 
@@ -377,7 +379,7 @@ def task_return(*, task: RectificationTask, reason: str, by: User, expected: str
     locked.returned_count += 1
     locked.save(update_fields=["status", "returned_count"])
     _event(locked, Kind.RETURNED, by, reason)
-    _tell_responsible(locked, "task_returned", _("整改任务被退回：%(title)s") % {"title": locked.title}, reason)
+    _tell_responsible(locked, "task_returned", reason)
     return locked
 
 
@@ -393,7 +395,7 @@ def task_accept(
     locked.accepted_by = by
     locked.save(update_fields=["status", "accepted_at", "accepted_by"])
     _event(locked, Kind.ACCEPTED, by, (comment or "").strip()[:5000])
-    _tell_responsible(locked, "task_accepted", _("整改任务已验收销号：%(title)s") % {"title": locked.title}, "")
+    _tell_responsible(locked, "task_accepted")
     return locked
 
 

@@ -1,6 +1,6 @@
 """What a deadline is to the reminders: who answers for it and in which role (Role), when a role is reminded
 (Policy, from settings), the leaders a batch of deadlines reaches (Leaders), a person's leading positions for the
-calendar (Mine), and the wording, translated once per run (Words). The sources (reminders.sources) make Deadlines
+calendar (Mine), and the addresses, reversed once per run (Words). The sources (reminders.sources) make Deadlines
 of their rows; the sweep (reminders.sweep) and the calendar (reminders.calendar) read them.
 """
 
@@ -11,14 +11,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.translation import gettext
 
 from accounts.models import Organization, Position, User
+from notifications.messages import REMINDER_SUBJECTS
 
 LABEL_CHARS = 40
 
@@ -79,12 +79,19 @@ class Deadline:
     """Stable and unique: the sent-log's key and the calendar event's UID. Holds the date where it can move."""
     due: date
     kind: str
-    label: str
+    subject: str
+    """What is due, a key of notifications.messages.REMINDER_SUBJECTS, filled with `params`."""
+    params: dict[str, Any]
     organization: str
     url: str
     people: tuple[tuple[int, Role], ...]
     remind_after: bool = True
     responsible: str = ""
+
+    @property
+    def label(self) -> str:
+        """What is due, in the active language."""
+        return str(REMINDER_SUBJECTS[self.subject] % self.params)
 
 
 @dataclass
@@ -158,26 +165,15 @@ class Mine:
 
 
 class Words:
-    """The wording of deadlines and reminders, translated, reversed and formatted once per run, not per row.
-
-    A province's first sweep words a quarter of a million reminders from a few sentences, five
-    addresses and a year's dates; the language is the one active when the run begins.
+    """The addresses of deadlines, reversed once per run, not per row: a province's first sweep links a quarter
+    of a million reminders to five kinds of page. (Their wording is rendered when read: notifications.messages.)
     """
 
     URL_MARK = 2147483647
     """An id no row has, reversed in the place of the real one."""
 
     def __init__(self) -> None:
-        self._texts: dict[str, str] = {}
         self._urls: dict[str, tuple[str, str]] = {}
-        self._dates: dict[date, str] = {}
-
-    def gettext(self, message: str) -> str:
-        """`message` in the active language (makemessages finds the calls by this method's name)."""
-        text = self._texts.get(message)
-        if text is None:
-            text = self._texts[message] = gettext(message)
-        return text
 
     def url(self, name: str, pk: int) -> str:
         """reverse(name, args=[pk]) for a route whose only argument is an id."""
@@ -188,19 +184,14 @@ class Words:
             parts = self._urls[name] = (before, after)
         return f"{parts[0]}{pk}{parts[1]}"
 
-    def date(self, day: date) -> str:
-        text = self._dates.get(day)
-        if text is None:
-            text = self._dates[day] = date_format(day)
-        return text
-
 
 def people_of(*groups: tuple[Role, Iterable[int]]) -> tuple[tuple[int, Role], ...]:
     return tuple((person, role) for role, persons in groups for person in persons)
 
 
-def quoted(text: str) -> str:
+def clipped(text: str) -> str:
+    """A row's text on one line and short enough for a title (the subject's wording quotes it)."""
     text = " ".join(text.split())
     if len(text) > LABEL_CHARS:
         text = text[: LABEL_CHARS - 1] + "…"
-    return "「" + text + "」"
+    return text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from notifications.models import Notification
@@ -21,7 +22,7 @@ class ReminderLog(models.Model):
     class Meta:
         db_table = "accounts_reminderlog"  # made by accounts before this app existed; the rows stayed
         verbose_name = _("提醒记录")
-        verbose_name_plural = _("提醒记录")
+        verbose_name_plural = pgettext_lazy("plural", "提醒记录")
         constraints = [
             models.UniqueConstraint(
                 fields=["deadline_key", "threshold", "recipient"], name="one_reminder_per_deadline_threshold"

@@ -16,7 +16,7 @@ from accounts import permissions
 from accounts.models import Position
 from meetings.models import KindYear
 from rectification.models import RectificationTask
-from reminders.deadlines import Deadline, Leaders, Mine, Role, Words, people_of, quoted
+from reminders.deadlines import Deadline, Leaders, Mine, Role, Words, clipped, people_of
 from responsibility.models import DutyType, ListItem
 from reviews.models import Cycle, DutyReport, ReviewerAssignment
 
@@ -72,7 +72,8 @@ def _item_deadline(item: dict[str, Any], leaders: Leaders, words: Words) -> Dead
         key=f"item:{item['pk']}:{item['next_due'].isoformat()}",
         due=item["next_due"],
         kind="reminder.item",
-        label=words.gettext("责任清单事项%(content)s") % {"content": quoted(item["content"])},
+        subject="item",
+        params={"content": clipped(item["content"])},
         organization=item["org_name"],
         url=words.url("item_detail", item["pk"]),
         people=people_of((Role.OWNER, owners)),
@@ -92,7 +93,8 @@ def _report_deadline(report: dict[str, Any], leaders: Leaders, words: Words) -> 
         key=f"report:{report['pk']}",
         due=report["due"],
         kind="reminder.report",
-        label=words.gettext("述职报告%(cycle)s") % {"cycle": quoted(report["cycle_title"])},
+        subject="report",
+        params={"cycle": clipped(report["cycle_title"])},
         organization=report["org_name"],
         url=words.url("report_edit", report["pk"]),
         people=people_of((Role.OWNER, leaders.secretary(report["org_path"]))),
@@ -121,7 +123,8 @@ def _scoring_deadline(assignment: dict[str, Any], leaders: Leaders, words: Words
         key=f"scoring:{assignment['pk']}",
         due=assignment["due"],
         kind="reminder.scoring",
-        label=words.gettext("述职评分%(organization)s") % {"organization": quoted(assignment["org_name"])},
+        subject="scoring",
+        params={"organization": clipped(assignment["org_name"])},
         organization=assignment["org_name"],
         url=words.url("report_score", assignment["pk"]),
         people=people_of((Role.OWNER, [assignment["reviewer_id"]] if assignment["reviewer_is_active"] else [])),
@@ -140,7 +143,8 @@ def _ballot_deadline(cycle: dict[str, Any], leaders: Leaders, words: Words) -> D
         key=f"ballot:{cycle['pk']}",
         due=cycle["ballot_closes"],
         kind="reminder.ballot",
-        label=words.gettext("民主测评%(cycle)s") % {"cycle": quoted(cycle["title"])},
+        subject="ballot",
+        params={"cycle": clipped(cycle["title"])},
         organization=cycle["org_name"],
         url=words.url("ballot_codes", cycle["pk"]),
         people=people_of((Role.OWNER, leaders.leading.get(cycle["org_path"], []))),
@@ -179,7 +183,8 @@ def _task_deadline(task: dict[str, Any], leaders: Leaders, words: Words) -> Dead
         key=f"task:{task['pk']}:{task['deadline'].isoformat()}",
         due=task["deadline"],
         kind="reminder.task",
-        label=words.gettext("整改任务%(title)s") % {"title": quoted(task["title"])},
+        subject="task",
+        params={"title": clipped(task["title"])},
         organization=task["org_name"],
         url=words.url("task_detail", task["pk"]),
         people=people_of(
@@ -211,8 +216,8 @@ def _life_deadline(row: dict[str, Any], leaders: Leaders, words: Words) -> Deadl
         key=f"life:{row['organization_id']}:{row['kind_id']}:{row['next_due'].isoformat()}",
         due=row["next_due"],
         kind="reminder.meeting",
-        label=words.gettext("组织生活%(kind)s（本期已召开 %(done)s 次，应召开 %(required)s 次）")
-        % {"kind": quoted(row["kind_name"]), "done": row["period_done"], "required": row["period_required"]},
+        subject="meeting",
+        params={"kind": clipped(row["kind_name"]), "done": row["period_done"], "required": row["period_required"]},
         organization=row["org_name"],
         url=words.url("meeting_organization", row["organization_id"]),
         people=people_of((Role.OWNER, leaders.secretary(row["org_path"]))),

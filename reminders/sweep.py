@@ -96,7 +96,7 @@ def sweep(*, today: date | None = None, batch_size: int = BATCH_SIZE) -> SweepRe
             result.scanned += len(batch)
             leaders = Leaders.of(row["org_path"] for row in batch)
             deadlines = [source.deadline(row, leaders, words) for row in batch]
-            sent += _remind(deadlines, today=today, policy=policy, words=words)
+            sent += _remind(deadlines, today=today, policy=policy)
             if len(batch) < batch_size:
                 break
             last = batch[-1]["pk"]
@@ -123,7 +123,7 @@ def _plans(deadlines: Iterable[Deadline], *, today: date, policy: Policy) -> lis
     return plans
 
 
-def _remind(deadlines: list[Deadline], *, today: date, policy: Policy, words: Words) -> int:
+def _remind(deadlines: list[Deadline], *, today: date, policy: Policy) -> int:
     """Sends the batch's reminders not yet in the sent-log; returns how many were sent."""
     plans = _plans(deadlines, today=today, policy=policy)
     if not plans:
@@ -136,33 +136,35 @@ def _remind(deadlines: list[Deadline], *, today: date, policy: Policy, words: Wo
     # gets one reminder, not three. The less urgent ones need no row: the thresholds a deadline has
     # crossed only grow from day to day, so none of them can be the most urgent again.
     pending = [plan for plan in plans if (plan.deadline.key, plan.urgent, plan.person) not in logged]
-    return _send(pending, today=today, words=words) if pending else 0
+    return _send(pending, today=today) if pending else 0
 
 
-def _send(pending: list[_Plan], *, today: date, words: Words) -> int:
+def _send(pending: list[_Plan], *, today: date) -> int:
     """Writes the pending reminders and their sent-log rows in one transaction; returns how many were sent.
 
     The notifications are written first, so that each sent-log row is inserted with its
     notification (no second pass over the rows). A row another sweep logged first,
-    committed while we were wording, is not inserted (the insert waits for that sweep's
+    committed while we were preparing ours, is not inserted (the insert waits for that sweep's
     transaction and skips the conflict): its notification is taken back before we commit.
+    Nothing is worded here: a reminder stores its message key and raw values (reminder_wording) and
+    is worded when read, in the reader's language.
     """
     with transaction.atomic():
         recipients = User.objects.in_bulk({plan.person for plan in pending})
         now = timezone.now()
-        written = notification_services.notify_many(
-            [
+        drafts = []
+        for plan in pending:
+            key, params = reminder_wording(plan, today=today)
+            drafts.append(
                 notification_services.Draft(
                     recipient=recipients[plan.person],
                     kind=plan.deadline.kind,
-                    title=reminder_title(plan.deadline, today=today, words=words),
-                    body=_body(plan, today=today, words=words),
+                    key=key,
+                    params=params,
                     url=plan.deadline.url,
                 )
-                for plan in pending
-            ],
-            at=now,
-        )
+            )
+        written = notification_services.notify_many(drafts, at=now)
         created_at = db_value(ReminderLog, "created_at", now)
         kept = {
             notification
@@ -183,34 +185,23 @@ def _send(pending: list[_Plan], *, today: date, words: Words) -> int:
     return len(written) - len(lost)
 
 
-def reminder_title(deadline: Deadline, *, today: date, words: Words) -> str:
-    days = (deadline.due - today).days
-    if days > 0:
-        return words.gettext("%(label)s还有 %(days)s 天截止") % {"label": deadline.label, "days": days}
-    if days == 0:
-        return words.gettext("%(label)s今天截止") % {"label": deadline.label}
-    return words.gettext("%(label)s已逾期 %(days)s 天") % {"label": deadline.label, "days": -days}
-
-
-def _body(plan: _Plan, *, today: date, words: Words) -> str:
+def reminder_wording(plan: _Plan, *, today: date) -> tuple[str, dict[str, Any]]:
+    """The message key and parameters of a reminder (notifications.messages): raw values, worded when read."""
     deadline = plan.deadline
-    overdue = (today - deadline.due).days
-    lines = [
-        words.gettext("党组织：%(organization)s") % {"organization": deadline.organization},
-        words.gettext("截止日期：%(date)s") % {"date": words.date(deadline.due)},
-    ]
+    days = (deadline.due - today).days
     if plan.role is Role.COMMITTEE:
-        lines.append(
-            words.gettext("下级组织的整改任务已逾期 %(days)s 天（责任人：%(person)s），请挂牌督办。")
-            % {"days": overdue, "person": deadline.responsible}
-        )
+        advice = "committee"
     elif plan.role is Role.SECRETARY:
-        lines.append(
-            words.gettext("本组织的整改任务已逾期 %(days)s 天（责任人：%(person)s），请督促整改。")
-            % {"days": overdue, "person": deadline.responsible}
-        )
-    elif overdue > 0:
-        lines.append(words.gettext("已超过截止日期，请尽快办理。"))
+        advice = "secretary"
     else:
-        lines.append(words.gettext("请在截止日期前办理。"))
-    return "\n".join(lines)
+        advice = "late" if days < 0 else "before"
+    key = "reminder.due_in" if days > 0 else "reminder.due_today" if days == 0 else "reminder.overdue"
+    return key, {
+        "subject": deadline.subject,
+        **deadline.params,
+        "days": abs(days),
+        "organization": deadline.organization,
+        "date": deadline.due.isoformat(),
+        "advice": advice,
+        "person": deadline.responsible,
+    }

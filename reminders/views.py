@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -37,7 +37,9 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if preference is None or not preference.calendar_address_is_current():
         raise Http404
     deadlines = calendar.deadlines_for(preference.person)
-    body = ical(deadlines, absolute=request.build_absolute_uri)
+    # A phone's calendar asks in no particular language: the feed speaks the person's (User.language).
+    with translation.override(preference.person.language):
+        body = ical(deadlines, absolute=request.build_absolute_uri)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     # The feed is personal: shared caches must not keep it.
     response["Cache-Control"] = "private, max-age=3600"

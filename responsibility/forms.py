@@ -6,10 +6,10 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Position
+from foundation.years import chosen_year
 from responsibility.models import Category, DutyType, ListTemplate, Period, WorkPoint
 
 
@@ -118,7 +118,7 @@ class WorkPlanForm(forms.Form):
     def __init__(self, *args: Any, committees: QuerySet[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = committees  # type: ignore[attr-defined]
-        self.fields["year"].initial = timezone.localdate().year
+        self.fields["year"].initial = chosen_year()
 
 
 class WorkPointForm(forms.Form):

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.history import audited
@@ -34,7 +34,7 @@ class Category(models.Model):
 
     class Meta:
         verbose_name = _("责任类别")
-        verbose_name_plural = _("责任类别")
+        verbose_name_plural = pgettext_lazy("plural", "责任类别")
         ordering = ["order", "id"]
 
     def __str__(self) -> str:
@@ -90,7 +90,7 @@ class WorkPlan(models.Model):
 
     class Meta:
         verbose_name = _("年度工作要点")
-        verbose_name_plural = _("年度工作要点")
+        verbose_name_plural = pgettext_lazy("plural", "年度工作要点")
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="one_work_plan_per_org_year")]
         indexes = [models.Index(fields=["year", "published_at"], name="work_plan_year_idx")]
 
@@ -112,7 +112,7 @@ class WorkPoint(models.Model):
 
     class Meta:
         verbose_name = _("工作要点条目")
-        verbose_name_plural = _("工作要点条目")
+        verbose_name_plural = pgettext_lazy("plural", "工作要点条目")
         ordering = ["order", "id"]
 
     def __str__(self) -> str:
@@ -132,7 +132,7 @@ class ListTemplate(models.Model):
 
     class Meta:
         verbose_name = _("清单模板")
-        verbose_name_plural = _("清单模板")
+        verbose_name_plural = pgettext_lazy("plural", "清单模板")
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
@@ -150,7 +150,7 @@ class TemplateItem(models.Model):
 
     class Meta:
         verbose_name = _("模板条目")
-        verbose_name_plural = _("模板条目")
+        verbose_name_plural = pgettext_lazy("plural", "模板条目")
         ordering = ["order", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(target_count__gte=1), name="template_item_target_positive"),
@@ -206,7 +206,7 @@ class ResponsibilityList(models.Model):
 
     class Meta:
         verbose_name = _("责任清单")
-        verbose_name_plural = _("责任清单")
+        verbose_name_plural = pgettext_lazy("plural", "责任清单")
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="one_list_per_org_year")]
         indexes = [
             models.Index(fields=["year", "warning"], name="list_year_warning_idx"),
@@ -263,7 +263,7 @@ class ListVersion(models.Model):
 
     class Meta:
         verbose_name = _("清单版本")
-        verbose_name_plural = _("清单版本")
+        verbose_name_plural = pgettext_lazy("plural", "清单版本")
         ordering = ["-number"]
         constraints = [models.UniqueConstraint(fields=["list", "number"], name="one_list_version_number")]
 
@@ -318,7 +318,7 @@ class ListItem(models.Model):
 
     class Meta:
         verbose_name = _("清单条目")
-        verbose_name_plural = _("清单条目")
+        verbose_name_plural = pgettext_lazy("plural", "清单条目")
         ordering = ["order", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(target_count__gte=1), name="list_item_target_positive"),
@@ -376,7 +376,7 @@ class LateMark(models.Model):
 
     class Meta:
         verbose_name = _("逾期记录")
-        verbose_name_plural = _("逾期记录")
+        verbose_name_plural = pgettext_lazy("plural", "逾期记录")
         ordering = ["period_start", "period_end", "recorded_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -440,7 +440,7 @@ class DutyRecord(models.Model):
 
     class Meta:
         verbose_name = _("履责记实")
-        verbose_name_plural = _("履责记实")
+        verbose_name_plural = pgettext_lazy("plural", "履责记实")
         ordering = ["-occurred_on", "-id"]
         indexes = [
             models.Index(fields=["item", "occurred_on"], name="record_item_date_idx"),
@@ -482,7 +482,7 @@ class Evidence(AttachedFile):
 
     class Meta(AttachedFile.Meta):
         verbose_name = _("佐证材料")
-        verbose_name_plural = _("佐证材料")
+        verbose_name_plural = pgettext_lazy("plural", "佐证材料")
 
 
 class PublicCommitment(models.Model):
@@ -503,7 +503,7 @@ class PublicCommitment(models.Model):
 
     class Meta:
         verbose_name = _("公开承诺")
-        verbose_name_plural = _("公开承诺")
+        verbose_name_plural = pgettext_lazy("plural", "公开承诺")
         constraints = [
             models.UniqueConstraint(fields=["organization", "year"], name="one_commitment_per_org_year"),
         ]
@@ -531,7 +531,7 @@ class ContactPoint(models.Model):
 
     class Meta:
         verbose_name = _("书记联系点")
-        verbose_name_plural = _("书记联系点")
+        verbose_name_plural = pgettext_lazy("plural", "书记联系点")
         constraints = [
             models.UniqueConstraint(fields=["member", "organization", "year"], name="one_contact_point_per_year"),
         ]
@@ -552,7 +552,7 @@ class ContactVisit(models.Model):
 
     class Meta:
         verbose_name = _("联系点走访")
-        verbose_name_plural = _("联系点走访")
+        verbose_name_plural = pgettext_lazy("plural", "联系点走访")
         ordering = ["-visited_on", "-id"]
 
     def __str__(self) -> str:

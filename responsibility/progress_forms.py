@@ -6,24 +6,18 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from foundation.years import YEAR_MAX, YEAR_MIN, chosen_year, parse_year
 from responsibility import selectors
 from responsibility.models import Light
 
-YEAR_MIN, YEAR_MAX = 2000, 2100
-
 
 def year_from(value: Any) -> int:
-    """The year asked for in a query string; anything unusable means the current year."""
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        return timezone.localdate().year
-    return year if YEAR_MIN <= year <= YEAR_MAX else timezone.localdate().year
+    """The year asked for in a query string; anything unusable means the year the person has chosen."""
+    return parse_year(value) or chosen_year()
 
 
 class ProgressFilterForm(forms.Form):

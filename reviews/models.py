@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.history import audited
 from accounts.models import Organization
@@ -106,7 +107,7 @@ class RubricTemplate(models.Model):
 
     class Meta:
         verbose_name = _("考核指标模板")
-        verbose_name_plural = _("考核指标模板")
+        verbose_name_plural = pgettext_lazy("plural", "考核指标模板")
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
@@ -137,7 +138,7 @@ class TemplateIndicator(IndicatorBase):
 
     class Meta(IndicatorBase.Meta):
         verbose_name = _("模板指标")
-        verbose_name_plural = _("模板指标")
+        verbose_name_plural = pgettext_lazy("plural", "模板指标")
 
 
 class Cycle(models.Model):
@@ -213,7 +214,7 @@ class Cycle(models.Model):
 
     class Meta:
         verbose_name = _("述职评议考核")
-        verbose_name_plural = _("述职评议考核")
+        verbose_name_plural = pgettext_lazy("plural", "述职评议考核")
         ordering = ["-year", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -257,7 +258,7 @@ class Indicator(IndicatorBase):
 
     class Meta(IndicatorBase.Meta):
         verbose_name = _("考核指标")
-        verbose_name_plural = _("考核指标")
+        verbose_name_plural = pgettext_lazy("plural", "考核指标")
 
 
 class DutyReport(models.Model):
@@ -293,7 +294,7 @@ class DutyReport(models.Model):
 
     class Meta:
         verbose_name = _("述职报告")
-        verbose_name_plural = _("述职报告")
+        verbose_name_plural = pgettext_lazy("plural", "述职报告")
         constraints = [
             models.UniqueConstraint(fields=["cycle", "organization"], name="one_report_per_org_cycle"),
         ]
@@ -331,7 +332,7 @@ class ReportVersion(models.Model):
 
     class Meta:
         verbose_name = _("述职报告版本")
-        verbose_name_plural = _("述职报告版本")
+        verbose_name_plural = pgettext_lazy("plural", "述职报告版本")
         ordering = ["-number"]
         constraints = [models.UniqueConstraint(fields=["report", "number"], name="one_report_version_number")]
 
@@ -352,7 +353,7 @@ class SelfAssessment(models.Model):
 
     class Meta:
         verbose_name = _("自评")
-        verbose_name_plural = _("自评")
+        verbose_name_plural = pgettext_lazy("plural", "自评")
         constraints = [
             models.UniqueConstraint(fields=["report", "indicator"], name="one_self_assessment_per_indicator"),
         ]
@@ -371,7 +372,7 @@ class ReviewerAssignment(models.Model):
 
     class Meta:
         verbose_name = _("评议人")
-        verbose_name_plural = _("评议人")
+        verbose_name_plural = pgettext_lazy("plural", "评议人")
         constraints = [models.UniqueConstraint(fields=["report", "reviewer"], name="one_assignment_per_reviewer")]
 
     def __str__(self) -> str:
@@ -389,7 +390,7 @@ class Score(models.Model):
 
     class Meta:
         verbose_name = _("评分")
-        verbose_name_plural = _("评分")
+        verbose_name_plural = pgettext_lazy("plural", "评分")
         constraints = [
             models.UniqueConstraint(fields=["assignment", "indicator"], name="one_score_per_indicator"),
             models.CheckConstraint(condition=Q(points__gte=0), name="score_not_negative"),
@@ -412,7 +413,7 @@ class Problem(models.Model):
 
     class Meta:
         verbose_name = _("发现问题")
-        verbose_name_plural = _("发现问题")
+        verbose_name_plural = pgettext_lazy("plural", "发现问题")
         ordering = ["order", "id"]
 
     def __str__(self) -> str:
@@ -439,7 +440,7 @@ class BallotBatch(models.Model):
 
     class Meta:
         verbose_name = _("测评码批次")
-        verbose_name_plural = _("测评码批次")
+        verbose_name_plural = pgettext_lazy("plural", "测评码批次")
         ordering = ["organization_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["cycle", "organization", "number"], name="one_ballot_batch_number"),
@@ -466,7 +467,7 @@ class BallotCode(models.Model):
 
     class Meta:
         verbose_name = _("测评码")
-        verbose_name_plural = _("测评码")
+        verbose_name_plural = pgettext_lazy("plural", "测评码")
         indexes = [models.Index(fields=["cycle", "organization", "batch"], name="ballot_code_org_idx")]
 
     def __str__(self) -> str:
@@ -487,7 +488,7 @@ class SpentCode(models.Model):
 
     class Meta:
         verbose_name = _("已使用的测评码")
-        verbose_name_plural = _("已使用的测评码")
+        verbose_name_plural = pgettext_lazy("plural", "已使用的测评码")
         indexes = [models.Index(fields=["cycle", "organization"], name="spent_code_org_idx")]
 
     def __str__(self) -> str:
@@ -504,7 +505,7 @@ class PendingBallot(models.Model):
 
     class Meta:
         verbose_name = _("待计入的测评票")
-        verbose_name_plural = _("待计入的测评票")
+        verbose_name_plural = pgettext_lazy("plural", "待计入的测评票")
         indexes = [models.Index(fields=["cycle", "organization"], name="pending_ballot_org_idx")]
 
     def __str__(self) -> str:
@@ -525,7 +526,7 @@ class BallotTally(models.Model):
 
     class Meta:
         verbose_name = _("测评票统计")
-        verbose_name_plural = _("测评票统计")
+        verbose_name_plural = pgettext_lazy("plural", "测评票统计")
         constraints = [models.UniqueConstraint(fields=["cycle", "organization"], name="one_tally_per_org_cycle")]
 
     def __str__(self) -> str:
@@ -552,7 +553,7 @@ class ClosingNote(models.Model):
 
     class Meta:
         verbose_name = _("结束考核情况说明")
-        verbose_name_plural = _("结束考核情况说明")
+        verbose_name_plural = pgettext_lazy("plural", "结束考核情况说明")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -589,7 +590,7 @@ class Result(models.Model):
 
     class Meta:
         verbose_name = _("考核结果")
-        verbose_name_plural = _("考核结果")
+        verbose_name_plural = pgettext_lazy("plural", "考核结果")
         ordering = ["rank"]
 
     def __str__(self) -> str:

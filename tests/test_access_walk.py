@@ -61,6 +61,8 @@ PUBLIC = {
     "calendar_feed": "reached by the owner's secret calendar address, which ends with their password",
     "set_language": "Django's language switch",
     "admin_password_change_redirect": "a redirect to password_change",
+    # first sign-in (issue 17)
+    "first_sign_in": "sets a password with the one-time code on a printed slip; answers every wrong code alike",
 }
 
 ABSENT = 987_654_321

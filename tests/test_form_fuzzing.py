@@ -32,7 +32,7 @@ from django.urls import NoReverseMatch, reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from accounts.forms import TwoFactorCodeForm, TwoFactorDisableForm, TwoFactorEnrolForm
+from accounts.forms import FirstSignInForm, SlipPeopleForm, TwoFactorCodeForm, TwoFactorDisableForm, TwoFactorEnrolForm
 from accounts.models import Organization, User
 from meetings.models import Attendance, Meeting
 from members.models import Member, PartyGroup
@@ -264,6 +264,13 @@ FORMS: dict[str, FormSpec] = {
     "two_factor_enrol": FormSpec(none, fields=field_names(TwoFactorEnrolForm)),
     "two_factor_recovery_codes": FormSpec(none, page=lambda kwargs: reverse("two_factor_settings")),
     "two_factor_disable": FormSpec(none, fields=field_names(TwoFactorDisableForm)),
+    # first sign-in (issue 17)
+    "first_sign_in": FormSpec(none, person="", fields=field_names(FirstSignInForm)),
+    "organization_sign_in_slips": FormSpec(
+        first(Organization.objects.filter(positions__person__username="demo-township", positions__role="secretary")),
+        person="demo-township",
+    ),
+    "imported_sign_in_slips": FormSpec(none, fields=field_names(SlipPeopleForm)),
     # members
     "member_add": FormSpec(own_roll, person="demo-secretary"),
     "member_edit": FormSpec(first(SECRETARY_ROLL), person="demo-secretary", obj=model_row(Member)),
@@ -447,6 +454,7 @@ NOT_FUZZED: dict[str, str] = {
     "logout": "no fields: Django's LogoutView",
     "organization_tree": "GET search only",
     "organization_detail": "no form",
+    "import_template": "a file",
     "notifications": "no form",
     "notification_open": "no form",
     "dashboard": "no form",

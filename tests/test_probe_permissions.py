@@ -484,6 +484,13 @@ def member_org(member: Member) -> Organization:
     return member.organization
 
 
+def prints_slips(person: User, organization: Organization) -> Outcome:
+    """First-sign-in slips: an administrator anywhere, a committee in its own subtree (not a grantee)."""
+    scope = scope_for(person)
+    allowed = scope.is_admin or organization.path.startswith(scope.supervise_roots)
+    return gate(person, organization, allowed)
+
+
 PROBES: dict[str, Probe] = {
     "meeting_detail": Probe(by_pk(MEETINGS), {"GET": reads_meeting}, PK),
     "meeting_sign_in": Probe(by_pk(MEETINGS), {"GET": reads_meeting, "POST": reads_meeting}, PK),
@@ -571,6 +578,10 @@ PROBES: dict[str, Probe] = {
     # accounts
     "organization_detail": Probe(by_pk(Organization.objects), {"GET": needs(Action.VIEW, lambda o: o)}, PK),
     "notification_open": Probe(by_pk(Notification.objects), {"GET": own_object("recipient_id")}, PK),
+    # first sign-in (issue 17): slips for an organization's people, by an administrator or a committee over it
+    "organization_sign_in_slips": Probe(
+        by_pk(Organization.objects), {"GET": prints_slips, "POST": prints_slips}, PK, {"people": str(MISSING_PK)}
+    ),
     # responsibility: lists
     "list_for_org": Probe(
         organizations_in_years,
@@ -826,6 +837,10 @@ NOT_PROBED: dict[str, str] = {
     "my_tasks": "no object: the person's own tasks",
     "audit_log": "administrators only; tests/accounts/test_audit.py",
     "organization_import": "administrators only; tests/accounts/test_import.py",
+    # first sign-in (issue 17)
+    "import_template": "administrators only, and names no object; tests/accounts/test_first_sign_in.py",
+    "imported_sign_in_slips": "administrators only: their last import's people; tests/accounts/test_first_sign_in.py",
+    "first_sign_in": "public by design: sets a password with a one-time code; tests/accounts/test_first_sign_in.py",
     # Not behind the permission module by design.
     "login": "sign-in",
     "logout": "sign-out",

@@ -27,12 +27,13 @@ FONT_FAMILY = (
     "'Noto Sans CJK SC', 'Noto Serif CJK SC', 'Source Han Sans SC', 'WenQuanYi Micro Hei', "
     "'PingFang SC', 'Microsoft YaHei', sans-serif"
 )
-BAR_COLOUR = "#b71c1c"
+# A measured value is not a warning: bars are slate blue, since red means late on every page.
+BAR_COLOUR = "#37618f"
 TRACK_COLOUR = "#f0f1f3"
 INK = "#1f2328"
 MUTED = "#5b636b"
-# 好 / 较好 / 一般 / 差 in that order; any further series fall back to grey.
-DISTRIBUTION_COLOURS = ("#1b7f3b", "#2f6fb3", "#a36b00", "#b71c1c")
+# 好 / 较好 / 一般 / 差 in that order, the grades' own colours of static/css/app.css; further series are grey.
+DISTRIBUTION_COLOURS = ("#00796b", "#2f6fb3", "#b77900", "#6a1b1b")
 FALLBACK_COLOUR = "#8a9199"
 
 Number = float | int | Decimal

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization
 
@@ -36,7 +37,7 @@ class RenderedReport(models.Model):
     class Meta:
         db_table = "reviews_renderedreport"  # made by reviews before this app existed; the rows stayed
         verbose_name = _("年度报告文件")
-        verbose_name_plural = _("年度报告文件")
+        verbose_name_plural = pgettext_lazy("plural", "年度报告文件")
         ordering = ["-requested_at", "-id"]
         constraints = [
             # Asking again while one renders does not start a second.

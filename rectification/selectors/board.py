@@ -33,6 +33,8 @@ class BoardFilters:
     """The board's and the ledger's filters; an empty value filters nothing."""
 
     year: int
+    all_years: bool = False
+    """Every year's tasks: what waits for acceptance is not only this year's."""
     status: str = ""
     """A task status, or OPEN_STATUS for every task not yet closed."""
     overdue: bool = False
@@ -99,9 +101,9 @@ def board_tasks(
     user: Any, roots: Sequence[Organization], filters: BoardFilters, *, today: date, limits: rules.Limits
 ) -> QuerySet[RectificationTask]:
     """The supervised tasks of the roots' subtrees for the year, filtered; unordered and without joins."""
-    tasks = RectificationTask.objects.filter(
-        _in_subtrees(roots), supervised_q(user, "organization__"), year=filters.year
-    ).order_by()
+    tasks = RectificationTask.objects.filter(_in_subtrees(roots), supervised_q(user, "organization__")).order_by()
+    if not filters.all_years:
+        tasks = tasks.filter(year=filters.year)
     if filters.status == OPEN_STATUS:
         tasks = tasks.filter(_open_q())
     elif filters.status:
@@ -214,13 +216,10 @@ def _board_findings(user: Any, roots: Sequence[Organization], filters: BoardFilt
 
 def recurring_counts_by_group(user: Any, roots: Sequence[Organization], filters: BoardFilters) -> dict[str, int]:
     """Recurring findings of the year per group path, like board_figures_by_group groups tasks."""
-    rows = (
-        _board_findings(user, roots, filters)
-        .filter(year=filters.year, recurring_of__isnull=False)
-        .values(group=_group_key(roots))
-        .annotate(count=Count("id"))
-        .order_by()
-    )
+    findings = _board_findings(user, roots, filters).filter(recurring_of__isnull=False)
+    if not filters.all_years:
+        findings = findings.filter(year=filters.year)
+    rows = findings.values(group=_group_key(roots)).annotate(count=Count("id")).order_by()
     return {row["group"]: row["count"] for row in rows}
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Organization, User
 from accounts.permissions import Action
 from foundation.errors import DomainError
+from foundation.years import chosen_year
 from rectification import access, exports, rules, selectors, services
 from rectification.board_forms import (
     BoardFilterForm,
@@ -151,9 +152,10 @@ def ledger_export(request: HttpRequest) -> FileResponse:
     filters = form.filters()
     today = timezone.localdate()
     tasks = selectors.ledger_tasks(user, roots, filters, today=today, limits=rules.Limits.from_settings())
-    output = exports.ledger_workbook(tasks, roots=roots, year=filters.year, filter_labels=form.labels())
+    year = _("全部年度") if filters.all_years else filters.year
+    output = exports.ledger_workbook(tasks, roots=roots, year=year, filter_labels=form.labels())
     scope_name = roots[0].name if len(roots) == 1 else _("全部")
-    return exports.xlsx_response(output, f"{_('整改台账')}-{scope_name}-{filters.year}.xlsx")
+    return exports.xlsx_response(output, f"{_('整改台账')}-{scope_name}-{year}.xlsx")
 
 
 # 问题清单 --------------------------------------------------------------------
@@ -205,7 +207,7 @@ def finding_new(request: HttpRequest) -> HttpResponse:
                     return redirect(f"{reverse('task_new')}?findings={finding.pk}")
                 return redirect(f"{reverse('findings')}?year={finding.year}")
     else:
-        form = FindingForm(user=user, fixed=fixed, initial={"year": timezone.localdate().year})
+        form = FindingForm(user=user, fixed=fixed, initial={"year": chosen_year()})
     return render(request, "rectification/board/finding_new.html", {"form": form, "fixed": fixed})
 
 

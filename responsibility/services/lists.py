@@ -345,8 +345,8 @@ def list_return(
         notify(
             recipient=secretary.person,
             kind="list_returned",
-            title=_("%(year)s 年度责任清单被退回修改") % {"year": locked.year},
-            body=comment,
+            key="list_returned",
+            params={"year": locked.year, "comment": comment},
             url=reverse("list_detail", args=[locked.pk]),
         )
     return locked

@@ -250,8 +250,8 @@ def record_return(*, record: DutyRecord, by: User, reason: str) -> DutyRecord:
     notify(
         recipient=locked.created_by,
         kind="record_returned",
-        title=_("履责记实被驳回：%(content)s") % {"content": locked.content[:40]},
-        body=reason,
+        key="record_returned",
+        params={"content": locked.content[:40], "reason": reason},
         url=reverse("record_detail", args=[locked.pk]),
     )
     return locked

@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.permissions import Action
 from foundation.errors import DomainError
 from foundation.files import attached_file_response
+from foundation.years import chosen_year, parse_year
 from responsibility import access, selectors, services
 from responsibility.models import DutyRecord
 from responsibility.record_forms import RecordEditForm, RecordForm, ReviewForm
@@ -32,11 +33,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _year(value: str | None) -> int:
-    try:
-        year = int(value or "")
-    except ValueError:
-        return timezone.localdate().year
-    return year if 2000 <= year <= 2100 else timezone.localdate().year
+    return parse_year(value) or chosen_year()
 
 
 @login_required

@@ -381,18 +381,18 @@ def _notify_results(cycle: Cycle, rows: Sequence[Mapping[str, Any]]) -> None:
         if secretary is None:
             continue
         composite = row["composite"]
-        figures = _("等次：%(grade)s；综合得分：%(score)s；排名：%(rank)s。") % {
-            "grade": Grade(row["grade"]).label,
-            "score": composite if composite is not None else "—",
-            "rank": row["rank"] if row["rank"] is not None else "—",
-        }
-        comment = report.comment.strip()
         drafts.append(
             Draft(
                 recipient=secretary,
                 kind="review_result",
-                title=_("述职评议考核结果：%(cycle)s") % {"cycle": cycle.title},
-                body=f"{figures}\n{_('点评意见')}：{comment}" if comment else figures,
+                key="review_result",
+                params={
+                    "cycle": cycle.title,
+                    "grade": Grade(row["grade"]).value,
+                    "score": str(composite) if composite is not None else None,
+                    "rank": row["rank"],
+                    "comment": report.comment.strip(),
+                },
                 url=reverse("report_result", args=[report.pk]),
             )
         )

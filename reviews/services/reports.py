@@ -173,7 +173,8 @@ def report_submit(*, report: DutyReport, by: User) -> DutyReport:
         notify(
             recipient=reviewer_in_charge,
             kind="report_submitted",
-            title=_("述职报告已提交，待评议：%(organization)s") % {"organization": locked.organization.name},
+            key="report_submitted",
+            params={"organization": locked.organization.name},
             url=reverse("report_detail", args=[locked.pk]),
         )
     return locked
@@ -195,8 +196,8 @@ def report_return(*, report: DutyReport, by: User, reason: str) -> DutyReport:
         notify(
             recipient=secretary,
             kind="report_returned",
-            title=_("述职报告被退回修改：%(cycle)s") % {"cycle": locked.cycle.title},
-            body=reason,
+            key="report_returned",
+            params={"cycle": locked.cycle.title, "reason": reason},
             url=reverse("report_edit", args=[locked.pk]),
         )
     return locked

@@ -1,8 +1,8 @@
 // Small progressive enhancements; every page works without this file.
 (function () {
   "use strict";
-  // The menu is a <details>: folded on phones, always open on wide screens.
-  var wide = window.matchMedia("(min-width: 768px)");
+  // The menu is a <details>: folded on phones, always open as the sidebar from 1024 px (static/css/app.css).
+  var wide = window.matchMedia("(min-width: 1024px)");
   function syncMenu() {
     document.querySelectorAll("details.menu").forEach(function (menu) {
       if (wide.matches) { menu.setAttribute("open", ""); }

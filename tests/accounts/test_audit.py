@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from types import SimpleNamespace
 
@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from accounts import audit_views, history
 from accounts import services as account_services
+from accounts.first_sign_in import sign_in_codes_issue
 from accounts.history import audited_models
-from accounts.models import Organization, Position, User
+from accounts.models import FirstSignInCode, Organization, Position, User
 from meetings import services as meeting_services
 from meetings.defaults import ensure_default_kinds
 from meetings.models import Attendance, MeetingKind
@@ -218,6 +219,13 @@ def plant_every_model(tree: Tree, people: SimpleNamespace, county: User) -> list
     position.portfolio = "探针分工"
     position.save()
     planted.append(Planted("accounts.Position", "探针分工", (reverse("organization_detail", args=[tree.branch.pk]),)))
+    # A first-sign-in code's expiry: the slips list shows it to whoever may print the branch's slips.
+    sign_in_codes_issue(people=[people.branch_member], by=secretary)
+    code = FirstSignInCode.objects.get(person=people.branch_member)
+    code.expires_at = datetime(2031, 1, 2, 4, tzinfo=UTC)
+    code.save()
+    slips_page = reverse("organization_sign_in_slips", args=[tree.branch.pk]) + "?all=1"
+    planted.append(Planted("accounts.FirstSignInCode", "2031-01-02", (slips_page,)))
 
     # A draft plan of the township: its committee's own.
     plan = responsibility_services.work_plan_create(organization=tree.township, year=year, title="要点", by=secretary)

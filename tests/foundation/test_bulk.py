@@ -29,15 +29,18 @@ def test_rows_come_back_as_written_in_their_order_whatever_they_hold(people: Sim
     now = timezone.now()
     created_at = db_value(Notification, "created_at", now)
     recipient = people.branch_secretary.pk
-    rows = [(recipient, "test", f"第 {n} 条", body, "", created_at) for n, body in enumerate(AWKWARD)]
+    rows = [(recipient, "test", "", "{}", f"第 {n} 条", body, "", created_at) for n, body in enumerate(AWKWARD)]
 
     written = insert_rows(
-        Notification, ["recipient_id", "kind", "title", "body", "url", "created_at"], rows, returning=["id", "title"]
+        Notification,
+        ["recipient_id", "kind", "message_key", "params", "title", "body", "url", "created_at"],
+        rows,
+        returning=["id", "title"],
     )
 
     assert [title for _pk, title in written] == [f"第 {n} 条" for n in range(len(AWKWARD))]
     stored = Notification.objects.in_bulk([pk for pk, _title in written])
-    assert [stored[pk].body for pk, _title in written] == AWKWARD
+    assert [stored[pk].stored_body for pk, _title in written] == AWKWARD
     assert {stored[pk].created_at for pk, _title in written} == {now}
     assert all(stored[pk].read_at is None for pk, _title in written)
 
@@ -81,10 +84,13 @@ def test_the_number_of_statements_does_not_grow_with_the_rows(
 ) -> None:
     monkeypatch.setattr(bulk, "WRITE_BATCH", 10)
     created_at = db_value(Notification, "created_at", timezone.now())
-    rows = [(people.branch_secretary.pk, "test", f"{n}", "", "", created_at) for n in range(count)]
+    rows = [(people.branch_secretary.pk, "test", "", "{}", f"{n}", "", "", created_at) for n in range(count)]
     with CaptureQueriesContext(connection) as queries:
         written = insert_rows(
-            Notification, ["recipient_id", "kind", "title", "body", "url", "created_at"], rows, returning=["id"]
+            Notification,
+            ["recipient_id", "kind", "message_key", "params", "title", "body", "url", "created_at"],
+            rows,
+            returning=["id"],
         )
     assert len(written) == count == Notification.objects.count()
     if connection.vendor == "postgresql":

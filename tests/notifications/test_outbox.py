@@ -104,7 +104,10 @@ def on_commit(django_capture_on_commit_callbacks: Callable[..., Any]) -> Callabl
 
 
 def remind(person: Any, title: str = "清单条目即将到期", url: str = "/my/list/") -> Notification:
-    return notify(recipient=person, kind="reminder", title=title, body="“三会一课”记实还差 1 次。", url=url)
+    """A notification whose title reads 整改任务被退回：<title>."""
+    return notify(
+        recipient=person, kind="reminder", key="task_returned", params={"title": title, "reason": "记实不全。"}, url=url
+    )
 
 
 def make_due() -> None:
@@ -164,7 +167,7 @@ def test_the_email_is_chinese_with_text_html_and_an_absolute_link(
         notification = remind(people.branch_member, title="述职报告将于 3 天后截止")
     message = mail.outbox[0]
     link = f"https://dj.example.gov.cn/notifications/{notification.pk}/"
-    assert message.subject == "【党建提醒】述职报告将于 3 天后截止"
+    assert message.subject == "【党建提醒】整改任务被退回：述职报告将于 3 天后截止"
     assert message.to == [people.branch_member.email]
     assert "您好" in message.body
     assert link in message.body
@@ -210,7 +213,7 @@ def test_group_robots_of_the_organizations_one_leads_get_the_message(
     assert "branch_secretary" in wecom["markdown"]["content"]
     dingtalk = payloads[DINGTALK_URL]
     assert dingtalk["msgtype"] == "markdown"
-    assert dingtalk["markdown"]["title"] == "评分将于 7 天后截止"
+    assert dingtalk["markdown"]["title"] == "整改任务被退回：评分将于 7 天后截止"
     assert "/notifications/" in dingtalk["markdown"]["text"]
     assert {timeout for _url, _payload, timeout in robots.posts} == {4.5}
 
@@ -357,21 +360,25 @@ def test_the_celery_task_drains_the_outbox(people: SimpleNamespace, django_captu
 def _pending_mail(count: int, start: int) -> None:
     for index in range(start, start + count):
         person = UserFactory(username=f"reader{index}", email=f"reader{index}@example.org")
-        notification = Notification.objects.create(recipient=person, kind="reminder", title=f"提醒 {index}")
+        notification = Notification.objects.create(recipient=person, kind="reminder", stored_title=f"提醒 {index}")
         Delivery.objects.create(notification=notification, channel=Channel.EMAIL, target=person.email)
 
 
 def test_a_batch_costs_the_same_queries_for_few_or_many_deliveries(
     tree: Tree, people: SimpleNamespace, robots: FakeRobots
 ) -> None:
-    robot_notification = Notification.objects.create(recipient=people.branch_secretary, kind="reminder", title="甲")
+    robot_notification = Notification.objects.create(
+        recipient=people.branch_secretary, kind="reminder", stored_title="甲"
+    )
     WebhookEndpoint.objects.create(organization=tree.branch, kind=WebhookEndpoint.Kind.WECOM, url=WECOM_URL)
     Delivery.objects.create(notification=robot_notification, channel=Channel.WEBHOOK, target=WECOM_URL)
     _pending_mail(2, 0)
     with CaptureQueriesContext(connection) as small:
         assert deliver(limit=100).sent == 3
 
-    robot_notification = Notification.objects.create(recipient=people.branch_secretary, kind="reminder", title="乙")
+    robot_notification = Notification.objects.create(
+        recipient=people.branch_secretary, kind="reminder", stored_title="乙"
+    )
     Delivery.objects.create(notification=robot_notification, channel=Channel.WEBHOOK, target=WECOM_URL)
     _pending_mail(30, 100)
     with CaptureQueriesContext(connection) as large:
@@ -384,14 +391,17 @@ def test_a_batch_costs_the_same_queries_for_few_or_many_deliveries(
 
 def _silent(person: Any, count: int, **fields: Any) -> list[Notification]:
     return Notification.objects.bulk_create(
-        Notification(recipient=person, kind="reminder", title=f"提醒第 {index} 条", **fields) for index in range(count)
+        Notification(recipient=person, kind="reminder", stored_title=f"提醒第 {index} 条", **fields)
+        for index in range(count)
     )
 
 
 def test_the_centre_lists_only_ones_own_notifications_unread_first(client: Client, people: SimpleNamespace) -> None:
-    older_unread = Notification.objects.create(recipient=people.branch_member, kind="r", title="较早的未读提醒")
-    Notification.objects.create(recipient=people.branch_member, kind="r", title="已读提醒", read_at=timezone.now())
-    Notification.objects.create(recipient=people.branch_secretary, kind="r", title="别人的提醒")
+    older_unread = Notification.objects.create(recipient=people.branch_member, kind="r", stored_title="较早的未读提醒")
+    Notification.objects.create(
+        recipient=people.branch_member, kind="r", stored_title="已读提醒", read_at=timezone.now()
+    )
+    Notification.objects.create(recipient=people.branch_secretary, kind="r", stored_title="别人的提醒")
     response = signed_in(people.branch_member, client).get(reverse("notifications"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -414,7 +424,9 @@ def test_no_badge_without_unread_notifications(client: Client, people: SimpleNam
 
 
 def test_opening_a_notification_marks_it_read_and_goes_to_its_page(client: Client, people: SimpleNamespace) -> None:
-    notification = Notification.objects.create(recipient=people.branch_member, kind="r", title="提醒", url="/my/list/")
+    notification = Notification.objects.create(
+        recipient=people.branch_member, kind="r", stored_title="提醒", url="/my/list/"
+    )
     response = signed_in(people.branch_member, client).get(reverse("notification_open", args=[notification.pk]))
     assert response.status_code == 302
     assert response["Location"] == "/my/list/"
@@ -427,7 +439,7 @@ def test_opening_a_notification_marks_it_read_and_goes_to_its_page(client: Clien
 
 
 def test_another_persons_notification_is_not_found_and_stays_unread(client: Client, people: SimpleNamespace) -> None:
-    notification = Notification.objects.create(recipient=people.branch_secretary, kind="r", title="提醒")
+    notification = Notification.objects.create(recipient=people.branch_secretary, kind="r", stored_title="提醒")
     for intruder in (people.branch_member, people.committee_secretary, people.admin, people.outsider):
         response = signed_in(intruder, client).get(reverse("notification_open", args=[notification.pk]))
         assert response.status_code == 404
@@ -437,7 +449,7 @@ def test_another_persons_notification_is_not_found_and_stays_unread(client: Clie
 
 def test_a_link_to_another_site_is_not_followed(client: Client, people: SimpleNamespace) -> None:
     notification = Notification.objects.create(
-        recipient=people.branch_member, kind="r", title="提醒", url="https://evil.example.com/"
+        recipient=people.branch_member, kind="r", stored_title="提醒", url="https://evil.example.com/"
     )
     response = signed_in(people.branch_member, client).get(reverse("notification_open", args=[notification.pk]))
     assert response["Location"] == reverse("notifications")
@@ -636,7 +648,11 @@ def test_many_notifications_are_written_in_a_constant_number_of_queries_with_eac
     def write(count: int) -> tuple[int, list[int]]:
         drafts = [
             notification_services.Draft(
-                recipient=recipients[n % 3], kind="reminder.item", title=f"第 {n}\n条", url="/x/"
+                recipient=recipients[n % 3],
+                kind="reminder.item",
+                key="task_created",
+                params={"title": f"第 {n} 条"},
+                url="/x/",
             )
             for n in range(count)
         ]
@@ -647,10 +663,10 @@ def test_many_notifications_are_written_in_a_constant_number_of_queries_with_eac
     few, _written = write(3)
     many, written = write(30)
     assert many == few
-    # The ids in the drafts' order, each row as drafted (a title on one line).
+    # The ids in the drafts' order, each row as drafted.
     stored = Notification.objects.in_bulk(written)
     assert [(stored[pk].title, stored[pk].recipient, stored[pk].url) for pk in written] == [
-        (f"第 {n} 条", recipients[n % 3], "/x/") for n in range(30)
+        (f"新的整改任务：第 {n} 条", recipients[n % 3], "/x/") for n in range(30)
     ]
     assert all(stored[pk].created_at and stored[pk].read_at is None for pk in written)
     channels = {

@@ -130,7 +130,9 @@ def deliver_now(django_capture_on_commit_callbacks: Callable[..., Any]) -> Calla
 
     def send(person: Any) -> Delivery:
         with django_capture_on_commit_callbacks(execute=True):
-            notification_services.notify(recipient=person, kind="reminder", title="清单条目即将到期")
+            notification_services.notify(
+                recipient=person, kind="reminder", key="task_created", params={"title": "规范台账"}
+            )
         return Delivery.objects.get(channel=Delivery.Channel.WEBHOOK)
 
     return send
@@ -149,7 +151,7 @@ def test_a_robot_on_the_port_its_host_entry_names_gets_the_message(
     assert delivery.status == Status.SENT, delivery.last_error
     [(method, path, body)] = robot.requests
     assert (method, path) == ("POST", KEY_PATH)
-    assert "清单条目即将到期" in json.loads(body)["markdown"]["content"]
+    assert "新的整改任务：规范台账" in json.loads(body)["markdown"]["content"]
 
 
 @pytest.mark.parametrize("target", ["another host", "the same robot"])

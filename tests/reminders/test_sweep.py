@@ -337,9 +337,9 @@ def test_the_ballot_window_closing_reminds_the_committees_leading_roles(
     }
     assert ballots[0].url == reverse("ballot_codes", args=[cycle.pk])
     # After the window closed nothing more is asked.
-    assert not sent(kind="reminder.ballot", title__contains="逾期")
+    assert not sent(kind="reminder.ballot", message_key="reminder.overdue")
     reminders.sweep(today=closes + timedelta(days=1))
-    assert not sent(kind="reminder.ballot", title__contains="逾期")
+    assert not sent(kind="reminder.ballot", message_key="reminder.overdue")
 
 
 def test_a_closed_cycle_gets_no_reminders(tree: Tree, people: SimpleNamespace, cycle: Cycle) -> None:
@@ -535,14 +535,14 @@ def test_a_row_another_sweep_logged_meanwhile_is_not_sent_again(tree: Tree, peop
     )
     plans = reminders._plans([deadline], today=day, policy=Policy.from_settings())
     other = notification_services.notify(
-        recipient=people.branch_secretary, kind="reminder.item", title="另一进程已发送"
+        recipient=people.branch_secretary, kind="reminder.item", key="task_created", params={"title": "另一进程已发送"}
     )
     ReminderLog.objects.create(
         deadline_key=deadline.key, threshold=-3, recipient=people.branch_secretary, notification=other
     )
 
-    assert reminders._send(plans, today=day, words=reminders.Words()) == 0
-    assert [notification.title for notification in sent()] == ["另一进程已发送"]
+    assert reminders._send(plans, today=day) == 0
+    assert [notification.title for notification in sent()] == ["新的整改任务：另一进程已发送"]
 
 
 def _sweep_queries(day: date, batch_size: int) -> int:
@@ -555,7 +555,7 @@ def _sweep_queries(day: date, batch_size: int) -> int:
 def quiet_notify(people: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
     """`notify_many` without its own queries (a constant few, pinned in test_notifications), so the counts below
     are the sweep's alone."""
-    stand_in = Notification.objects.create(recipient=people.branch_secretary, kind="test", title="stand-in")
+    stand_in = Notification.objects.create(recipient=people.branch_secretary, kind="test", stored_title="stand-in")
     monkeypatch.setattr(notification_services, "notify_many", lambda drafts, at=None: [stand_in.pk] * len(drafts))
 
 

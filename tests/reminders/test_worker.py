@@ -9,6 +9,7 @@ It listens on a queue of its own, so workers of other test runs sharing the Redi
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -24,6 +25,7 @@ import pytest
 from celery import Celery
 from django.db import connection
 
+from notifications import messages
 from notifications.models import Notification
 from tests.conftest import Tree
 from tests.reminders.test_sweep import DUE, branch_list_for, once_item
@@ -45,7 +47,10 @@ def worker_database(folder: Path) -> tuple[str, Callable[[], list[tuple[str, str
         )
 
         def from_the_test_database() -> list[tuple[str, str]]:
-            return list(Notification.objects.order_by("id").values_list("title", "recipient__username"))
+            return [
+                (notification.title, notification.recipient.username)
+                for notification in Notification.objects.order_by("id").select_related("recipient")
+            ]
 
         return url, from_the_test_database
 
@@ -57,10 +62,12 @@ def worker_database(folder: Path) -> tuple[str, Callable[[], list[tuple[str, str
 
     def from_the_copy() -> list[tuple[str, str]]:
         with sqlite3.connect(copy) as database:
-            return database.execute(
-                "SELECT n.title, u.username FROM accounts_notification n"
+            rows = database.execute(
+                "SELECT n.message_key, n.params, u.username FROM accounts_notification n"
                 " JOIN accounts_user u ON u.id = n.recipient_id ORDER BY n.id"
             ).fetchall()
+        # Worded as the notification centre words them.
+        return [(messages.render(key, json.loads(params))[0], username) for key, params, username in rows]
 
     return f"sqlite:///{copy}", from_the_copy
 
