@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Position, User
 from foundation.errors import DomainError, clean_text, transition
-from foundation.files import evidence_check
+from foundation.files import evidence_check, stored_file_delete
 from meetings import access, counting, progress
 from meetings.models import Attendance, FrequencyRule, Meeting, MeetingFile, MeetingKind
 from meetings.workflow import MEETING_STEPS, MEETING_TRANSITIONS
@@ -415,8 +415,9 @@ def meeting_files_add(*, meeting: Meeting, by: User, files: Sequence[UploadedFil
 @transaction.atomic
 def meeting_file_remove(*, stored: MeetingFile, by: User) -> None:
     _require_keeper(by, stored.meeting.organization)
-    stored.file.delete(save=False)
+    storage, name = stored.file.storage, stored.file.name or ""
     stored.delete()
+    stored_file_delete(storage, name)
 
 
 # Rules and kinds ------------------------------------------------------------------------------------

@@ -19,11 +19,11 @@ from accounts.models import User
 from accounts.permissions import Action
 from accounts.two_factor import qr_code_data_uri
 from foundation.errors import DomainError
+from foundation.files import attached_file_response
 from foundation.years import chosen_year
 from meetings import access, progress, selectors, services
 from meetings.forms import CancelForm, CodeForm, FilesForm, KindForm, MarkForm, MeetingForm, MinutesForm, RuleForm
 from meetings.models import Attendance, Meeting, MeetingKind
-from responsibility.views.records import INLINE_TYPES
 
 
 def _user(request: HttpRequest) -> User:
@@ -323,21 +323,9 @@ def files_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def file_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Serves a meeting's evidence file from storage, never from a public URL."""
+    """Serves a meeting's evidence file (or with `?size=thumb` its thumbnail) from storage, never from a public URL."""
     stored = access.file_for(_user(request), pk, Action.VIEW)
-    try:
-        handle = stored.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    response = FileResponse(
-        handle,
-        as_attachment=stored.content_type not in INLINE_TYPES,
-        filename=stored.original_name,
-        content_type=stored.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-cache"
-    return response
+    return attached_file_response(request, stored, stored.file)
 
 
 @login_required

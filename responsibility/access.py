@@ -195,6 +195,12 @@ def _record_actions(user: Any, record: DutyRecord) -> frozenset[str]:
     )
 
 
+def supervises(user: Any, organization: Organization) -> bool:
+    """Whether the user reviews this organization's lists and records (the committee above it): the pages then
+    lead back to 记实审阅 rather than to 我的清单."""
+    return can(user, Action.SUPERVISE, organization)
+
+
 def may_edit_record(user: Any, record: DutyRecord) -> bool:
     """Whether the record page offers 修改: its author or its organization's leaders, until it is accepted
     or its year is closed."""

@@ -135,6 +135,7 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("驳回时必填：告诉记实人缺少什么、应如何补充。"),
     )
+    without_evidence = forms.BooleanField(label=_("确认无佐证材料仍予通过"), required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

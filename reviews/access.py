@@ -194,6 +194,12 @@ def may_assess(user: Any, report: DutyReport) -> bool:
     return can(user, Action.SUPERVISE, report.organization) and may_follow_cycle(user, report.cycle)
 
 
+def reads_as_assessor(user: Any, report: DutyReport) -> bool:
+    """Whether the user reads the report as one who assesses it rather than as its own organization: their way
+    back is 评分 / 述职评议, not 我的述职."""
+    return may_assess(user, report) and not may_keep_report(user, report)
+
+
 def may_see_result(user: Any, report: DutyReport) -> bool:
     """The result is its organization's and its supervisors'; the page shows it once the cycle is closed."""
     return may_keep_report(user, report) or can(user, Action.SUPERVISE, report.organization)

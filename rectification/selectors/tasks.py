@@ -154,6 +154,19 @@ class TaskPage:
         return any(event.evidence.all() for event in self.events)
 
     @property
+    def evidence(self) -> list[TaskEvidence]:
+        """Every file of the timeline, oldest first: what the committee weighs before accepting."""
+        return [file for event in self.events for file in event.evidence.all()]
+
+    @property
+    def last_submit(self) -> TaskEvent | None:
+        """The latest 销号 application, while it awaits the committee's acceptance."""
+        if self.task.status != TaskStatus.AWAITING_ACCEPTANCE:
+            return None
+        submits = [event for event in self.events if event.kind == TaskEvent.Kind.SUBMITTED]
+        return submits[-1] if submits else None
+
+    @property
     def last_return(self) -> TaskEvent | None:
         """The latest 退回, whose reason the organization works to while the task is back in progress."""
         returns = [event for event in self.events if event.kind == TaskEvent.Kind.RETURNED]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.permissions import Action
 from foundation.errors import DomainError
+from foundation.files import attached_file_response
 from rectification import access, selectors, services
 from rectification.models import RectificationTask
 from rectification.task_forms import (
@@ -32,7 +33,6 @@ from rectification.task_forms import (
     SubmitForm,
     SuperviseForm,
 )
-from responsibility.views.records import INLINE_TYPES
 
 
 def _user(request: HttpRequest) -> User:
@@ -256,21 +256,9 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def task_evidence(request: HttpRequest, pk: int) -> FileResponse:
-    """Serves an evidence file from storage, never from a public URL, with the type sniffed at upload."""
+    """Serves an evidence file (or with `?size=thumb` its thumbnail) from storage, never from a public URL."""
     evidence = access.task_evidence_for(_user(request), pk)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    response = FileResponse(
-        handle,
-        as_attachment=evidence.content_type not in INLINE_TYPES,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-cache"
-    return response
+    return attached_file_response(request, evidence, evidence.file)
 
 
 urlpatterns = [

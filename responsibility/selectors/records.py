@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organization, Position
@@ -136,7 +136,12 @@ def records_awaiting_review(user: Any, organization_name: str = "") -> QuerySet[
     records = (
         DutyRecord.objects.filter(supervised_q(user, "organization__"), status=DutyRecord.Status.SUBMITTED)
         .select_related("organization", "item", "done_by")
-        .annotate(evidence_count=Count("evidence"))
+        .annotate(
+            evidence_count=Count("evidence"),
+            # A record a held meeting wrote has the meeting as its evidence (services.record_has_evidence).
+            from_meeting=Exists(DutyRecord.objects.filter(pk=OuterRef("pk"), meeting_link__isnull=False)),
+        )
+        .prefetch_related("evidence")
         .order_by("-submitted_at", "-id")
     )
     if organization_name:

@@ -46,6 +46,7 @@ from responsibility.services.plans import (
     work_point_remove,
 )
 from responsibility.services.records import (
+    EvidenceMissing,
     answers_for,
     editable_records_q,
     evidence_remove,
@@ -54,6 +55,7 @@ from responsibility.services.records import (
     record_accept,
     record_add,
     record_follow_meeting,
+    record_has_evidence,
     record_return,
     record_update,
     written_by_meeting,
@@ -79,6 +81,7 @@ __all__ = [
     "LIST_TRANSITIONS",
     "RECORD_TRANSITIONS",
     "SUPERVISES",
+    "EvidenceMissing",
     "ListChanged",
     "ListStatus",
     "RecordStatus",
@@ -107,6 +110,7 @@ __all__ = [
     "record_accept",
     "record_add",
     "record_follow_meeting",
+    "record_has_evidence",
     "record_return",
     "record_update",
     "template_create",

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import User
 from foundation.errors import DomainError, clean_text, transition
-from foundation.files import evidence_check
+from foundation.files import evidence_check, stored_file_delete
 from notifications.services import notify
 from responsibility import progress
 from responsibility.models import DutyRecord, DutyType, Evidence, ListItem
@@ -45,6 +45,17 @@ def may_edit_record(user: User, record: DutyRecord) -> bool:
     if permissions.can(user, permissions.Action.MANAGE, record.organization):
         return True
     return record.created_by_id == user.pk and answers_for(user, record.item)
+
+
+class EvidenceMissing(DomainError):
+    """Accepting a record with no evidence, without saying it is meant."""
+
+
+def record_has_evidence(record: DutyRecord) -> bool:
+    """Whether the record shows what was done: its files, or the held meeting that wrote it (its minutes,
+    sign-in and files are kept with the meeting)."""
+    # The meeting first: one query either way, so a page's query count does not depend on the files.
+    return written_by_meeting(record) or record.evidence.exists()
 
 
 def written_by_meeting(record: DutyRecord) -> bool:
@@ -205,12 +216,15 @@ def record_follow_meeting(*, record: DutyRecord, content: str, by: User) -> Duty
 
 
 @transaction.atomic
-def record_accept(*, record: DutyRecord, by: User) -> DutyRecord:
-    """The committee accepts the record as sufficient."""
+def record_accept(*, record: DutyRecord, by: User, without_evidence: bool = False) -> DutyRecord:
+    """The committee accepts the record as sufficient; one with no evidence only if it says so (WITHOUT_EVIDENCE)."""
     check_actor(by, record.organization, SUPERVISES)
     locked = _locked_record(record)
     if locked.item.list.is_closed:
         raise DomainError(_("该年度已关闭。"))
+    # A record with nothing to show for it is accepted only on purpose, never by a click meant for the next row.
+    if not without_evidence and not record_has_evidence(locked):
+        raise EvidenceMissing(_("该记实没有佐证材料。如确认仍予通过，请勾选“确认无佐证材料仍予通过”。"))
     locked.status = transition(RECORD_TRANSITIONS, "accept", locked.status, locked.get_status_display())
     locked.reviewed_by = by
     locked.reviewed_at = timezone.now()
@@ -255,4 +269,4 @@ def evidence_remove(*, evidence: Evidence, by: User) -> None:
     storage, name = evidence.file.storage, evidence.file.name or ""
     evidence.delete()
     # Delete the file only once the row's removal is committed.
-    transaction.on_commit(lambda: storage.delete(name))
+    transaction.on_commit(lambda: stored_file_delete(storage, name))

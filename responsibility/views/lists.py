@@ -84,9 +84,14 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _list_page(
-    request: HttpRequest, responsibility_list: ResponsibilityList, refused: str = "", typed_comment: str = ""
+    request: HttpRequest,
+    responsibility_list: ResponsibilityList,
+    refused: str = "",
+    typed_comment: str = "",
+    review_error: str = "",
 ) -> HttpResponse:
-    """The list page; after a refused stale step it says why and keeps the comment the person typed."""
+    """The list page; after a refused step it says why (a review's error beside its comment field) and keeps
+    the comment the person typed."""
     organization = responsibility_list.organization
     groups = selectors.list_item_groups(responsibility_list)
     versions = list(selectors.list_versions_of(responsibility_list))
@@ -108,6 +113,8 @@ def _list_page(
             "list_version": services.list_fingerprint(responsibility_list),
             "refused": refused,
             "typed_comment": typed_comment,
+            "review_error": review_error,
+            "reviewer": access.supervises(request.user, organization),
         },
     )
 
@@ -244,6 +251,12 @@ def list_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         responsibility_list.refresh_from_db()
         return _list_page(request, responsibility_list, refused=str(error), typed_comment=form.cleaned_data["comment"])
     except DomainError as error:
+        responsibility_list.refresh_from_db()
+        if action in ("approve", "return") and "approve" in access.allowed_actions(request.user, responsibility_list):
+            # Still to decide (a return without a comment, say): the page again at the review, nothing changed.
+            return _list_page(
+                request, responsibility_list, review_error=str(error), typed_comment=form.cleaned_data["comment"]
+            )
         messages.error(request, str(error))
     else:
         messages.success(request, str(done))

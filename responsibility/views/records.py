@@ -7,7 +7,7 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,13 +18,13 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.permissions import Action
 from foundation.errors import DomainError
+from foundation.files import attached_file_response
 from foundation.years import chosen_year, parse_year
 from responsibility import access, selectors, services
+from responsibility.models import DutyRecord
 from responsibility.record_forms import RecordEditForm, RecordForm, ReviewForm
 
 RECORDS_PER_PAGE = 25
-# Shown in the browser rather than downloaded: types a browser renders without running anything.
-INLINE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf")
 
 
 def _user(request: HttpRequest) -> User:
@@ -72,6 +72,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "late_marks": selectors.item_late_marks(item),
             "records": records,
             "may_record": access.may_record(user, item),
+            "reviewer": access.supervises(user, item.list.organization),
         },
     )
 
@@ -109,11 +110,8 @@ def record_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A record: what was done, its evidence, its review; the committee accepts or returns it here."""
+def _record_page(request: HttpRequest, record: DutyRecord, review_form: ReviewForm | None = None) -> HttpResponse:
     user = _user(request)
-    record = access.record_for(user, pk)
     return render(
         request,
         "responsibility/records/record_detail.html",
@@ -124,9 +122,17 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_edit": access.may_edit_record(user, record),
             # accept, return, resubmit: the steps of RECORD_TRANSITIONS this person may take now.
             "actions": access.allowed_actions(user, record),
-            "review_form": ReviewForm(),
+            "review_form": review_form or ReviewForm(),
+            "has_evidence": services.record_has_evidence(record),
+            "reviewer": access.supervises(user, record.organization),
         },
     )
+
+
+@login_required
+def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A record: what was done, its evidence, then its review; the committee accepts or returns it here."""
+    return _record_page(request, access.record_for(_user(request), pk))
 
 
 @login_required
@@ -186,21 +192,9 @@ def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Serves an evidence file from storage, never from a public URL, with the type sniffed at upload."""
+    """Serves an evidence file (or with `?size=thumb` its thumbnail) from storage, never from a public URL."""
     evidence = access.evidence_for(_user(request), pk)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    response = FileResponse(
-        handle,
-        as_attachment=evidence.content_type not in INLINE_TYPES,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-cache"
-    return response
+    return attached_file_response(request, evidence, evidence.file)
 
 
 @login_required
@@ -228,19 +222,26 @@ def record_review(request: HttpRequest, pk: int) -> HttpResponse:
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("record_detail", args=[record.pk])
+    if form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == "accept":
+                services.record_accept(record=record, by=user, without_evidence=form.cleaned_data["without_evidence"])
+                messages.success(request, _("已认可该记实。"))
+            else:
+                services.record_return(record=record, by=user, reason=form.cleaned_data["reason"])
+                messages.success(request, _("已驳回该记实，记实人会看到驳回理由。"))
+        except services.EvidenceMissing as error:
+            form.add_error("without_evidence", str(error))
+        except DomainError as error:
+            record = access.record_for(user, record.pk)
+            if not access.allowed_actions(user, record):
+                # Someone else decided first, or the year closed: nothing to correct here, just say why.
+                messages.error(request, str(error))
+                return redirect("record_detail", record.pk)
+            form.add_error(None, str(error))
     if not form.is_valid():
-        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
-        return redirect("record_detail", record.pk)
-    try:
-        if form.cleaned_data["decision"] == "accept":
-            services.record_accept(record=record, by=user)
-            messages.success(request, _("已认可该记实。"))
-        else:
-            services.record_return(record=record, by=user, reason=form.cleaned_data["reason"])
-            messages.success(request, _("已驳回该记实，记实人会看到驳回理由。"))
-    except DomainError as error:
-        messages.error(request, str(error))
-        return redirect("record_detail", record.pk)
+        # The record page again, at its review form, with the error beside the field and nothing changed.
+        return _record_page(request, access.record_for(user, record.pk), form)
     return redirect(next_url)
 
 

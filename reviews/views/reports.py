@@ -63,6 +63,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": selectors.self_assessment_lines(report),
             "versions": selectors.report_versions(report),
             "may_write": access.may_write(user, report),
+            "assessor": access.reads_as_assessor(user, report),
             "may_see_result": access.may_see_result(user, report) and report.cycle.is_closed,
         },
     )
@@ -256,12 +257,18 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """A submitted version, frozen as it was submitted."""
-    report = access.report_for(_user(request), pk)
+    user = _user(request)
+    report = access.report_for(user, pk)
     version = selectors.report_version(report, number)
     return render(
         request,
         "reviews/reports/report_version.html",
-        {"report": report, "version": version, "sections": _sections(report, version.sections)},
+        {
+            "report": report,
+            "version": version,
+            "sections": _sections(report, version.sections),
+            "assessor": access.reads_as_assessor(user, report),
+        },
     )
 
 
@@ -278,6 +285,7 @@ def report_result(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "result": result,
             "problems": list(report.problems.order_by("order", "id")) if result else [],
+            "assessor": access.reads_as_assessor(user, report),
         },
     )
 

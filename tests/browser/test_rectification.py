@@ -130,7 +130,7 @@ def test_a_review_problem_is_rectified_returned_resubmitted_accepted_and_carried
     secretary.get_by_label("进展情况").fill("已补记 1 至 10 月积分，并在党员大会上公示。")
     secretary.get_by_label("佐证材料").set_input_files(str(photo(tmp_path / "积分公示.png")))
     secretary.get_by_role("button", name="提交进展").click()
-    secretary.get_by_role("link", name="积分公示.png").wait_for()
+    secretary.get_by_role("region", name="整改佐证").get_by_role("link", name="积分公示.png").wait_for()
     assert TaskEvidence.objects.filter(event__task=task, content_type="image/png").count() == 1
     secretary.get_by_label("整改完成情况").fill("已按方案完成整改，申请销号。")
     assert fits_the_phone(secretary)
@@ -155,7 +155,7 @@ def test_a_review_problem_is_rectified_returned_resubmitted_accepted_and_carried
     secretary.get_by_label("进展情况").fill("重新拍摄公示照片，补齐党员签字。")
     secretary.get_by_label("佐证材料").set_input_files(str(photo(tmp_path / "签字确认.png")))
     secretary.get_by_role("button", name="提交进展").click()
-    secretary.get_by_role("link", name="签字确认.png").wait_for()
+    secretary.get_by_role("region", name="整改佐证").get_by_role("link", name="签字确认.png").wait_for()
     secretary.get_by_label("整改完成情况").fill("照片和签字已补齐，再次申请销号。")
     secretary.get_by_role("button", name="申请销号").click()
     secretary.get_by_text("已申请销号，等待上级党组织验收").first.wait_for()

@@ -289,7 +289,7 @@ SERVICE_CALLS: dict[str, Call] = {
     ),
     "list_revise": lambda o, tree, people, by: services.list_revise(responsibility_list=o.approved, by=by),
     "list_close": lambda o, tree, people, by: services.list_close(responsibility_list=o.approved, by=by),
-    "record_accept": lambda o, tree, people, by: services.record_accept(record=o.record, by=by),
+    "record_accept": lambda o, tree, people, by: services.record_accept(record=o.record, by=by, without_evidence=True),
     "record_return": lambda o, tree, people, by: services.record_return(record=o.record, by=by, reason="请补充"),
     "commitment_save": lambda o, tree, people, by: services.commitment_save(
         organization=tree.branch, year=o.year, text="承诺", publish=True, by=by

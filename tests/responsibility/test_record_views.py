@@ -275,7 +275,7 @@ def test_an_accepted_record_cannot_be_edited(
     client: Client, people: SimpleNamespace, branch_list: ResponsibilityList
 ) -> None:
     record = add_record(item_of(branch_list), people.branch_secretary)
-    services.record_accept(record=record, by=people.committee_secretary)
+    services.record_accept(record=record, by=people.committee_secretary, without_evidence=True)
     client.force_login(people.branch_secretary)
     response = client.post(
         reverse("record_edit", args=[record.pk]),
@@ -319,7 +319,9 @@ def test_committee_accepts_a_record(client: Client, people: SimpleNamespace, bra
     record = add_record(item_of(branch_list), people.branch_secretary)
     body = body_of(client, people.committee_secretary, reverse("record_detail", args=[record.pk]))
     assert reverse("record_review", args=[record.pk]) in body
-    response = client.post(reverse("record_review", args=[record.pk]), {"decision": "accept"}, follow=True)
+    response = client.post(
+        reverse("record_review", args=[record.pk]), {"decision": "accept", "without_evidence": "on"}, follow=True
+    )
     assert "已认可该记实" in response.content.decode()
     record.refresh_from_db()
     assert record.status == DutyRecord.Status.ACCEPTED
@@ -389,10 +391,13 @@ def test_review_goes_back_to_the_queue_but_never_off_site(
     second = add_record(item_of(branch_list), people.branch_secretary)
     client.force_login(people.committee_secretary)
     queue = reverse("record_review_queue")
-    response = client.post(reverse("record_review", args=[first.pk]), {"decision": "accept", "next": queue})
+    response = client.post(
+        reverse("record_review", args=[first.pk]), {"decision": "accept", "without_evidence": "on", "next": queue}
+    )
     assert response["Location"] == queue
     response = client.post(
-        reverse("record_review", args=[second.pk]), {"decision": "accept", "next": "https://evil.example/"}
+        reverse("record_review", args=[second.pk]),
+        {"decision": "accept", "without_evidence": "on", "next": "https://evil.example/"},
     )
     assert response["Location"] == reverse("record_detail", args=[second.pk])
 
@@ -405,7 +410,7 @@ def test_queue_lists_submitted_records_of_the_subtree_only(
 ) -> None:
     add_record(item_of(branch_list), people.branch_secretary, content="本镇支部的记实")
     accepted = add_record(item_of(branch_list), people.branch_secretary, content="已经认可的记实")
-    services.record_accept(record=accepted, by=people.committee_secretary)
+    services.record_accept(record=accepted, by=people.committee_secretary, without_evidence=True)
     other_secretary = holder("other_secretary", tree.sibling_branch)
     other_list = services.list_start(organization=tree.sibling_branch, year=year, by=other_secretary)
     other_item = services.list_item_add(
