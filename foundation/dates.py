@@ -23,13 +23,13 @@ def _time(value: Any, shown: str, machine: str) -> SafeString | str:
     return format_html('<time datetime="{}">{}</time>', format_date(value, machine), format_date(value, shown))
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def day(value: Any) -> SafeString | str:
     """2026-12-03, on one line; empty for no date."""
     return _time(value, "Y-m-d", "Y-m-d")
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def moment(value: Any) -> SafeString | str:
     """2026-12-03 14:05 in the local time zone, on one line; empty for no time."""
     machine = "c" if isinstance(value, datetime) else "Y-m-d"

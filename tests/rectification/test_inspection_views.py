@@ -772,6 +772,7 @@ def test_the_target_page_costs_the_same_queries_for_more_findings(
 
 def test_the_menu_links_committees_to_inspections(client: Client, people: SimpleNamespace) -> None:
     page = signed_in(people.committee_secretary, client).get(reverse("inspections")).content.decode()
-    assert f'href="{reverse("inspections")}" aria-current="page"' in page
+    assert f'href="{reverse("inspections")}?year=' in page
+    assert 'aria-current="page">督查</a>' in page
     branch_page = signed_in(people.branch_secretary, client).get(reverse("home")).content.decode()
     assert reverse("inspections") not in branch_page
