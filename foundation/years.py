@@ -38,6 +38,11 @@ def chosen_year() -> int:
     return _chosen.get() or timezone.localdate().year
 
 
+def year_from(value: Any) -> int:
+    """The year asked for in a query string; anything unusable means the year the person has chosen."""
+    return parse_year(value) or chosen_year()
+
+
 def offered_years(around: int | None = None) -> list[int]:
     """The years the header's switch offers: the last five and the next, and the chosen one if older."""
     this_year = timezone.localdate().year

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Organization
 from foundation.excel import XLSX_CONTENT_TYPE
+from foundation.years import year_from
 from meetings import access, overview
 from meetings.overview_exports import overview_workbook
-from responsibility.progress_forms import year_from
 
 UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 

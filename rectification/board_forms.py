@@ -13,10 +13,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
+from foundation.years import YEAR_MAX, YEAR_MIN, year_from
 from rectification import selectors
 from rectification.models import Finding, RectificationTask
 from responsibility.models import Category
-from responsibility.progress_forms import YEAR_MAX, YEAR_MIN, year_from
 from responsibility.selectors import supervised_organization
 from reviews.models import Problem
 

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Position
-from foundation.years import chosen_year
+from foundation.years import YEAR_MAX, YEAR_MIN, chosen_year
 from responsibility.models import Category, DutyType, ListTemplate, Period, WorkPoint
 
 
@@ -112,7 +112,7 @@ class ListActionForm(forms.Form):
 
 class WorkPlanForm(forms.Form):
     organization = forms.ModelChoiceField(label=_("党组织"), queryset=Organization.objects.none())
-    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("年度"), min_value=YEAR_MIN, max_value=YEAR_MAX)
     title = forms.CharField(label=_("标题"), max_length=128)
 
     def __init__(self, *args: Any, committees: QuerySet[Organization], **kwargs: Any) -> None:

@@ -10,14 +10,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from foundation.years import YEAR_MAX, YEAR_MIN, chosen_year, parse_year
+from foundation.years import YEAR_MAX, YEAR_MIN, year_from
 from responsibility import selectors
 from responsibility.models import Light
-
-
-def year_from(value: Any) -> int:
-    """The year asked for in a query string; anything unusable means the year the person has chosen."""
-    return parse_year(value) or chosen_year()
 
 
 class ProgressFilterForm(forms.Form):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.selectors import ancestors_of
-from responsibility.progress_forms import YEAR_MAX, YEAR_MIN, year_from
+from foundation.years import YEAR_MAX, YEAR_MIN, year_from
 from reviews.models import Rating
 from workbench import access
 from workbench.charts import bar_chart, chart_table, distribution_chart

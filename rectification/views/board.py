@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Organization, User
 from accounts.permissions import Action
 from foundation.errors import DomainError
-from foundation.years import chosen_year
+from foundation.years import YEAR_MAX, YEAR_MIN, chosen_year, year_from
 from rectification import access, exports, rules, selectors, services
 from rectification.board_forms import (
     BoardFilterForm,
@@ -32,7 +32,6 @@ from rectification.board_forms import (
     TaskForm,
 )
 from rectification.models import Finding, RectificationTask
-from responsibility.progress_forms import YEAR_MAX, YEAR_MIN, year_from
 
 BOARD_PER_PAGE = 50
 FINDINGS_PER_PAGE = 50

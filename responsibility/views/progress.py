@@ -21,13 +21,13 @@ from accounts.models import Organization, User
 from accounts.permissions import Action
 from foundation.errors import DomainError
 from foundation.excel import XLSX_CONTENT_TYPE
+from foundation.years import year_from
 from responsibility import access, exports, selectors, services
 from responsibility.progress_forms import (
     CommitmentForm,
     ContactPointForm,
     ContactVisitForm,
     ProgressFilterForm,
-    year_from,
 )
 
 PROGRESS_PER_PAGE = 50

@@ -19,7 +19,7 @@ from accounts.models import User
 from accounts.permissions import Action
 from foundation.errors import DomainError
 from foundation.files import attached_file_response
-from foundation.years import chosen_year, parse_year
+from foundation.years import year_from
 from responsibility import access, selectors, services
 from responsibility.models import DutyRecord
 from responsibility.record_forms import RecordEditForm, RecordForm, ReviewForm
@@ -32,16 +32,12 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _year(value: str | None) -> int:
-    return parse_year(value) or chosen_year()
-
-
 @login_required
 def my_list(request: HttpRequest) -> HttpResponse:
     """我的清单: the year's items of every organization the person leads, their own and the most urgent first."""
     user = _user(request)
     is_member_only = access.is_member_only(user)
-    year = _year(request.GET.get("year"))
+    year = year_from(request.GET.get("year"))
     return render(
         request,
         "responsibility/records/my_list.html",
