@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "config.apps.StaticConfig",
     # The domain apps, from the bottom layer up (docs/architecture.md draws the house).
     "notifications",
+    "similarity",
     "members",
     "responsibility",
     "meetings",

@@ -14,6 +14,7 @@ LAYERS = {
     "foundation": 0,
     "accounts": 1,
     "notifications": 2,
+    "similarity": 2,
     "members": 3,
     "responsibility": 4,
     "meetings": 5,
