@@ -8,6 +8,7 @@ from notifications import views as notification_views
 urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
+    path("", include("similarity.urls")),
     path("", include("members.urls")),
     path("", include("meetings.urls")),
     path("", include("responsibility.urls")),

@@ -9,6 +9,7 @@ export the same shape: the facts, a frozen bold header row and columns as wide a
 
 from __future__ import annotations
 
+import re
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,6 +17,7 @@ from decimal import Decimal
 from itertools import chain, islice
 from typing import IO, Any
 
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -149,3 +151,14 @@ def save_workbook(workbook: Workbook) -> IO[bytes]:
     workbook.save(output)
     output.seek(0)
     return output
+
+
+UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def xlsx_response(output: IO[bytes], filename: str) -> FileResponse:
+    """A workbook as a download under FILENAME, with what a file system refuses replaced."""
+    # FileResponse writes filename*=utf-8''… (RFC 5987) for the Chinese name, with an ASCII fallback.
+    return FileResponse(
+        output, as_attachment=True, filename=UNSAFE_FILENAME.sub("_", filename), content_type=XLSX_CONTENT_TYPE
+    )

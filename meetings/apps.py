@@ -7,6 +7,7 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("组织生活")
 
     def ready(self) -> None:
-        from meetings import audit
+        from meetings import audit, texts
 
         audit.register()
+        texts.register()

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, Position, User
 from foundation.errors import DomainError, clean_text, transition
 from foundation.files import evidence_check, stored_file_delete
-from meetings import access, counting, progress
+from meetings import access, counting, progress, texts
 from meetings.models import Attendance, FrequencyRule, Meeting, MeetingFile, MeetingKind
 from meetings.workflow import MEETING_STEPS, MEETING_TRANSITIONS
 from members.models import Member, PartyGroup
@@ -371,6 +371,7 @@ def meeting_close(*, meeting: Meeting, by: User, minutes: str, resolutions: str 
     _recount(meeting)
     counting.record_meeting(meeting=meeting, by=by)
     progress.refresh([meeting.organization_id], meeting.held_on.year)
+    texts.minutes_compared(meeting)
     return meeting
 
 
@@ -385,6 +386,7 @@ def meeting_minutes_update(*, meeting: Meeting, by: User, minutes: str, resoluti
     meeting.save(update_fields=["minutes", "resolutions"])
     # A record the committee returned (会议记录不全…) goes back for review once the minutes are completed.
     counting.follow_meeting(meeting=meeting, by=by)
+    texts.minutes_compared(meeting)
     return meeting
 
 

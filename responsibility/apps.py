@@ -7,6 +7,7 @@ class ResponsibilityConfig(AppConfig):
     verbose_name = _("责任清单与履责记实")
 
     def ready(self) -> None:
-        from responsibility import audit
+        from responsibility import audit, texts
 
         audit.register()
+        texts.register()

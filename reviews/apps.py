@@ -7,6 +7,7 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("述职评议考核")
 
     def ready(self) -> None:
-        from reviews import audit
+        from reviews import audit, texts
 
         audit.register()
+        texts.register()

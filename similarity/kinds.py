@@ -7,10 +7,25 @@ the address of the object. Texts are compared only with texts of their own kind.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class TextRow:
+    """One stored text as its domain gives it for a bulk comparison."""
+
+    object_id: int
+    organization_id: int
+    year: int
+    content: str
+    headings: Sequence[str] = ()
+
+
+def no_texts() -> Iterable[TextRow]:
+    return ()
 
 
 @dataclass(frozen=True)
@@ -22,6 +37,9 @@ class TextKind:
     """The page of the object with this id (the page checks access; this only builds the address)."""
     across_organizations: bool = True
     """Compared with other organizations' texts of the same year too, not only with the organization's own."""
+    texts: Callable[[], Iterable[TextRow]] = field(default=no_texts)
+    """Every text of the kind, for the bulk comparison (`manage.py compare_texts`): data loaded in bulk
+    (seeding, an import, a first installation) was never saved through the services that compare."""
 
 
 _kinds: dict[str, TextKind] = {}

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization
+from similarity import kinds
 
 
 class TextSignature(models.Model):
@@ -27,6 +28,8 @@ class TextSignature(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     # The plain text compared (tags removed), so a pair is confirmed and shown without asking its domain.
     text = models.TextField(_("文本"))
+    # Passages of the text its own page makes everyone write (a report's section titles): never counted.
+    headings = models.JSONField(_("固定标题"), default=list)
     hashvalues = models.BinaryField(_("签名"))
     length = models.PositiveIntegerField(_("计入字数"))
     digest = models.CharField(_("摘要"), max_length=64)
@@ -89,6 +92,11 @@ class TextPair(models.Model):
         return f"{self.text} ~ {self.other} {self.share}%"
 
     @property
+    def kind_label(self) -> str:
+        text_kind = kinds.get(self.kind)
+        return str(text_kind.label) if text_kind else self.kind
+
+    @property
     def same_organization(self) -> bool:
         return self.organization_id == self.other_organization_id
 
@@ -112,3 +120,8 @@ class StandardText(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+    @property
+    def kind_label(self) -> str:
+        text_kind = kinds.get(self.kind)
+        return str(text_kind.label) if text_kind else ""

@@ -130,21 +130,29 @@ def _write_bands(signature: TextSignature, keys: Sequence[int]) -> None:
 
 @transaction.atomic
 def text_saved(
-    *, kind: str, object_id: int, organization: Organization, year: int, content: str
+    *,
+    kind: str,
+    object_id: int,
+    organization: Organization,
+    year: int,
+    content: str,
+    headings: Sequence[str] = (),
 ) -> TextSignature | None:
     """Keeps the signature and the pairs of one text up to date after it was saved; None when it has nothing
-    to compare (empty, or only headings and standard text)."""
+    to compare (empty, or only HEADINGS and standard text). HEADINGS are passages the text's own form puts
+    in it (a report's section titles): they are part of the text shown, never of what is counted."""
     text_kind = kinds.get(kind)
     if text_kind is None:
         raise ValueError(f"unregistered kind of text: {kind}")
-    standard = standard_passages(organization, kind)
+    standard = [*standard_passages(organization, kind), *headings]
     plain = text.plain(content)
     computed = text.signature(plain, standard)
     existing = TextSignature.objects.filter(kind=kind, object_id=object_id).first()
-    if existing is not None and (existing.digest, existing.organization_id, existing.year) == (
+    if existing is not None and (existing.digest, existing.organization_id, existing.year, existing.headings) == (
         computed.digest,
         organization.pk,
         year,
+        list(headings),
     ):
         if existing.text != plain:
             existing.text = plain
@@ -158,6 +166,7 @@ def text_saved(
     signature.organization = organization
     signature.year = year
     signature.text = plain
+    signature.headings = list(headings)
     signature.hashvalues = computed.hashvalues
     signature.length = computed.length
     signature.digest = computed.digest
@@ -177,8 +186,31 @@ def _refresh_pairs(signature: TextSignature, keys: Sequence[int], standard: Sequ
     if not candidates:
         return
     others = TextSignature.objects.filter(pk__in=candidates)
-    pairs = [pair for other in others if (pair := _pair(signature, other, standard)) is not None]
+    pairs = [pair for other in others if (pair := _pair(signature, other, [*standard, *other.headings])) is not None]
     TextPair.objects.bulk_create(pairs)
+
+
+def texts_recompute(*, organization: Organization, kind: str = "") -> int:
+    """Compares again every stored text of KIND ('' for every kind) in ORGANIZATION's subtree, from the words
+    kept with its signature (after a change of standard text); returns how many changed. One text a
+    transaction, so a long run never holds the tables."""
+    signatures = TextSignature.objects.filter(organization__path__startswith=organization.path)
+    if kind:
+        signatures = signatures.filter(kind=kind)
+    changed = 0
+    for signature in signatures.select_related("organization").order_by("pk").iterator(chunk_size=500):
+        with transaction.atomic():
+            before = signature.digest
+            saved = text_saved(
+                kind=signature.kind,
+                object_id=signature.object_id,
+                organization=signature.organization,
+                year=signature.year,
+                content=signature.text,
+                headings=signature.headings,
+            )
+            changed += saved is None or saved.digest != before
+    return changed
 
 
 @transaction.atomic
@@ -197,7 +229,8 @@ def _check_committee(by: User, organization: Organization) -> None:
 
 def _leads(by: User, organization: Organization) -> bool:
     """A committee sets standard text for its own subtree: it supervises what lies below it."""
-    return organization.path in permissions.scope_for(by).supervise_roots
+    scope = permissions.scope_for(by)
+    return organization.path in {*scope.supervise_roots, *scope.grant_roots}
 
 
 MAX_STANDARD = 2000

@@ -25,6 +25,7 @@ from tests.clients import signed_in
 DOMAIN_APPS = (
     "accounts",
     "notifications",
+    "similarity",
     "members",
     "meetings",
     "responsibility",

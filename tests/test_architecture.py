@@ -168,6 +168,7 @@ def view_modules(app: str) -> list[Path]:
 APPS_WITH_PAGES = (
     "accounts",
     "notifications",
+    "similarity",
     "members",
     "meetings",
     "responsibility",

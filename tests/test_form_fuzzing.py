@@ -351,6 +351,8 @@ FORMS: dict[str, FormSpec] = {
     ),
     "commitment_edit": FormSpec(own_org_this_year, person="demo-secretary"),
     "contact_points": FormSpec(none, person="demo-township"),
+    # similarity
+    "standard_texts": FormSpec(none, person="demo-township"),
     "contact_point_detail": FormSpec(first(ContactPoint.objects.order_by("pk")), obj=model_row(ContactPoint)),
     # reviews
     "report_edit": FormSpec(first(OPEN_REPORT), obj=model_row(DutyReport)),
@@ -500,6 +502,10 @@ NOT_FUZZED: dict[str, str] = {
     "set_language": "Django's language switch",
     "healthz": "no form",
     "admin_password_change_redirect": "no form: leads to password_change",
+    "similar_pairs": "GET filters only",
+    "similar_pairs_export": "a file",
+    "similar_pair": "no form of its own: its buttons post to standard_texts",
+    "standard_text_remove": "no fields: a button",
 }
 
 

@@ -65,6 +65,7 @@ from reviews.models import (
     RubricTemplate,
 )
 from seeding.demo.people import DEMO_LOGINS
+from similarity.models import StandardText, TextPair
 from workbench.models import RenderedReport
 
 ALLOWED: Literal["allowed"] = "allowed"
@@ -225,6 +226,17 @@ def cycle_edit_rule(person: User, cycle: Cycle) -> Outcome:
     """Follow to see the page; keep the committee to change it."""
     seen = cycle_rule(manage=False)(person, cycle)
     return seen if seen != ALLOWED else gate(person, cycle.organization, can(person, Action.MANAGE, cycle.organization))
+
+
+def reads_both(person: User, pair: TextPair) -> bool:
+    """Both texts of a near-copied pair are in sight: a page never shows a text its reader may not read."""
+    return can(person, Action.VIEW, pair.organization) and can(person, Action.VIEW, pair.other_organization)
+
+
+def leads(person: User, organization: Organization) -> bool:
+    """A committee whose subtree the person supervises (by position or grant): it sets standard text there."""
+    scope = scope_for(person)
+    return scope.is_admin or organization.path in {*scope.supervise_roots, *scope.grant_roots}
 
 
 def reads_report(person: User, report: DutyReport) -> Outcome:
@@ -766,6 +778,25 @@ PROBES: dict[str, Probe] = {
         {"POST": lambda person, rendered: requests_documents(person, rendered.organization)},
         PK,
     ),
+    # similarity (相似内容)
+    "similar_pairs": Probe(
+        by_query(Organization.objects, "org"),
+        {"GET": committee_page(lambda person, org: gate(person, org, can(person, Action.VIEW, org)))},
+    ),
+    "similar_pairs_export": Probe(
+        by_query(Organization.objects, "org"),
+        {"GET": committee_page(lambda person, org: gate(person, org, can(person, Action.VIEW, org)))},
+    ),
+    "similar_pair": Probe(
+        by_pk(TextPair.objects.select_related("organization", "other_organization")),
+        {"GET": lambda person, pair: ALLOWED if reads_both(person, pair) else 404},
+        PK,
+    ),
+    "standard_text_remove": Probe(
+        by_pk(StandardText.objects.select_related("organization")),
+        {"POST": lambda person, standard: gate(person, standard.organization, leads(person, standard.organization))},
+        PK,
+    ),
     # rectification
     "rectification_board": Probe(
         by_query(Organization.objects, "org"),
@@ -831,6 +862,7 @@ NOT_PROBED: dict[str, str] = {
     "rubric_templates": "the committee comes in the POST body; fuzzed in tests/test_form_fuzzing.py",
     "yearly_report_request": "the organization comes in the POST body; fuzzed in tests/test_form_fuzzing.py",
     "findings": "no object: findings the committee supervises",
+    "standard_texts": "the committee comes in the POST body; fuzzed in tests/test_form_fuzzing.py",
     "task_new": "findings come as ?findings=; tests/rectification/test_board_views.py",
     "inspections": "no object: inspections the committee follows",
     "inspection_new": "the committee comes as ?org= or in the POST body; fuzzed in tests/test_form_fuzzing.py",

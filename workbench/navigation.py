@@ -83,7 +83,15 @@ STAGES: tuple[Stage, ...] = (
             Entry(_("组织生活统计"), "life_overview", A.COMMITTEE, also_current=("life_overview_org",)),
         ),
     ),
-    Stage("inspection", _("督查"), (Entry(_("督查"), "inspections", A.COMMITTEE),)),
+    Stage(
+        "inspection",
+        _("督查"),
+        (
+            Entry(_("督查"), "inspections", A.COMMITTEE),
+            Entry(_("相似内容"), "similar_pairs", A.COMMITTEE, also_current=("similar_pair",)),
+            Entry(_("规范表述"), "standard_texts", A.COMMITTEE, yearly=False),
+        ),
+    ),
     Stage(
         "review",
         _("述职评议"),

@@ -19,7 +19,7 @@ from accounts.models import User
 from foundation.errors import DomainError, clean_text, transition
 from foundation.files import evidence_check, stored_file_delete
 from notifications.services import notify
-from responsibility import progress
+from responsibility import progress, texts
 from responsibility.models import DutyRecord, DutyType, Evidence, ListItem
 from responsibility.services.rules import RECORD_TRANSITIONS, SUPERVISES, RecordStatus, check_actor
 
@@ -152,6 +152,7 @@ def record_add(
     )
     _attach(record, checked, by)
     progress.refresh_items([item.id])
+    texts.record_compared(record)
     return record
 
 
@@ -191,6 +192,7 @@ def record_update(
     locked.save()
     _attach(locked, checked, by)
     progress.refresh_items([locked.item_id])
+    texts.record_compared(locked)
     return locked
 
 
@@ -212,6 +214,7 @@ def record_follow_meeting(*, record: DutyRecord, content: str, by: User) -> Duty
         locked.submitted_at = timezone.now()
     locked.save()
     progress.refresh_items([locked.item_id])
+    texts.record_compared(locked)
     return locked
 
 

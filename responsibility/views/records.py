@@ -23,6 +23,8 @@ from foundation.years import year_from
 from responsibility import access, selectors, services
 from responsibility.models import DutyRecord
 from responsibility.record_forms import RecordEditForm, RecordForm, ReviewForm
+from responsibility.texts import RECORD_TEXT
+from similarity import selectors as similarity
 
 RECORDS_PER_PAGE = 25
 
@@ -108,6 +110,10 @@ def record_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _record_page(request: HttpRequest, record: DutyRecord, review_form: ReviewForm | None = None) -> HttpResponse:
     user = _user(request)
+    likenesses = similarity.likenesses(user, RECORD_TEXT, [record.pk]).get(record.pk, [])
+    if review_form is None:
+        # A repeated record: the reviewer's 驳回 reason is written already, to send as it is or to edit.
+        review_form = ReviewForm(initial={"reason": likenesses[0].return_reason} if likenesses else None)
     return render(
         request,
         "responsibility/records/record_detail.html",
@@ -118,7 +124,8 @@ def _record_page(request: HttpRequest, record: DutyRecord, review_form: ReviewFo
             "may_edit": access.may_edit_record(user, record),
             # accept, return, resubmit: the steps of RECORD_TRANSITIONS this person may take now.
             "actions": access.allowed_actions(user, record),
-            "review_form": review_form or ReviewForm(),
+            "review_form": review_form,
+            "likenesses": likenesses,
             "has_evidence": services.record_has_evidence(record),
             "reviewer": access.supervises(user, record.organization),
         },
@@ -201,10 +208,13 @@ def record_review_queue(request: HttpRequest) -> HttpResponse:
     # PostgreSQL refuses a NUL in a query, and no name contains one.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     page = Paginator(selectors.records_awaiting_review(user, query), RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    # Repeated records are flagged on their row, with a one-tap 驳回 whose reason is written already.
+    found = similarity.likenesses(user, RECORD_TEXT, [record.pk for record in page.object_list])
+    rows = [(record, found.get(record.pk, [])) for record in page.object_list]
     return render(
         request,
         "responsibility/records/review_queue.html",
-        {"page": page, "records": page.object_list, "query": query},
+        {"page": page, "records": page.object_list, "rows": rows, "query": query},
     )
 
 

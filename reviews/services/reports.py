@@ -18,7 +18,7 @@ from foundation.errors import DomainError, clean_text, transition
 from meetings.models import Meeting
 from notifications.services import notify
 from responsibility.models import DutyRecord
-from reviews import access
+from reviews import access, texts
 from reviews.models import (
     DutyReport,
     Indicator,
@@ -74,6 +74,7 @@ def report_save(*, report: DutyReport, sections: Mapping[str, str], revision: in
     locked.last_edited_by = by
     locked.last_edited_at = timezone.now()
     locked.save(update_fields=["sections", "revision", "last_edited_by", "last_edited_at"])
+    texts.report_compared(locked)
     return locked
 
 

@@ -18,7 +18,7 @@ from accounts.models import User
 from accounts.permissions import Action
 from foundation.errors import DomainError
 from responsibility.models import DutyRecord
-from reviews import access, selectors, services
+from reviews import access, selectors, services, texts
 from reviews.models import DutyReport
 from reviews.report_forms import ReportForm, SelfAssessmentForm, sections_from_json
 
@@ -65,6 +65,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_write": access.may_write(user, report),
             "assessor": access.reads_as_assessor(user, report),
             "may_see_result": access.may_see_result(user, report) and report.cycle.is_closed,
+            "likenesses": texts.report_likenesses(user, report),
         },
     )
 
@@ -103,6 +104,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": form.typed(report.sections),
             "facts": selectors.report_facts(report),
             "edited_at_ms": int(report.last_edited_at.timestamp() * 1000) if report.last_edited_at else 0,
+            "likenesses": texts.report_likenesses(user, report),
         },
     )
 
@@ -246,6 +248,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "sections": sections,
             "empty_sections": empty,
+            "likenesses": texts.report_likenesses(user, report),
             "filled": len(sections) - len(empty),
             "assessed": sum(1 for line in lines if line.assessment is not None),
             "indicators": len(lines),

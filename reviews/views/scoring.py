@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.permissions import Action
 from foundation.errors import DomainError
-from reviews import access, selectors, services
+from reviews import access, selectors, services, texts
 from reviews.models import DutyReport, ReviewerAssignment
 from reviews.scoring_forms import ProblemForm, ReportCommentForm, ReturnForm, ScoreSheetForm
 
@@ -66,6 +66,7 @@ def report_score(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "sheet": form.sheet(),
             "may_assess": access.may_assess(user, assignment.report),
+            "likenesses": texts.report_likenesses(user, assignment.report),
         },
     )
 
@@ -115,6 +116,7 @@ def _assess_context(user: User, report: DutyReport, **forms: Any) -> dict[str, A
         ),
         "problem_form": ProblemForm(),
         "return_form": ReturnForm(),
+        "likenesses": texts.report_likenesses(user, report),
     }
     context.update(forms)
     return context

@@ -17,6 +17,7 @@ from accounts.models import Organization, Position, User
 from reviews import services
 from reviews.models import Cycle, DutyReport, IndicatorKind, Rating, RubricTemplate, SpentCode
 from seeding.demo.people import FIRST_TOWNSHIP_CODE, FIRST_VILLAGE_CODE
+from seeding.demo.report_texts import PARAGRAPHS
 
 RUBRIC_NAME = "村（社区）党组织书记抓基层党建述职评议考核指标"
 RUBRIC = [
@@ -90,8 +91,25 @@ def _reviewers(township: Organization) -> list[User]:
     return [position.person for position in positions.order_by("id")]
 
 
-def _write(report: DutyReport, by: User, rng: random.Random) -> DutyReport:
+def duty_paragraphs(index: int, year: int) -> str:
+    """The 履职情况 the organization at INDEX of the township wrote in YEAR's closed review: two paragraphs of its
+    own (no two organizations share one), dated in that year."""
+    chosen = PARAGRAPHS[(2 * index) % len(PARAGRAPHS)], PARAGRAPHS[(2 * index + 1) % len(PARAGRAPHS)]
+    return "".join(f"<p>{paragraph.replace('2025', str(year))}</p>" for paragraph in chosen)
+
+
+def copied(body: str, year: int, numbers: dict[str, str], names: dict[str, str]) -> str:
+    """BODY as a secretary reuses it: the year, some numbers and names changed, nothing else (相似内容's demo)."""
+    body = body.replace(str(year - 1), str(year))
+    for old, new in {**numbers, **names}.items():
+        body = body.replace(old, new)
+    return body
+
+
+def _write(report: DutyReport, by: User, rng: random.Random, duties: str = "") -> DutyReport:
     sections = {title: text.format(meetings=rng.randint(11, 14)) for title, text in SECTIONS_TEXT.items()}
+    if duties:
+        sections["履职情况"] = duties + sections["履职情况"]
     report = services.report_save(report=report, sections=sections, revision=report.revision, by=by)
     return services.report_submit(report=report, by=by)
 
@@ -155,7 +173,7 @@ def _closed_cycle(township: Organization, secretary: User, template: RubricTempl
     poor_heavy = {2}  # one branch whose members rated it poorly: the ballot rule decides its grade
     for index, report in enumerate(reports):
         leader = Position.objects.secretary_of(report.organization) or secretary
-        report = _write(report, leader, rng)
+        report = _write(report, leader, rng, duty_paragraphs(index, year))
         _score(report, qualities[index % len(qualities)], rng)
         services.report_comment_save(
             report=report,
@@ -187,6 +205,10 @@ def _open_cycle(township: Organization, secretary: User, template: RubricTemplat
     )
     services.cycle_open(cycle=cycle, by=secretary)
     reports = list(cycle.reports.select_related("organization").order_by("organization__code"))
+    # 形式主义 as the committee will meet it (相似内容): the third organization hands in last year's report with
+    # the dates and numbers changed, and the fifth hands in the third's, names and all.
+    reused = copied(duty_paragraphs(2, year - 1), year, {"12次": "11次", "4次": "5次", "85%": "88%"}, {})
+    duties = {2: reused, 4: copied(reused, year, {}, {"张伟": "赵敏", "李强": "周涛"})}
     services.reviewer_assign(reports=reports, reviewer=secretary, by=secretary)
     for reviewer in _reviewers(township)[1:3]:
         services.reviewer_assign(reports=reports, reviewer=reviewer, by=secretary)
@@ -209,7 +231,8 @@ def _open_cycle(township: Organization, secretary: User, template: RubricTemplat
             )
             continue
         if index % 2 == 0:
-            report = _write(report, Position.objects.secretary_of(organization) or secretary, rng)
+            leader = Position.objects.secretary_of(organization) or secretary
+            report = _write(report, leader, rng, duties.get(index, ""))
             if index % 4 == 0:
                 _score(report, 85, rng)
         _ballots(cycle, organization, [50, 30, 15, 5], secretary, today, 5 + index)

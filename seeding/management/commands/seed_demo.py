@@ -15,6 +15,7 @@ from seeding.demo.people import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_use
 from seeding.demo.rectification import rectification_demo_build
 from seeding.demo.responsibility import responsibility_demo_build
 from seeding.demo.reviews import reviews_demo_build
+from seeding.demo.similarity import similarity_demo_build
 
 
 class Command(BaseCommand):
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(str(meetings_demo_build())))
         self.stdout.write(self.style.SUCCESS(str(reviews_demo_build())))
         self.stdout.write(self.style.SUCCESS(str(rectification_demo_build())))
+        self.stdout.write(self.style.SUCCESS(str(similarity_demo_build())))
         self._print_logins(existing_only=False)
 
     def _print_logins(self, *, existing_only: bool) -> None:
