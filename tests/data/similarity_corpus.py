@@ -7,6 +7,9 @@ every branch writes, so that two texts of one topic written independently are th
 
 `build_similarity_pairs.py` reads CORPUS and the word lists below (names, places, rewordings, new material)
 to make the edited copies; the new material is not part of any corpus text.
+
+Why one long file: it is data, one text after another; the hard negatives are the texts of one topic, which
+are easiest to keep apart when they sit side by side.
 """
 
 from __future__ import annotations
