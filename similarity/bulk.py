@@ -18,13 +18,28 @@ from itertools import islice
 
 import numpy as np
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Organization
+from foundation.bulk import db_value, insert_rows
 from similarity import kinds, text
 from similarity.models import SignatureBand, StandardText, TextPair, TextSignature
 from similarity.services import BUCKET_ROWS_READ, CANDIDATE_JACCARD, CONFIRMED_PER_SAVE, OWN_TEXTS_READ, PAIR_SHARE
 
 BATCH = 2000
+PAIR_COLUMNS = [
+    "kind",
+    "year",
+    "text_id",
+    "other_id",
+    "organization_id",
+    "other_organization_id",
+    "other_year",
+    "text_share",
+    "other_share",
+    "share",
+    "found_at",
+]
 
 
 @dataclass
@@ -125,13 +140,16 @@ def sign_missing(kind: kinds.TextKind, summary: Summary) -> None:
                     )
                     for signature in created:
                         signature.pk = ids[signature.object_id]
-                SignatureBand.objects.bulk_create(
-                    (
-                        SignatureBand(signature_id=signature.pk, kind=kind.key, year=signature.year, key=band)
+                # Written as database-ready rows: a province's buckets are 32 rows a text, and model
+                # instances through bulk_create cost more than computing the signatures.
+                insert_rows(
+                    SignatureBand,
+                    ["signature_id", "kind", "year", "key"],
+                    [
+                        (signature.pk, kind.key, signature.year, band)
                         for signature in created
                         for band in text.band_keys(bytes(signature.hashvalues))
-                    ),
-                    batch_size=BATCH * 4,
+                    ],
                 )
         count += len(created)
     summary.signed[kind.key] = count
@@ -146,13 +164,18 @@ class _Signed:
     values: np.ndarray
 
 
-def _likeliest(one: _Signed, others: Sequence[_Signed]) -> list[_Signed]:
+def _ranked(one: _Signed, others: Sequence[_Signed]) -> list[tuple[_Signed, float]]:
+    """OTHERS likely enough to be confirmed, likeliest first (ties in their given order)."""
     if not others:
         return []
     matrix = np.stack([other.values for other in others])
     estimates = (matrix == one.values).mean(axis=1)
     order = np.argsort(-estimates, kind="stable")
-    return [others[index] for index in order[:CONFIRMED_PER_SAVE] if estimates[index] >= CANDIDATE_JACCARD]
+    return [(others[index], float(estimates[index])) for index in order if estimates[index] >= CANDIDATE_JACCARD]
+
+
+def _likeliest(one: _Signed, others: Sequence[_Signed]) -> list[_Signed]:
+    return [other for other, _ in _ranked(one, others)[:CONFIRMED_PER_SAVE]]
 
 
 def pair_missing(kind: kinds.TextKind, year: int, summary: Summary) -> None:
@@ -178,8 +201,13 @@ def pair_missing(kind: kinds.TextKind, year: int, summary: Summary) -> None:
                 members = buckets[band]
                 if len(members) < BUCKET_ROWS_READ:
                     members.append(one)
+    # Texts with the same signature (a formula thousands wrote) share their buckets and so their ranked
+    # candidates: ranked once, then each takes the first that are not its own organization's, which is
+    # what ranking only the other organizations' members would give (a stable order, filtered).
+    ranked_by_values: dict[bytes, list[tuple[_Signed, float]]] = {}
     texts: dict[int, str] = {}
-    found: dict[tuple[int, int], TextPair] = {}
+    found: dict[tuple[int, int], tuple[object, ...]] = {}
+    now = db_value(TextPair, "found_at", timezone.now())
     confirmed: dict[tuple[str, str], tuple[int, int]] = {}
     for one in signed:
         if one.pk in paired:
@@ -187,13 +215,13 @@ def pair_missing(kind: kinds.TextKind, year: int, summary: Summary) -> None:
         own = [other for other in by_organization[one.organization_id] if other.pk != one.pk][:OWN_TEXTS_READ]
         candidates = {other.pk: other for other in _likeliest(one, own)}
         if kind.across_organizations:
-            seen = {
-                other.pk: other
-                for band in text.band_keys(one.values.tobytes())
-                for other in buckets[band]
-                if other.organization_id != one.organization_id
-            }
-            candidates.update({other.pk: other for other in _likeliest(one, list(seen.values()))})
+            raw = one.values.tobytes()
+            ranked = ranked_by_values.get(raw)
+            if ranked is None:
+                union = {other.pk: other for band in text.band_keys(raw) for other in buckets[band]}
+                ranked = ranked_by_values[raw] = _ranked(one, list(union.values()))
+            others = (other for other, _ in ranked if other.organization_id != one.organization_id)
+            candidates.update({other.pk: other for other in islice(others, CONFIRMED_PER_SAVE)})
         for other in candidates.values():
             later, earlier_one = (one, other) if (one.year, one.pk) > (other.year, other.pk) else (other, one)
             if (later.pk, earlier_one.pk) in found:
@@ -210,19 +238,23 @@ def pair_missing(kind: kinds.TextKind, year: int, summary: Summary) -> None:
                 confirmed[(later.digest, earlier_one.digest)] = shares
             if max(shares) < PAIR_SHARE:
                 continue
-            found[(later.pk, earlier_one.pk)] = TextPair(
-                kind=kind.key,
-                year=later.year,
-                text_id=later.pk,
-                other_id=earlier_one.pk,
-                organization_id=later.organization_id,
-                other_organization_id=earlier_one.organization_id,
-                other_year=earlier_one.year,
-                text_share=shares[0],
-                other_share=shares[1],
-                share=max(shares),
+            found[(later.pk, earlier_one.pk)] = (
+                kind.key,
+                later.year,
+                later.pk,
+                earlier_one.pk,
+                later.organization_id,
+                earlier_one.organization_id,
+                earlier_one.year,
+                shares[0],
+                shares[1],
+                max(shares),
+                now,
             )
-    TextPair.objects.bulk_create(found.values(), batch_size=BATCH, ignore_conflicts=True)
+    pairs = list(found.values())
+    for start in range(0, len(pairs), BATCH * 10):
+        with transaction.atomic():
+            insert_rows(TextPair, PAIR_COLUMNS, pairs[start : start + BATCH * 10], skip_conflicts=True)
     summary.pairs += len(found)
 
 
