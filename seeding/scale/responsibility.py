@@ -29,6 +29,7 @@ from responsibility.models import (
 )
 from seeding.demo.responsibility import DEFAULT_CATEGORIES, TEMPLATE_FOR_SECTOR, TEMPLATES
 from seeding.scale.people import ScaleTree, TableWriter
+from seeding.scale.texts import record_text
 
 ITEMS_PER_LIST = 4
 # How reliably organizations do their work: the chance that a period's target is met (most are diligent).
@@ -143,6 +144,7 @@ def responsibility_scale_build(writer: TableWriter, tree: ScaleTree) -> None:
             for order, spec_index in enumerate(chosen, start=1):
                 spec = template.items[spec_index]
                 counting: list[tuple[date, date]] = []
+                previous: str | None = None
                 spans = spans_of.get(spec.period) or spans_of.setdefault(
                     spec.period, progress.periods_of(year, spec.period)
                 )
@@ -158,13 +160,14 @@ def responsibility_scale_build(writer: TableWriter, tree: ScaleTree) -> None:
                     )
                     reviewed = status != DutyRecord.Status.SUBMITTED
                     action = rng.choice(actions) if spec.duty_type == DutyType.FIRST and rng.random() < 0.5 else ""
+                    previous = record_text(rng, rng.choice(spec.records), previous)
                     records.append(
                         (
                             next_record,
                             next_item,
                             org_id,
                             occurred_on,
-                            rng.choice(spec.records),
+                            previous,
                             secretary,
                             action,
                             status,

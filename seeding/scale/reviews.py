@@ -37,8 +37,9 @@ from reviews.models import (
     TemplateIndicator,
 )
 from reviews.services import BALLOT_CODE_ALPHABET, BALLOT_CODE_LENGTH
-from seeding.demo.reviews import COMMENTS, PROBLEMS, RUBRIC, RUBRIC_NAME, SECTIONS_TEXT
+from seeding.demo.reviews import COMMENTS, PROBLEMS, RUBRIC, RUBRIC_NAME
 from seeding.scale.people import REVIEWER_LOGIN, ScaleTree, TableWriter
+from seeding.scale.texts import REPORT_COPY_SHARE, report_copy, report_sections
 
 Status = DutyReport.Status
 SUBMITTED_SHARE = 0.55
@@ -46,7 +47,6 @@ RETURNED_SHARE = 0.05
 SCORED_SHARE = 0.5
 BALLOT_SHARE = 0.2
 RETURN_REASON = "“存在问题”查摆不够具体，请对照责任清单逐项补充后重新提交。"
-DRAFT_SECTIONS = {"履职情况": "<p>（草稿）今年以来，支部围绕责任清单逐项落实……</p>"}
 BALLOT_WEIGHTS = [55, 28, 12, 5]  # 好, 较好, 一般, 差
 
 
@@ -149,6 +149,7 @@ def reviews_scale_build(writer: TableWriter, tree: ScaleTree) -> ReviewsScale:
             next_indicator += 1
         committee_user = tree.secretaries[committee]
         reviewers = [committee_user] + ([reviewer_user] if committee == tree.first_county else [])
+        written: list[dict[str, str]] = []
         for org_index in below:
             secretary = tree.secretaries[org_index]
             draw = rng.random()
@@ -163,10 +164,15 @@ def reviews_scale_build(writer: TableWriter, tree: ScaleTree) -> ReviewsScale:
             quality = rng.randint(65, 98)
             sections: dict[str, str] = {}
             if status != Status.DRAFT:
-                sections = {title: text.format(meetings=rng.randint(11, 14)) for title, text in SECTIONS_TEXT.items()}
+                if written and rng.random() < REPORT_COPY_SHARE:
+                    sections = report_copy(rng, rng.choice(written))
+                else:
+                    sections = report_sections(rng)
+                written.append(sections)
                 versions.append((next_report, 1, sections, [], edited, secretary))
             elif rng.random() < 0.5:
-                sections = DRAFT_SECTIONS
+                # A draft: the first section written, the rest still to come.
+                sections = dict(list(report_sections(rng).items())[:1])
             scored = status == Status.SUBMITTED and rng.random() < SCORED_SHARE
             comment, daily_score, daily_reason = "", None, ""
             if scored:
