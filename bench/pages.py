@@ -2,7 +2,8 @@
 
 The pages are found rather than hard-coded because their ids differ between databases (the
 10 % and the 100 % province): the province committee's dashboard, its rectification board
-filtered at its root and its organizational life (组织生活统计) at its root, the county
+filtered at its root, its organizational life (组织生活统计) at its root and its page of the year's
+near-copied texts (相似内容, sorted by how much is shared, over the whole province), the county
 committee's ranking of its latest review cycle, the secretary's home page and the reviewer's
 scoring page of their first assignment. The floor is the password
 change page of the province user: signed in, through every middleware and the base layout (the
@@ -82,7 +83,7 @@ def ranking_cycle(user: User) -> Cycle:
 
 
 def discover(logins: dict[str, str]) -> list[Page]:
-    """The floor first, then the six pages, for this database."""
+    """The floor first, then the measured pages, for this database."""
     province = committee_of(_user(logins, "province"))
     # One still to score, so the page is the scoring form; a scored one only if none is left.
     assignment = (
@@ -101,7 +102,13 @@ def discover(logins: dict[str, str]) -> list[Page]:
         Page("reviewer_scoring", "reviewer", reverse("report_score", args=[assignment.pk])),
         Page("province_rectification_board", "province", f"{reverse('rectification_board')}?org={province.pk}"),
         Page("province_life_overview", "province", reverse("life_overview_org", args=[province.pk])),
+        Page("province_similar_pairs", "province", f"{reverse('similar_pairs')}?year={_tree_year()}"),
     ]
+
+
+def _tree_year() -> int:
+    """The generated province's year (seed_scale --year): the year of its review cycles."""
+    return Cycle.objects.order_by("-year").values_list("year", flat=True).first() or 0
 
 
 def _client() -> Client:

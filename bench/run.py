@@ -2,12 +2,13 @@
 
 The province-scale benchmark (docs/benchmarks.md, "Province-scale benchmark"). In order:
 
-1. seeds the 10 % and the 100 % province into two PostgreSQL databases (`manage.py seed_scale`),
+1. seeds the 10 % and the 100 % province into two PostgreSQL databases (`manage.py seed_scale`) and
+   times `manage.py compare_texts` over their reports and records (--compare-kinds),
    unless --skip-seed, then VACUUM ANALYZE;
 2. counts each page's SQL queries on both (Django's test client, in-process);
 3. starts gunicorn under production settings (DEBUG off, Redis cache and broker, whitenoise,
    HTTPS as told by the front proxy's header) on the 100 % database, signs each person in through
-   the login form, and loads the floor and the six pages at concurrency 1 and 8;
+   the login form, and loads the floor and the measured pages at concurrency 1 and 8;
 4. renders the yearly PDFs, each in a process of its own, with and without gathering the data;
 5. compares the tree strategies;
 6. runs the reminder sweep twice.
@@ -552,6 +553,27 @@ def markdown(results: dict[str, Any]) -> str:
             )
         out += _table(["user", "visible", "ours (path prefix)", "parent walk (CISO)", "ancestors (RuoYi)"], rows)
         out.append("")
+    compared = results.get("compare_texts", {})
+    if compared:
+        out += ["**Signatures after the seed** (`manage.py compare_texts`, in its own process; peak = peak RSS)", ""]
+        rows = [
+            [
+                f["organizations"],
+                ", ".join(f["kinds"]),
+                f["seconds"],
+                f["cpu_seconds"],
+                f["peak_mb"],
+                " / ".join(f"{kind} {count}" for kind, count in f["signatures"].items()),
+                " / ".join(f"{kind} {count}" for kind, count in f["distinct_texts"].items()),
+                " / ".join(f"{kind} {count}" for kind, count in f["pairs"].items()),
+                " / ".join(f"{kind} {count}" for kind, count in f["flagged_pairs"].items()),
+            ]
+            for f in compared.values()
+        ]
+        out += _table(
+            ["orgs", "kinds", "s", "CPU s", "peak MB", "signatures", "distinct texts", "pairs", "pairs ≥ 60 %"], rows
+        )
+        out.append("")
     verdicts = results.get("targets", {})
     if verdicts:
         out += ["**Targets**", ""]
@@ -592,6 +614,11 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--sections", default="queries,pages,pdf,tree,sweep", help="which to run (default all, in that order)"
     )
+    parser.add_argument(
+        "--compare-kinds",
+        default="report,record",
+        help="the kinds of text `manage.py compare_texts` signs after each seed (default report,record; '' to skip)",
+    )
     return parser.parse_args(argv)
 
 
@@ -602,6 +629,40 @@ def seed(env: dict[str, str], preset: str, orgs: int, password: str) -> float:
     else:
         manage(env, "seed_demo")
     return round(time.perf_counter() - began, 1)
+
+
+def compare_texts(env: dict[str, str], kinds: Sequence[str]) -> dict[str, Any]:
+    """Times `manage.py compare_texts` over what the seed loaded in bulk: seconds, peak memory, and the
+    signatures and pairs it left, by kind."""
+    import psycopg2
+
+    command = [PYTHON, "manage.py", "compare_texts", *(f"--kind={kind}" for kind in kinds)]
+    began = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = round(time.perf_counter() - began, 1)
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit("manage.py compare_texts failed")
+    figures: dict[str, Any] = {
+        "kinds": list(kinds),
+        "seconds": seconds,
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+        # ru_maxrss is in KiB on Linux.
+        "peak_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+    connection = psycopg2.connect(env["DATABASE_URL"])
+    try:
+        with connection.cursor() as cursor:
+            for name, table in (("signatures", "similarity_textsignature"), ("pairs", "similarity_textpair")):
+                cursor.execute(f"SELECT kind, count(*) FROM {table} GROUP BY kind ORDER BY kind")
+                figures[name] = dict(cursor.fetchall())
+            cursor.execute("SELECT kind, count(DISTINCT digest) FROM similarity_textsignature GROUP BY kind")
+            figures["distinct_texts"] = dict(cursor.fetchall())
+            cursor.execute("SELECT kind, count(*) FROM similarity_textpair WHERE share >= 60 GROUP BY kind")
+            figures["flagged_pairs"] = dict(cursor.fetchall())
+    finally:
+        connection.close()
+    return figures
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -630,6 +691,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         if "queries" in sections:
             dbs.insert(0, ("small", options.small_db, small_env, small_orgs))
         seed_seconds = {}
+        compared: dict[str, Any] = {}
+        compare_kinds = [kind for kind in options.compare_kinds.split(",") if kind]
         keys_of: dict[str, dict[str, str]] = {}
         for label, name, env, orgs in dbs:
             if not options.skip_seed:
@@ -639,10 +702,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             if not options.skip_seed:
                 log(f"seeding {name} with {orgs} organizations")
                 seed_seconds[label] = seed(env, options.preset, orgs, password)
+                if compare_kinds:
+                    log(f"compare_texts on {name}: {', '.join(compare_kinds)}")
+                    compared[label] = {"organizations": orgs, **compare_texts(env, compare_kinds)}
             child("analyze", env)
             keys_of[label], _mb = child("prepare", env, logins_json)
         if seed_seconds:
             results["seed_seconds"] = seed_seconds
+        if compared:
+            results["compare_texts"] = compared
         log("collectstatic")
         manage(full_env, "collectstatic", "--no-input", "-v", "0")
 
