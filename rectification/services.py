@@ -35,6 +35,7 @@ from foundation.files import evidence_check
 from notifications.services import notify
 
 # The inspections' writes live beside these; every write of the app is reached as services.x.
+from rectification import texts
 from rectification.inspection_services import follows_inspection as follows_inspection
 from rectification.inspection_services import inspection_complete as inspection_complete
 from rectification.inspection_services import inspection_plan as inspection_plan
@@ -416,6 +417,7 @@ def task_plan(
     locked.status = target
     locked.save(update_fields=["measures", "standard", "commitment", "status"])
     _event(locked, Kind.PLANNED, by, locked.measures)
+    texts.measures_compared(locked)
     return locked
 
 
@@ -460,7 +462,8 @@ def task_submit(*, task: RectificationTask, text: str, by: User, expected: str |
         raise DomainError(_("申请销号前，请先在“报告进展”中上传整改佐证材料。"))
     locked.status = target
     locked.save(update_fields=["status"])
-    _event(locked, Kind.SUBMITTED, by, clean_text(text, field=_("整改完成情况"), max_length=MAX_TEXT))
+    event = _event(locked, Kind.SUBMITTED, by, clean_text(text, field=_("整改完成情况"), max_length=MAX_TEXT))
+    texts.result_compared(locked, event.text)
     return locked
 
 
