@@ -101,6 +101,12 @@ def review_report_for(user: Any, pk: Any) -> DutyReport:
     return get_object_for(user, DutyReport.objects.select_related("cycle"), pk, Action.SUPERVISE)
 
 
+def finding_for(user: Any, pk: Any, action: Action = Action.SUPERVISE) -> Finding:
+    """A finding the committee acts on (确认 / 不是同一问题 of its earlier-year link): 404 unseen, 403 seen but not
+    supervised."""
+    return get_object_for(user, Finding.objects.select_related("recurring_of"), pk, action)
+
+
 def findings_for(user: Any, ids: Iterable[int]) -> list[Finding]:
     """The findings chosen for a new task: 404 if any is missing or unseen, 403 if one is seen but not supervised."""
     ids = list(ids)

@@ -7,9 +7,10 @@ class RectificationConfig(AppConfig):
     verbose_name = _("整改与督查")
 
     def ready(self) -> None:
-        from rectification import audit, selectors
+        from rectification import audit, selectors, texts
         from reviews import carried
 
         audit.register()
+        texts.register()
         # A duty report shows how last year's rectification went: reviews reads it through this port.
         carried.register(selectors.carried_tasks)

@@ -239,3 +239,13 @@ class DisclosureForm(forms.Form):
     hide_names = forms.BooleanField(
         label=_("隐去责任人姓名"), required=False, initial=True, help_text=_("勾选后公开页面不显示责任人姓名。")
     )
+
+
+class RecurrenceForm(forms.Form):
+    """The committee's word on a finding's link to an earlier year's finding: the two buttons of its evidence."""
+
+    CONFIRM = "confirm"
+    REJECT = "reject"
+
+    decision = forms.ChoiceField(choices=[(CONFIRM, _("确认是同一问题")), (REJECT, _("不是同一问题"))])
+    next = forms.CharField(required=False, max_length=2000)

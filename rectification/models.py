@@ -2,8 +2,9 @@
 
 An `Inspection` (定期检查 / 随机抽查 / 集中督查) checks organizations of a committee's
 subtree and raises `Finding`s; so do review comments (a review `Problem` becomes a
-finding without retyping), self-checks and member feedback. A finding of the same
-category for the same organization in an earlier year is flagged as recurring. A
+finding without retyping), self-checks and member feedback. A finding worded like one
+of the same organization in an earlier year is linked to it as a suggestion, and it
+counts as recurring (年年是问题) once the committee confirms the link. A
 `RectificationTask` covers one or more findings and moves through
 `services.TASK_TRANSITIONS`; every step is a `TaskEvent` in its timeline.
 """
@@ -124,6 +125,13 @@ class Finding(models.Model):
         MAJOR = "major", _("较重")
         SEVERE = "severe", _("严重")
 
+    class Recurrence(models.TextChoices):
+        """The committee's word on a link to an earlier year's finding (blank: no link)."""
+
+        SUGGESTED = "suggested", _("待确认")
+        CONFIRMED = "confirmed", _("已确认")
+        REJECTED = "rejected", _("不是同一问题")
+
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="findings", verbose_name=_("党组织")
     )
@@ -145,10 +153,14 @@ class Finding(models.Model):
         related_name="finding",
         verbose_name=_("点评问题"),
     )
-    # 年年提问题、年年是问题: the same category raised for the same organization in an earlier year.
+    # 年年提问题、年年是问题: the earlier year's finding of the same organization this one is worded like
+    # (services.earlier_alike). Only a link the committee confirmed makes the finding recurring; a rejected
+    # one is kept so that it is not suggested again.
     recurring_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("往年同类问题")
     )
+    recurring_likeness = models.PositiveSmallIntegerField(_("相似度"), null=True, blank=True)
+    recurring_state = models.CharField(_("往年问题确认"), max_length=16, choices=Recurrence.choices, blank=True)
     task = models.ForeignKey(
         "RectificationTask",
         on_delete=models.SET_NULL,
@@ -167,8 +179,14 @@ class Finding(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "问题清单")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["organization", "category", "year"], name="finding_recurrence_idx"),
+            models.Index(fields=["organization", "year"], name="finding_org_year_idx"),
             models.Index(fields=["year", "source"], name="finding_year_source_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recurring_likeness__isnull=True) | Q(recurring_likeness__lte=100),
+                name="finding_recurring_likeness_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -176,7 +194,13 @@ class Finding(models.Model):
 
     @property
     def is_recurring(self) -> bool:
-        return self.recurring_of_id is not None
+        """年年是问题: the committee confirmed that an earlier year's finding was the same problem."""
+        return self.recurring_of_id is not None and self.recurring_state == self.Recurrence.CONFIRMED
+
+    @property
+    def recurrence_to_confirm(self) -> bool:
+        """A link suggested by the wording, waiting for the committee's 确认 or 不是同一问题."""
+        return self.recurring_of_id is not None and self.recurring_state == self.Recurrence.SUGGESTED
 
 
 class RectificationTask(models.Model):

@@ -35,6 +35,7 @@ from foundation.files import evidence_check
 from notifications.services import notify
 
 # The inspections' writes live beside these; every write of the app is reached as services.x.
+from rectification import texts
 from rectification.inspection_services import follows_inspection as follows_inspection
 from rectification.inspection_services import inspection_complete as inspection_complete
 from rectification.inspection_services import inspection_plan as inspection_plan
@@ -51,6 +52,7 @@ from rectification.models import (
 )
 from responsibility.models import Category
 from reviews.models import Problem
+from similarity.text import problem_likeness
 
 TaskStatus = RectificationTask.Status
 Kind = TaskEvent.Kind
@@ -155,13 +157,76 @@ def _event(task: RectificationTask, kind: str, by: User, text: str = "") -> Task
 # 问题清单 --------------------------------------------------------------------
 
 
-def earlier_same_category(organization: Organization, category: Category, year: int) -> Finding | None:
-    """The latest finding of this category for this organization in an earlier year, if any."""
-    return (
-        Finding.objects.filter(organization=organization, category=category, year__lt=year)
-        .order_by("-year", "-id")
-        .first()
+Recurrence = Finding.Recurrence
+
+RECURRING_SAME_CATEGORY = 55
+"""Likeness (problem_likeness, 0–100) at which an earlier finding of the same category is suggested: the
+category already says both are about the same work, so the words need agree less."""
+RECURRING_OTHER_CATEGORY = 70
+"""Likeness at which an earlier finding of another category is suggested: the words alone make the case
+(a category is often chosen differently from one year to the next), so they must agree more."""
+
+
+def earlier_alike(
+    organization: Organization,
+    year: int,
+    description: str,
+    category: Category,
+    *,
+    passed_over: int | None = None,
+) -> tuple[Finding, int] | None:
+    """The organization's finding of an earlier year worded most like DESCRIPTION, with its likeness, if alike
+    enough (same category: RECURRING_SAME_CATEGORY, else RECURRING_OTHER_CATEGORY); ties go to the latest year.
+
+    PASSED_OVER is an earlier finding the committee said is not the same problem. One query: a branch has few.
+    """
+    earlier = Finding.objects.filter(organization=organization, year__lt=year).only("year", "description", "category")
+    if passed_over is not None:
+        earlier = earlier.exclude(pk=passed_over)
+    best: tuple[tuple[int, int, int], Finding, int] | None = None
+    for candidate in earlier:
+        likeness = problem_likeness(description, candidate.description)
+        needed = RECURRING_SAME_CATEGORY if candidate.category_id == category.pk else RECURRING_OTHER_CATEGORY
+        if likeness < needed:
+            continue
+        rank = (likeness, candidate.year, candidate.pk)
+        if best is None or rank > best[0]:
+            best = (rank, candidate, likeness)
+    return (best[1], best[2]) if best else None
+
+
+def _link_recurrence(finding: Finding) -> None:
+    """Links the finding to the earlier one it is worded like, as a suggestion for the committee (unsaved).
+
+    A confirmed link found again stays confirmed. A rejected link stays as it is unless another earlier
+    finding is alike: the one the committee rejected is never suggested again for this finding.
+    """
+    rejected = finding.recurring_of_id if finding.recurring_state == Recurrence.REJECTED else None
+    found = earlier_alike(
+        finding.organization, finding.year, finding.description, finding.category, passed_over=rejected
     )
+    if found is None:
+        if rejected is None:
+            finding.recurring_of, finding.recurring_likeness, finding.recurring_state = None, None, ""
+        return
+    earlier, likeness = found
+    confirmed = finding.recurring_state == Recurrence.CONFIRMED and finding.recurring_of_id == earlier.pk
+    finding.recurring_of, finding.recurring_likeness = earlier, likeness
+    finding.recurring_state = Recurrence.CONFIRMED if confirmed else Recurrence.SUGGESTED
+
+
+RECURRENCE_FIELDS = ["recurring_of", "recurring_likeness", "recurring_state"]
+
+
+@transaction.atomic
+def finding_recurrence_refresh(*, finding: Finding) -> Finding:
+    """Looks again for the earlier finding this one is worded like, after its description changed (a service
+    that changes it calls this in its transaction)."""
+    locked = Finding.objects.select_for_update().select_related("organization", "category").get(pk=finding.pk)
+    _link_recurrence(locked)
+    locked.save(update_fields=RECURRENCE_FIELDS)
+    mark_changed(FIGURES_AREA, [locked.organization])
+    return locked
 
 
 @transaction.atomic
@@ -177,7 +242,8 @@ def finding_raise(
     inspection: Inspection | None = None,
     problem: Problem | None = None,
 ) -> Finding:
-    """Records a problem; one of a category already raised for the organization in an earlier year is recurring."""
+    """Records a problem; one worded like an earlier year's finding of the organization is linked to it for the
+    committee to confirm (`finding_recurrence_confirm`)."""
     _check_supervises(by, organization)
     if source not in Finding.Source.values:
         raise DomainError(_("请选择问题来源。"))
@@ -186,7 +252,7 @@ def finding_raise(
     if inspection is not None and not inspection.targets.filter(organization=organization).exists():
         raise DomainError(_("该组织不在本次督查范围内。"))
     mark_changed(FIGURES_AREA, [organization])
-    return Finding.objects.create(
+    finding = Finding(
         organization=organization,
         year=year,
         source=source,
@@ -195,9 +261,11 @@ def finding_raise(
         severity=severity,
         inspection=inspection,
         problem=problem,
-        recurring_of=earlier_same_category(organization, category, year),
         created_by=by,
     )
+    _link_recurrence(finding)
+    finding.save()
+    return finding
 
 
 @transaction.atomic
@@ -217,6 +285,34 @@ def finding_from_problem(*, problem: Problem, category: Category, by: User, seve
         problem=problem,
         by=by,
     )
+
+
+def _recurrence_locked(finding: Finding, by: User) -> Finding:
+    locked = Finding.objects.select_for_update().select_related("organization").get(pk=finding.pk)
+    _check_supervises(by, locked.organization)
+    if locked.recurring_of_id is None or locked.recurring_state not in (Recurrence.SUGGESTED, Recurrence.CONFIRMED):
+        raise DomainError(_("该问题没有待确认的往年相似问题。"))
+    return locked
+
+
+def _recurrence_decide(finding: Finding, state: str) -> Finding:
+    finding.recurring_state = state
+    finding.save(update_fields=["recurring_state"])
+    # The board counts confirmed links only: its figures change with the committee's word.
+    mark_changed(FIGURES_AREA, [finding.organization])
+    return finding
+
+
+@transaction.atomic
+def finding_recurrence_confirm(*, finding: Finding, by: User) -> Finding:
+    """确认是同一问题: the committee says the earlier finding was the same problem; it now counts as 年年是问题."""
+    return _recurrence_decide(_recurrence_locked(finding, by), Recurrence.CONFIRMED)
+
+
+@transaction.atomic
+def finding_recurrence_reject(*, finding: Finding, by: User) -> Finding:
+    """不是同一问题: the link is kept as rejected, counts nowhere, and that earlier finding is not suggested again."""
+    return _recurrence_decide(_recurrence_locked(finding, by), Recurrence.REJECTED)
 
 
 # 整改任务 --------------------------------------------------------------------
@@ -321,6 +417,7 @@ def task_plan(
     locked.status = target
     locked.save(update_fields=["measures", "standard", "commitment", "status"])
     _event(locked, Kind.PLANNED, by, locked.measures)
+    texts.measures_compared(locked)
     return locked
 
 
@@ -365,7 +462,8 @@ def task_submit(*, task: RectificationTask, text: str, by: User, expected: str |
         raise DomainError(_("申请销号前，请先在“报告进展”中上传整改佐证材料。"))
     locked.status = target
     locked.save(update_fields=["status"])
-    _event(locked, Kind.SUBMITTED, by, clean_text(text, field=_("整改完成情况"), max_length=MAX_TEXT))
+    event = _event(locked, Kind.SUBMITTED, by, clean_text(text, field=_("整改完成情况"), max_length=MAX_TEXT))
+    texts.result_compared(locked, event.text)
     return locked
 
 

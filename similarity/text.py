@@ -54,10 +54,14 @@ SEED = 20261204
 
 _BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|tr|blockquote|pre)\s*>|<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
-_STOPS = re.compile(r"[。！？；!?;\n\r]+")
+# A Latin full stop ends a sentence only before a space or the end (not in 3.5 or www.gov.cn).
+_STOPS = re.compile(r"[。！？；!?;\n\r]+|\.(?=\s|$)")
 _DIGITS = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
 _CN_NUMBER = re.compile(r"[零一二三四五六七八九十百千万两]+(?=[次个名人项条篇期场天月年日号届批户元%])")
 _DROP = re.compile(r"[\W_]+", re.UNICODE)
+# A space survives normalising only between two Latin letters: English keeps its words apart, Chinese
+# (written without spaces, whatever the typist added) is one run.
+_LONE_SPACE = re.compile(r"(?<![a-z]) | (?![a-z])")
 # Function words every sentence has: one-character ones, then the bureaucratic fillers of any report.
 _STOP_WORDS = frozenset("的了和与及并在是对把将等中为由于以也都又或其之着被从向就而还要让给我本该这那") | frozenset(
     {
@@ -90,11 +94,12 @@ def plain(text: str) -> str:
 
 
 def normalise(sentence: str) -> str:
-    """A sentence as compared: full-width folded, lower case, numbers one mark, no punctuation or spaces."""
+    """A sentence as compared: full-width folded, lower case, numbers dropped, no punctuation; spaces kept
+    only between Latin words."""
     folded = unicodedata.normalize("NFKC", sentence).lower()
     folded = _DIGITS.sub(DIGIT_MARK, folded)
     folded = _CN_NUMBER.sub(DIGIT_MARK, folded)
-    return _DROP.sub("", folded)
+    return _LONE_SPACE.sub("", _DROP.sub(" ", folded)).strip()
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,7 @@ def words(key: str) -> list[str]:
     """The words of a normalised sentence, without the function words every sentence has."""
     # HMM=False: new words are left as single characters; they still pair up as shingles, and the
     # dictionary cut is twice as fast.
-    return [word for word in _segmenter().lcut(key, HMM=False) if word not in _STOP_WORDS]
+    return [word for word in _segmenter().lcut(key, HMM=False) if word != " " and word not in _STOP_WORDS]
 
 
 def shingles(counted: Iterable[Sentence]) -> set[str]:

@@ -36,6 +36,7 @@ from accounts.forms import FirstSignInForm, SlipPeopleForm, TwoFactorCodeForm, T
 from accounts.models import Organization, User
 from meetings.models import Attendance, Meeting
 from members.models import Member, PartyGroup
+from rectification.board_forms import RecurrenceForm
 from rectification.models import ExtensionRequest, Finding, Inspection, InspectionTarget, RectificationTask
 from rectification.task_forms import ExtensionDecisionForm
 from rectification.views.tasks import STEPS
@@ -413,6 +414,12 @@ FORMS: dict[str, FormSpec] = {
         none,
         person="demo-township",
         query="?findings={finding}",
+    ),
+    "finding_recurrence": FormSpec(
+        first(Finding.objects.filter(recurring_state=Finding.Recurrence.SUGGESTED).order_by("pk")),
+        page=lambda kwargs: reverse("rectification_board"),
+        fields=field_names(RecurrenceForm),
+        obj=model_row(Finding),
     ),
     "disclosure": FormSpec(supervised_org_this_year),
     "task_action": FormSpec(

@@ -44,7 +44,14 @@ from accounts.permissions import Action, can, scope_for
 from meetings.models import Attendance, Meeting, MeetingFile, MeetingRecord
 from members.models import Member, PartyGroup
 from notifications.models import Notification
-from rectification.models import ExtensionRequest, Inspection, InspectionTarget, RectificationTask, TaskEvidence
+from rectification.models import (
+    ExtensionRequest,
+    Finding,
+    Inspection,
+    InspectionTarget,
+    RectificationTask,
+    TaskEvidence,
+)
 from responsibility.models import (
     ContactPoint,
     DutyRecord,
@@ -809,6 +816,11 @@ PROBES: dict[str, Probe] = {
     "finding_new": Probe(
         by_query(Organization.objects, "org"),
         {"GET": committee_page(needs(Action.SUPERVISE, lambda org: org))},
+    ),
+    "finding_recurrence": Probe(
+        by_pk(Finding.objects.select_related("organization")),
+        {"POST": needs(Action.SUPERVISE, lambda finding: finding.organization)},
+        PK,
     ),
     "disclosure": Probe(
         organizations_this_year,

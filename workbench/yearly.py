@@ -275,8 +275,12 @@ def committee_year(committee: Organization, year: int, today: date | None = None
         .select_related("organization", "responsible")
         .order_by("deadline", "organization__path", "id")[:LISTED]
     ]
+    # 年年是问题 as the committee confirmed it: a link only suggested by the wording is not a finding of the year.
     recurring = Finding.objects.filter(
-        organization__path__startswith=committee.path, year=year, recurring_of__isnull=False
+        organization__path__startswith=committee.path,
+        year=year,
+        recurring_of__isnull=False,
+        recurring_state=Finding.Recurrence.CONFIRMED,
     )
     return CommitteeYear(
         organization=committee,

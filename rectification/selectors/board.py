@@ -25,7 +25,9 @@ from rectification.models import (
 from reviews.models import DutyReport, Problem
 
 RECENT_RECURRING = 10
-"""How many recurring findings the board's "at a glance" panel shows."""
+"""How many recurring findings the board's "at a glance" panel shows (and as many links waiting for a word)."""
+CONFIRMED = Finding.Recurrence.CONFIRMED
+SUGGESTED = Finding.Recurrence.SUGGESTED
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,13 @@ def _in_subtrees(roots: Sequence[Organization], prefix: str = "organization__") 
     return condition
 
 
+def _confirmed_q(prefix: str = "") -> Q:
+    """年年是问题: a link to an earlier finding the committee confirmed (a suggested one counts nowhere yet)."""
+    return Q(**{f"{prefix}recurring_of__isnull": False, f"{prefix}recurring_state": CONFIRMED})
+
+
 def _recurring_exists() -> Exists:
-    return Exists(Finding.objects.filter(task=OuterRef("pk"), recurring_of__isnull=False))
+    return Exists(Finding.objects.filter(_confirmed_q(), task=OuterRef("pk")))
 
 
 def board_tasks(
@@ -215,8 +222,8 @@ def _board_findings(user: Any, roots: Sequence[Organization], filters: BoardFilt
 
 
 def recurring_counts_by_group(user: Any, roots: Sequence[Organization], filters: BoardFilters) -> dict[str, int]:
-    """Recurring findings of the year per group path, like board_figures_by_group groups tasks."""
-    findings = _board_findings(user, roots, filters).filter(recurring_of__isnull=False)
+    """Recurring findings (confirmed links) of the year per group path, like board_figures_by_group groups tasks."""
+    findings = _board_findings(user, roots, filters).filter(_confirmed_q())
     if not filters.all_years:
         findings = findings.filter(year=filters.year)
     rows = findings.values(group=_group_key(roots)).annotate(count=Count("id")).order_by()
@@ -226,10 +233,22 @@ def recurring_counts_by_group(user: Any, roots: Sequence[Organization], filters:
 def recent_recurring_findings(
     user: Any, roots: Sequence[Organization], filters: BoardFilters, limit: int = RECENT_RECURRING
 ) -> list[Finding]:
-    """年年提问题、年年是问题 at a glance: the latest recurring findings with the earlier one they repeat."""
+    """年年提问题、年年是问题 at a glance: the latest confirmed recurring findings with the earlier one they repeat."""
     return list(
         _board_findings(user, roots, filters)
-        .filter(recurring_of__isnull=False)
+        .filter(_confirmed_q())
+        .select_related("organization", "category", "recurring_of")
+        .order_by("-year", "-created_at", "-id")[:limit]
+    )
+
+
+def recurrence_suggestions(
+    user: Any, roots: Sequence[Organization], filters: BoardFilters, limit: int = RECENT_RECURRING
+) -> list[Finding]:
+    """The latest findings worded like an earlier year's, waiting for the committee's 确认 or 不是同一问题."""
+    return list(
+        _board_findings(user, roots, filters)
+        .filter(recurring_of__isnull=False, recurring_state=SUGGESTED)
         .select_related("organization", "category", "recurring_of")
         .order_by("-year", "-created_at", "-id")[:limit]
     )
@@ -256,7 +275,7 @@ def supervised_findings(user: Any, filters: FindingFilters) -> QuerySet[Finding]
     if filters.source:
         findings = findings.filter(source=filters.source)
     if filters.recurring:
-        findings = findings.filter(recurring_of__isnull=False)
+        findings = findings.filter(_confirmed_q())
     if filters.without_task:
         findings = findings.filter(task__isnull=True)
     return findings.select_related("organization", "category", "recurring_of", "task").order_by(

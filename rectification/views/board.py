@@ -15,8 +15,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Organization, User
 from accounts.permissions import Action
@@ -29,6 +30,7 @@ from rectification.board_forms import (
     FindingFilterForm,
     FindingForm,
     ProblemsForm,
+    RecurrenceForm,
     TaskForm,
 )
 from rectification.models import Finding, RectificationTask
@@ -133,6 +135,7 @@ def rectification_board(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": [_task_row(task, today, limits) for task in page.object_list],
             "recurring": selectors.recent_recurring_findings(user, roots, filters),
+            "to_confirm": selectors.recurrence_suggestions(user, roots, filters),
             "filter_query": _query(form),
             "page_query": _query(form, org=chosen.pk if chosen else None),
             "may_disclose": access.may_disclose(user, chosen),
@@ -171,7 +174,12 @@ def findings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "rectification/board/findings.html",
-        {"form": form, "page": page, "page_query": _query(form)},
+        {
+            "form": form,
+            "page": page,
+            "page_query": _query(form),
+            "to_confirm": [finding for finding in page.object_list if finding.recurrence_to_confirm],
+        },
     )
 
 
@@ -212,12 +220,48 @@ def finding_new(request: HttpRequest) -> HttpResponse:
 
 def _warn_recurring(request: HttpRequest, finding: Finding) -> None:
     earlier = finding.recurring_of
-    if earlier is not None:
+    if earlier is not None and finding.recurrence_to_confirm:
         messages.warning(
             request,
-            _("%(year)s 年该组织已有同类问题（%(text)s），已标记为往年同类问题。")
-            % {"year": earlier.year, "text": earlier.description[:40]},
+            _("该问题与本组织 %(year)s 年的问题（%(text)s）相似 %(likeness)s%%，请上级党组织确认是否同一问题。")
+            % {"year": earlier.year, "text": earlier.description[:40], "likeness": finding.recurring_likeness},
         )
+
+
+def _back(request: HttpRequest, finding: Finding) -> str:
+    """Where the evidence was shown (a path of this site), else the finding's task or the year's findings."""
+    back = request.POST.get("next", "")
+    # Anything else (another host, or a word redirect() would take for a URL name) is not followed.
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return back
+    if finding.task_id:
+        return reverse("task_detail", args=[finding.task_id])
+    return f"{reverse('findings')}?year={finding.year}"
+
+
+@login_required
+@require_POST
+def finding_recurrence(request: HttpRequest, pk: int) -> HttpResponse:
+    """确认是同一问题 / 不是同一问题: the committee's word on a finding's link to an earlier year's finding."""
+    user = _user(request)
+    finding = access.finding_for(user, pk)
+    form = RecurrenceForm(request.POST)
+    back = _back(request, finding)
+    if not form.is_valid():
+        messages.error(request, _("请选择“确认是同一问题”或“不是同一问题”。"))
+        return redirect(back)
+    confirm = form.cleaned_data["decision"] == RecurrenceForm.CONFIRM
+    decide = services.finding_recurrence_confirm if confirm else services.finding_recurrence_reject
+    try:
+        decide(finding=finding, by=user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        if confirm:
+            messages.success(request, _("已确认是同一问题，计入年年是问题。"))
+        else:
+            messages.success(request, _("已确认不是同一问题，不再提示这两个问题相似。"))
+    return redirect(back)
 
 
 @login_required
@@ -399,6 +443,7 @@ urlpatterns = [
     path("rectification/", rectification_board, name="rectification_board"),
     path("rectification/findings/", findings, name="findings"),
     path("rectification/findings/new/", finding_new, name="finding_new"),
+    path("rectification/findings/<int:pk>/recurrence/", finding_recurrence, name="finding_recurrence"),
     path("rectification/from-review/<int:report_pk>/", findings_from_review, name="findings_from_review"),
     path("rectification/tasks/new/", task_new, name="task_new"),
     path("rectification/ledger.xlsx", ledger_export, name="ledger_export"),

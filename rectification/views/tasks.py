@@ -20,7 +20,7 @@ from accounts.models import User
 from accounts.permissions import Action
 from foundation.errors import DomainError
 from foundation.files import attached_file_response
-from rectification import access, selectors, services
+from rectification import access, selectors, services, texts
 from rectification.models import RectificationTask
 from rectification.task_forms import (
     AcceptForm,
@@ -152,6 +152,7 @@ def _detail(
             "keeps": access.keeps(user, task),
             "supervises": access.supervises(user, task),
             "decision_form": decision,
+            "likenesses": texts.task_likenesses(user, task),
         },
     )
 

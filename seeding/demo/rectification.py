@@ -9,7 +9,10 @@
 - tasks awaiting a plan, in progress with evidence, awaiting acceptance, accepted (柳塘村's of last
   year shows in this year's duty report), returned once and twice (整改不力, with a 约谈 recorded),
   overdue by a few days, by more than 7 and by more than 14 days (督办), one pending extension;
-- recurring findings: the same category for the same organization last year and this year.
+- recurring findings by meaning: this year's finding at 柳塘村 rewords last year's (linked, and the
+  committee confirmed it: 年年是问题); 东湖镇's own this year rewords its last year's (linked, awaiting
+  the county's word); a branch's "党费台账未按月登记" is not linked to its last year's "发展党员梯队"
+  problem of the same category.
 
 Everything goes through the services, so the demo obeys the real rules. Only time is bent
 afterwards: services refuse past deadlines, so overdue deadlines and last year's dates are
@@ -242,7 +245,7 @@ def _scheduled_inspection(ctx: _Context, townships: list[Organization]) -> Inspe
 
 def _village(ctx: _Context, reviewed: dict[str, list[Finding]]) -> None:
     """柳塘村 (demo-secretary): last year's accepted task, last year's review problem awaiting a plan,
-    and this year's recurring finding in progress with evidence."""
+    and this year's recurring finding (confirmed) in progress with evidence."""
     committee, year = ctx.committee, ctx.year
     village = ctx.branches[0]
     # Rectified and accepted before last year ended: it shows in this year's duty report.
@@ -262,16 +265,18 @@ def _village(ctx: _Context, reviewed: dict[str, list[Finding]]) -> None:
     # From last year's review, waiting for the plan (the browser journey may use it).
     for finding in reviewed.get(FIRST_VILLAGE_CODE, [])[:1]:
         _task(ctx, [finding], "整改述职评议指出的问题：" + finding.description[:40], committee, days=45)
-    # The same category again this year: recurring, in progress with evidence.
+    # The same problem again this year in other words: linked by its wording, confirmed by the committee.
     again = _raise(
         ctx,
         village,
-        "党员反映支部主题党日活动记录简单，部分会议仍无签到。",
+        "党员反映“三会一课”会议记录仍不规范，支委会签到不全、没有形成决议。",
         "组织建设",
         year=year,
         source=Source.FEEDBACK,
         by=committee,
     )
+    if again.recurrence_to_confirm:  # tests/rectification/test_recurrence.py: linked to `meetings`
+        again = services.finding_recurrence_confirm(finding=again, by=committee)
     mine = _plan(
         _task(ctx, [again], "主题党日和会议签到再整改", committee, days=20), "建立主题党日活动台账，逐次签到拍照。"
     )
@@ -353,7 +358,21 @@ def _inspection_tasks(ctx: _Context) -> None:
             )
         else:
             _overdue(task, today, 5)
-    # A self-check at 东湖镇 itself, awaiting its plan.
+    # Last year's inspection of 东湖镇 itself, rectified and accepted ...
+    last = _raise(
+        ctx,
+        ctx.township,
+        "班子成员“一岗双责”落实情况记实不具体、不全面。",
+        "作风建设",
+        year=year - 1,
+        source=Source.INSPECTION,
+        by=ctx.county_reviewer,
+    )
+    accepted = _task(ctx, [last], "规范班子成员“一岗双责”记实", ctx.county_reviewer)
+    accepted = _submit(accepted, "班子成员每季度报送“一岗双责”记实，组织委员审核。", 20)
+    accepted = services.task_accept(task=accepted, by=ctx.county_reviewer, comment="记实已规范，同意销号。")
+    _backdate(accepted, start=date(year - 1, 6, 1), accepted=date(year - 1, 8, 20), deadline=date(year - 1, 8, 31))
+    # ... and this year's self-check says it again in other words: linked, awaiting the county's word.
     own = _raise(
         ctx,
         ctx.township,
@@ -366,11 +385,22 @@ def _inspection_tasks(ctx: _Context) -> None:
     _task(ctx, [own], "细化班子成员“一岗双责”记实", ctx.county_reviewer, days=40)
 
 
+def _unlike_problem(ctx: _Context, reviewed: dict[str, list[Finding]]) -> None:
+    """A branch whose review named 发展党员梯队 last year has its 党费台账 found this year: the same category,
+    another problem, so no link (the category alone once made it a repeat)."""
+    for branch in ctx.branches[1:]:
+        if any("梯队" in finding.description for finding in reviewed.get(branch.code, [])):
+            dues = "党费台账未按月登记。"
+            _raise(ctx, branch, dues, "组织建设", year=ctx.year, source=Source.SELF_CHECK, by=ctx.committee)
+            return
+
+
 def _build(ctx: _Context) -> None:
     reviewed = _review_findings(ctx)
     _village(ctx, reviewed)
     _review_tasks(ctx, reviewed)
     _inspection_tasks(ctx)
+    _unlike_problem(ctx, reviewed)
 
 
 def rectification_demo_build() -> RectificationDemoSummary:

@@ -249,7 +249,7 @@ def test_filters_narrow_the_table_and_the_counts(
     assert response.context["page"].paginator.count == len(expected)
 
 
-def test_an_earlier_year_of_the_same_category_flags_the_task_and_fills_the_panel(
+def test_a_confirmed_repeat_of_an_earlier_year_flags_the_task_and_fills_the_panel(
     client: Client, tree: Tree, people: SimpleNamespace, category: Category
 ) -> None:
     boss = people.committee_secretary
@@ -260,6 +260,7 @@ def test_an_earlier_year_of_the_same_category_flags_the_task_and_fills_the_panel
     unrelated = raise_finding(tree.branch, boss, other, description="今年：别的类别")
     assert again.recurring_of == earlier
     assert unrelated.recurring_of is None
+    services.finding_recurrence_confirm(finding=again, by=boss)
     task = services.task_create(
         findings=[again], title="再整改", responsible=people.branch_secretary, deadline=TODAY, by=boss
     )
@@ -365,23 +366,26 @@ def test_committee_raises_a_finding_and_goes_on_to_assign_it(
     assert page.context["form"].initial["title"] == "发展党员程序不规范。"
 
 
-def test_a_recurring_finding_is_announced_when_raised(
+def test_a_finding_worded_like_an_earlier_one_is_announced_with_its_likeness_when_raised(
     client: Client, tree: Tree, people: SimpleNamespace, category: Category
 ) -> None:
-    raise_finding(tree.branch, people.committee_secretary, category, year=TODAY.year - 2, description="前年的问题")
+    raise_finding(tree.branch, people.committee_secretary, category, year=TODAY.year - 2, description="党费收缴不及时")
     response = signed_in(people.committee_secretary, client).post(
         reverse("finding_new") + f"?org={tree.branch.pk}",
         {
             "year": TODAY.year,
             "source": "self_check",
-            "description": "又出现",
+            "description": "党费收缴仍不及时",
             "category": category.pk,
             "severity": "minor",
         },
         follow=True,
     )
-    assert "已标记为往年同类问题" in response.content.decode()
-    assert Finding.objects.get(description="又出现").is_recurring
+    again = Finding.objects.get(description="党费收缴仍不及时")
+    page = response.content.decode()
+    assert f"相似 {again.recurring_likeness}%，请上级党组织确认是否同一问题" in page
+    assert again.recurrence_to_confirm
+    assert not again.is_recurring
 
 
 def test_task_new_assigns_the_findings_and_opens_the_task(

@@ -1,4 +1,5 @@
-"""seed_demo fills 督查 and 整改 at the demo county: every state, overdue, recurring, the demo secretary's tasks."""
+"""seed_demo fills 督查 and 整改 at the demo county: every state, overdue, recurring by meaning, the demo secretary's
+tasks."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ from rectification.models import (
 from reviews.models import Cycle
 from reviews.selectors import report_facts
 from seeding.demo.people import FIRST_VILLAGE_CODE
+from similarity.text import problem_likeness
 
 Status = RectificationTask.Status
+Recurrence = Finding.Recurrence
 
 
 @pytest.fixture
@@ -62,14 +65,25 @@ def test_one_extension_waits_for_the_committee(seeded: None) -> None:
     assert ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING).count() == 1
 
 
-def test_recurring_findings_exist(seeded: None) -> None:
-    recurring = Finding.objects.exclude(recurring_of=None).select_related("recurring_of")
-    assert recurring.exists()
-    for finding in recurring:
+def test_reworded_repeats_are_linked_one_confirmed_one_waiting(seeded: None) -> None:
+    linked = list(Finding.objects.exclude(recurring_of=None).select_related("recurring_of"))
+    assert {finding.recurring_state for finding in linked} == {Recurrence.SUGGESTED, Recurrence.CONFIRMED}
+    for finding in linked:
         assert finding.recurring_of is not None
         assert finding.recurring_of.organization_id == finding.organization_id
-        assert finding.recurring_of.category_id == finding.category_id
         assert finding.recurring_of.year < finding.year
+        assert finding.recurring_of.description != finding.description  # reworded, not copied
+        assert finding.recurring_likeness == problem_likeness(finding.description, finding.recurring_of.description)
+        assert finding.recurring_likeness >= services.RECURRING_SAME_CATEGORY
+
+
+def test_the_dues_ledger_is_not_linked_to_last_years_recruitment_problem(seeded: None) -> None:
+    dues = Finding.objects.get(description="党费台账未按月登记。")
+    recruitment = Finding.objects.get(
+        organization=dues.organization, year=dues.year - 1, description__contains="发展党员梯队"
+    )
+    assert recruitment.category_id == dues.category_id  # the old rule's false repeat
+    assert dues.recurring_of is None
 
 
 def test_the_random_inspection_can_be_redrawn_from_its_seed(seeded: None) -> None:

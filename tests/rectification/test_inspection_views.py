@@ -692,7 +692,7 @@ def test_raising_findings_from_a_target_marks_them_inspection_and_links_them(
         assert f"{reverse('task_new')}?findings={finding.pk}" in page
 
 
-def test_a_finding_in_a_category_raised_last_year_is_flagged_recurring(
+def test_a_finding_worded_like_last_years_is_flagged_recurring_once_confirmed(
     client: Client, tree: Tree, people: SimpleNamespace, category: Category
 ) -> None:
     inspection = scheduled(tree, people)
@@ -700,14 +700,17 @@ def test_a_finding_in_a_category_raised_last_year_is_flagged_recurring(
         organization=tree.branch,
         year=inspection.year - 1,
         source=Finding.Source.REVIEW,
-        description="去年的问题",
+        description="党费收缴不及时",
         category=category,
         by=people.committee_secretary,
     )
     target = inspection.targets.get(organization=tree.branch)
-    data = {"action": "finding", "category": category.pk, "severity": "minor", "description": "又出现"}
+    data = {"action": "finding", "category": category.pk, "severity": "minor", "description": "党费收缴仍不及时"}
     response = signed_in(people.committee_secretary, client).post(reverse("inspection_target", args=[target.pk]), data)
-    assert Finding.objects.get(description="又出现").is_recurring
+    again = Finding.objects.get(description="党费收缴仍不及时")
+    assert again.recurrence_to_confirm
+    assert not again.is_recurring
+    services.finding_recurrence_confirm(finding=again, by=people.committee_secretary)
     assert "往年同类问题" in signed_in(people.committee_secretary, client).get(response["Location"]).content.decode()
 
 

@@ -272,31 +272,7 @@ def raise_finding(organization: Organization, year: int, category: Category, by:
     )
 
 
-def test_a_finding_of_a_category_raised_in_an_earlier_year_is_recurring(
-    tree: Tree, people: SimpleNamespace, category: Category
-) -> None:
-    year = today().year
-    older = raise_finding(tree.branch, year - 2, category, people.committee_secretary)
-    last = raise_finding(tree.branch, year - 1, category, people.committee_secretary)
-    this = raise_finding(tree.branch, year, category, people.committee_secretary)
-    assert older.recurring_of is None
-    assert last.recurring_of == older
-    assert this.recurring_of == last  # the latest earlier one
-    assert this.is_recurring
-
-
-def test_a_finding_is_not_recurring_for_the_same_year_another_category_or_another_organization(
-    tree: Tree, people: SimpleNamespace, category: Category
-) -> None:
-    year = today().year
-    raise_finding(tree.branch, year, category, people.committee_secretary)
-    assert raise_finding(tree.branch, year, category, people.committee_secretary).recurring_of is None
-    other_category = Category.objects.exclude(pk=category.pk).first()
-    assert other_category is not None
-    raise_finding(tree.branch, year - 1, other_category, people.committee_secretary)
-    assert raise_finding(tree.branch, year, category, people.committee_secretary).recurring_of is None
-    raise_finding(tree.branch_sibling, year - 1, category, people.committee_secretary)
-    assert raise_finding(tree.direct_branch, year, category, people.committee_secretary).recurring_of is None
+# Links to earlier years' findings (年年是问题): tests/rectification/test_recurrence.py.
 
 
 def test_a_finding_needs_a_description_a_source_and_a_severity(

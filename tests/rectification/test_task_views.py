@@ -482,7 +482,7 @@ def test_the_page_shows_the_findings_with_recurrence_source_and_severity(
         organization=tree.branch,
         year=year - 1,
         source=Finding.Source.REVIEW,
-        description="去年的问题",
+        description="党费收缴不及时",
         category=category,
         by=people.committee_secretary,
     )
@@ -490,11 +490,12 @@ def test_the_page_shows_the_findings_with_recurrence_source_and_severity(
         organization=tree.branch,
         year=year,
         source=Finding.Source.FEEDBACK,
-        description="又出现了",
+        description="党费收缴仍不及时",
         category=category,
         severity=Finding.Severity.MAJOR,
         by=people.committee_secretary,
     )
+    services.finding_recurrence_confirm(finding=again, by=people.committee_secretary)
     task = services.task_create(
         findings=[again],
         title="整改",
@@ -503,7 +504,7 @@ def test_the_page_shows_the_findings_with_recurrence_source_and_severity(
         by=people.committee_secretary,
     )
     body = page_of(client, people.branch_member, task)
-    assert "又出现了" in body
+    assert "党费收缴仍不及时" in body
     assert f"往年同类问题（{year - 1} 年）" in body
     assert "党员群众反映" in body
     assert "较重" in body

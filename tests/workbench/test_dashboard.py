@@ -110,18 +110,20 @@ def busy_year(
         organization=tree.branch,
         year=year - 1,
         source=Finding.Source.SELF_CHECK,
-        description="去年的问题",
+        description="会议记录不规范",
         category=category,
         by=boss,
     )
-    rectification_services.finding_raise(
+    again = rectification_services.finding_raise(
         organization=tree.branch,
         year=year,
         source=Finding.Source.SELF_CHECK,
-        description="今年又出现",
+        description="会议记录仍不规范",
         category=category,
         by=boss,
     )
+    # Counted once the committee confirms the link its wording suggested.
+    rectification_services.finding_recurrence_confirm(finding=again, by=boss)
 
 
 # Who may look ------------------------------------------------------------------
