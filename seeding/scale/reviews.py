@@ -171,8 +171,9 @@ def reviews_scale_build(writer: TableWriter, tree: ScaleTree) -> ReviewsScale:
                 written.append(sections)
                 versions.append((next_report, 1, sections, [], edited, secretary))
             elif rng.random() < 0.5:
-                # A draft: the first section written, the rest still to come.
-                sections = dict(list(report_sections(rng).items())[:1])
+                # A draft: the first two sections written, the rest still to come. (The first alone, three
+                # sentences from pools of 64, made a thousand drafts share two of three by chance.)
+                sections = dict(list(report_sections(rng).items())[:2])
             scored = status == Status.SUBMITTED and rng.random() < SCORED_SHARE
             comment, daily_score, daily_reason = "", None, ""
             if scored:
