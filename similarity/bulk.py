@@ -5,7 +5,8 @@ Texts without a signature get one; texts whose words were seen before reuse the 
 for them (a province writes the same formulas thousands of times). Pairs are then found as one save
 finds them (the organization's own texts, and for kinds compared across organizations the texts of the
 same year sharing a bucket, at most `CONFIRMED_PER_SAVE` candidates each), in memory a kind and a year
-at a time, and each pair of distinct words is confirmed once.
+at a time (a kind compared within organizations only, `ORGANIZATIONS_PER_PASS` organizations at a time),
+and each pair of distinct words is confirmed once.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from similarity.models import SignatureBand, StandardText, TextPair, TextSignatu
 from similarity.services import BUCKET_ROWS_READ, CANDIDATE_JACCARD, CONFIRMED_PER_SAVE, OWN_TEXTS_READ, PAIR_SHARE
 
 BATCH = 2000
+ORGANIZATIONS_PER_PASS = 5000
 PAIR_COLUMNS = [
     "kind",
     "year",
@@ -180,14 +182,47 @@ def _likeliest(one: _Signed, others: Sequence[_Signed]) -> list[_Signed]:
 
 def pair_missing(kind: kinds.TextKind, year: int, summary: Summary) -> None:
     """The pairs of KIND's texts of YEAR that have none yet, found as one save would find them."""
-    rows = TextSignature.objects.filter(kind=kind.key, year=year).values_list(
-        "pk", "organization_id", "year", "digest", "hashvalues"
+    confirmed: dict[tuple[str, str], tuple[int, int]] = {}
+    if kind.across_organizations:
+        _pair_some(kind, year, summary, None, confirmed)
+        return
+    # A kind compared within each organization only needs one organization's texts at a time: a
+    # province's million records are read ORGANIZATIONS_PER_PASS organizations at a time, so memory stays
+    # that of a county whatever the size.
+    organizations = list(
+        TextSignature.objects.filter(kind=kind.key, year=year)
+        .values_list("organization_id", flat=True)
+        .distinct()
+        .order_by("organization_id")
     )
-    signed = [_Signed(pk, org, yr, digest, text.hashvalues(bytes(raw))) for pk, org, yr, digest, raw in rows]
+    for start in range(0, len(organizations), ORGANIZATIONS_PER_PASS):
+        _pair_some(kind, year, summary, organizations[start : start + ORGANIZATIONS_PER_PASS], confirmed)
+
+
+def _pair_some(
+    kind: kinds.TextKind,
+    year: int,
+    summary: Summary,
+    organizations: list[int] | None,
+    confirmed: dict[tuple[str, str], tuple[int, int]],
+) -> None:
+    """pair_missing over the texts of ORGANIZATIONS (None: every organization); CONFIRMED keeps the shares
+    of each pair of distinct words across calls."""
+    rows = TextSignature.objects.filter(kind=kind.key, year=year)
+    mine = TextPair.objects.filter(kind=kind.key, year=year)
+    theirs = TextPair.objects.filter(kind=kind.key, other_year=year)
+    if organizations is not None:
+        rows = rows.filter(organization_id__in=organizations)
+        mine = mine.filter(organization_id__in=organizations)
+        theirs = theirs.filter(other_organization_id__in=organizations)
+    signed = [
+        _Signed(pk, org, yr, digest, text.hashvalues(bytes(raw)))
+        for pk, org, yr, digest, raw in rows.values_list("pk", "organization_id", "year", "digest", "hashvalues")
+    ]
     if not signed:
         return
-    paired = set(TextPair.objects.filter(kind=kind.key, year=year).values_list("text_id", flat=True))
-    paired |= set(TextPair.objects.filter(kind=kind.key, other_year=year).values_list("other_id", flat=True))
+    paired = set(mine.values_list("text_id", flat=True))
+    paired |= set(theirs.values_list("other_id", flat=True))
     by_organization: dict[int, list[_Signed]] = defaultdict(list)
     for one in signed:
         by_organization[one.organization_id].append(one)
@@ -208,7 +243,6 @@ def pair_missing(kind: kinds.TextKind, year: int, summary: Summary) -> None:
     texts: dict[int, str] = {}
     found: dict[tuple[int, int], tuple[object, ...]] = {}
     now = db_value(TextPair, "found_at", timezone.now())
-    confirmed: dict[tuple[str, str], tuple[int, int]] = {}
     for one in signed:
         if one.pk in paired:
             continue
