@@ -41,10 +41,7 @@ def result_compared(task: RectificationTask, text: str) -> None:
 
 def task_likenesses(user: Any, task: RectificationTask) -> list[Likeness]:
     """What the task's measures and its completion report repeat, as USER may see it."""
-    found = []
-    for kind in (MEASURE_TEXT, RESULT_TEXT):
-        found.extend(selectors.likenesses(user, kind, [task.pk]).get(task.pk, []))
-    return found
+    return selectors.likenesses(user, (MEASURE_TEXT, RESULT_TEXT), [task.pk]).get(task.pk, [])
 
 
 def all_measures() -> Iterator[kinds.TextRow]:

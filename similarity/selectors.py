@@ -79,15 +79,16 @@ def _visible_pairs(user: Any) -> QuerySet[TextPair]:
     )
 
 
-def likenesses(user: Any, kind: str, object_ids: Iterable[int]) -> dict[int, list[Likeness]]:
-    """The near-copies of each text of KIND with these ids that USER may see, likeliest first: one query."""
+def likenesses(user: Any, kind: str | Sequence[str], object_ids: Iterable[int]) -> dict[int, list[Likeness]]:
+    """The near-copies of each text of KIND (or of any of several kinds of one object, such as a task's
+    measures and its completion report) with these ids that USER may see, likeliest first: one query."""
     ids = list(object_ids)
-    text_kind = kinds.get(kind)
-    if not ids or text_kind is None:
+    wanted = [kind] if isinstance(kind, str) else list(kind)
+    if not ids or not any(kinds.get(key) for key in wanted):
         return {}
     pairs = (
         _visible_pairs(user)
-        .filter(kind=kind)
+        .filter(kind__in=wanted)
         .filter(
             Q(text__object_id__in=ids, text_share__gte=FLAG_SHARE)
             | Q(other__object_id__in=ids, other_share__gte=FLAG_SHARE)
@@ -97,6 +98,9 @@ def likenesses(user: Any, kind: str, object_ids: Iterable[int]) -> dict[int, lis
     )
     found: dict[int, list[Likeness]] = defaultdict(list)
     for pair in pairs:
+        text_kind = kinds.get(pair.kind)
+        if text_kind is None:
+            continue
         for mine, theirs, share, their_org in (
             (pair.text, pair.other, pair.text_share, pair.other_organization),
             (pair.other, pair.text, pair.other_share, pair.organization),

@@ -33,6 +33,8 @@ class CarriedTask:
     overdue_days: int
     """Days past the deadline: of an open task until today, of an accepted one until it was accepted."""
     returned_count: int
+    recurring: bool = False
+    """年年是问题: one of its problems is one of an earlier year, as the committee confirmed."""
 
     @property
     def is_accepted(self) -> bool:
@@ -68,6 +70,7 @@ def carried_tasks(organization: Organization, year: int, today: date | None = No
                 accepted_on=accepted_on,
                 overdue_days=max(0, (closed_or_today - task.deadline).days),
                 returned_count=task.returned_count,
+                recurring=any(finding.is_recurring for finding in task.findings.all()),
             )
         )
     return rows
