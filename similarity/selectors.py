@@ -129,27 +129,32 @@ def committee_pairs(
     """The year's near-copies across what USER supervises (both texts inside it), most shared first.
 
     ORGANIZATION narrows to pairs with a text of its subtree (the drill-down)."""
+    pairs = _in_subtree(user, year=year, organization=organization, min_share=min_share)
+    if kind:
+        pairs = pairs.filter(kind=kind)
+    return pairs.select_related("organization", "other_organization", "text", "other").order_by("-share", "-id")
+
+
+def _in_subtree(user: Any, *, year: int, organization: Organization | None, min_share: int) -> QuerySet[TextPair]:
     pairs = (
         TextPair.objects.filter(year=year, share__gte=min_share)
         .filter(permissions.supervised_q(user, "organization__"))
         .filter(permissions.supervised_q(user, "other_organization__"))
     )
-    if kind:
-        pairs = pairs.filter(kind=kind)
     if organization is not None:
         pairs = pairs.filter(
             Q(organization__path__startswith=organization.path)
             | Q(other_organization__path__startswith=organization.path)
         )
-    return pairs.select_related("organization", "other_organization", "text", "other").order_by("-share", "-id")
+    return pairs
 
 
-def pair_counts_by_kind(user: Any, *, year: int, min_share: int = FLAG_SHARE) -> dict[str, int]:
-    pairs = (
-        TextPair.objects.filter(year=year, share__gte=min_share)
-        .filter(permissions.supervised_q(user, "organization__"))
-        .filter(permissions.supervised_q(user, "other_organization__"))
-    )
+def pair_counts_by_kind(
+    user: Any, *, year: int, organization: Organization | None = None, min_share: int = FLAG_SHARE
+) -> dict[str, int]:
+    """How many of `committee_pairs` there are of each kind, in one aggregate (the page's total is their sum,
+    so the year's pairs are counted once)."""
+    pairs = _in_subtree(user, year=year, organization=organization, min_share=min_share)
     counted = pairs.order_by().values("kind").annotate(count=Count("id"))
     return {row["kind"]: row["count"] for row in counted}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,19 @@ from similarity import access, exports, kinds, selectors, services
 from similarity.forms import PairFilterForm, StandardTextForm
 
 PAIRS_PER_PAGE = 50
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count: the page counts its pairs by kind anyway, and counting them twice was a
+    third of the page's time at 10,000 organizations (docs/benchmarks.md)."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
 
 
 def _user(request: HttpRequest) -> User:
@@ -42,8 +56,9 @@ def similar_pairs(request: HttpRequest) -> HttpResponse:
     form, year, kind, min_share = _filters(request)
     organization = access.drilled_organization(user, request.GET.get("org", ""))
     pairs = selectors.committee_pairs(user, year=year, kind=kind, organization=organization, min_share=min_share)
-    page = Paginator(pairs, PAIRS_PER_PAGE).get_page(request.GET.get("page"))
-    counted = selectors.pair_counts_by_kind(user, year=year, min_share=min_share)
+    counted = selectors.pair_counts_by_kind(user, year=year, organization=organization, min_share=min_share)
+    total = counted.get(kind, 0) if kind else sum(counted.values())
+    page = CountedPaginator(pairs, PAIRS_PER_PAGE, total).get_page(request.GET.get("page"))
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
     return render(
         request,

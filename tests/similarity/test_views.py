@@ -41,6 +41,11 @@ def test_the_committee_sees_the_years_near_copies_in_its_subtree_most_shared_fir
     assert [pair.share for pair in pairs] == sorted((pair.share for pair in pairs), reverse=True)
     inside = {tree.branch.pk, tree.branch_sibling.pk}
     assert all({pair.organization_id, pair.other_organization_id} <= inside for pair in pairs)
+    # The total is the sum of the counts by kind: it is the number of pairs listed, and 0 for a kind without any.
+    assert response.context["page"].paginator.count == len(pairs)
+    none = signed_in(people.committee_secretary).get(reverse("similar_pairs"), {"year": YEAR, "kind": "record"})
+    assert none.context["page"].paginator.count == 0
+    assert list(none.context["pairs"]) == []
     body = response.content.decode()
     assert "一村党支部" in body
     assert "乙镇一村党支部" not in body
@@ -53,6 +58,7 @@ def test_drilling_into_one_organization_keeps_its_pairs_only(tree: Tree, people:
     response = client.get(reverse("similar_pairs"), {"year": YEAR, "org": tree.branch_sibling.pk})
     pairs = list(response.context["pairs"])
     assert pairs
+    assert response.context["page"].paginator.count == len(pairs)
     assert all(tree.branch_sibling.pk in (pair.organization_id, pair.other_organization_id) for pair in pairs)
     assert client.get(reverse("similar_pairs"), {"org": tree.unrelated_branch.pk}).status_code == 404
 
